@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+# lib/local.mk -- how the library is built.
+#
+# Every source goes into the convenience library lib/libumf_internal.la once;
+# the installed lib/libumf.la wraps it with the version script, and the
+# white-box tests link the convenience library directly to reach internals.
+
+noinst_LTLIBRARIES += lib/libumf_internal.la
+lib_libumf_internal_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib \
+	$(HWLOC_CFLAGS)
+lib_libumf_internal_la_LIBADD = $(HWLOC_LIBS) $(PTHREAD_LIBS)
+lib_libumf_internal_la_SOURCES = \
+	lib/util/utils_internal.h \
+	lib/util/utils.c \
+	lib/util/log_internal.h \
+	lib/util/log.c \
+	lib/util/base_alloc_internal.h \
+	lib/util/base_alloc.c \
+	lib/util/native_error_internal.h \
+	lib/util/native_error.c \
+	lib/core/libumf_internal.h \
+	lib/core/libumf.c \
+	lib/core/libumf_linux.c \
+	lib/core/memory_provider_internal.h \
+	lib/core/memory_provider.c \
+	lib/core/memory_pool_internal.h \
+	lib/core/memory_pool.c \
+	lib/core/tracker_internal.h \
+	lib/core/tracker.c \
+	lib/core/provider_tracking_internal.h \
+	lib/core/provider_tracking.c \
+	lib/core/ipc.c \
+	lib/core/coarse_internal.h \
+	lib/core/coarse.c \
+	lib/providers/provider_os_memory.c \
+	lib/providers/provider_fixed_memory.c \
+	lib/providers/provider_file_memory_none.c \
+	lib/providers/provider_devdax_memory_none.c \
+	lib/providers/provider_level_zero_none.c \
+	lib/providers/provider_cuda_none.c \
+	lib/pools/pool_proxy.c \
+	lib/pools/pool_disjoint_none.c \
+	lib/pools/pool_jemalloc_none.c \
+	lib/pools/pool_scalable_none.c \
+	lib/topology/topology_none.c
+
+# libtool -version-info lives in configure.ac (UMF_LT_VERSION_INFO) with the
+# rules for changing it; it yields SONAME libumf.so.0.
+lib_LTLIBRARIES += lib/libumf.la
+lib_libumf_la_SOURCES =
+# forces the C linker for a library made only of a convenience library
+nodist_EXTRA_lib_libumf_la_SOURCES = lib/dummy.c
+lib_libumf_la_LIBADD = lib/libumf_internal.la
+lib_libumf_la_LDFLAGS = -version-info $(UMF_LT_VERSION_INFO) -no-undefined \
+	-Wl,--version-script=$(top_srcdir)/lib/libumf.map
+EXTRA_lib_libumf_la_DEPENDENCIES = $(top_srcdir)/lib/libumf.map
+EXTRA_DIST += lib/libumf.map

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
+/* base_alloc.c -- mmap-backed size-class allocator for library metadata.
+ *
+ * Small requests come from per-class free lists carved out of 64 KiB
+ * regions; those regions are never unmapped, so a handle that outlives
+ * umfTearDown still points at mapped memory. Large requests are mmapped
+ * individually and unmapped on free. Every block carries a 16-byte header
+ * holding its class (or its mapping length). */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "base_alloc_internal.h"
+#include "utils_internal.h"
+
+#define BA_HEADER 16
+#define BA_MIN_SHIFT 4  /* 16 bytes */
+#define BA_MAX_SHIFT 12 /* 4096 bytes */
+#define BA_NUM_CLASSES (BA_MAX_SHIFT - BA_MIN_SHIFT + 1)
+#define BA_REGION_SIZE (64 * 1024)
+#define BA_LARGE_CLASS 0xffffffffu
+
+typedef struct ba_header_t {
+    size_t length;   /* class size, or mapping length for large blocks */
+    uint32_t cls;    /* class index or BA_LARGE_CLASS */
+    uint32_t magic;  /* catches frees of foreign pointers */
+} ba_header_t;
+
+#define BA_MAGIC 0x756d6662u /* "umfb" */
+
+typedef struct ba_free_t {
+    struct ba_free_t *next;
+} ba_free_t;
+
+typedef struct ba_class_t {
+    pthread_mutex_t lock;
+    ba_free_t *free_list;
+} ba_class_t;
+
+static ba_class_t ba_classes[BA_NUM_CLASSES] = {
+    [0 ... BA_NUM_CLASSES - 1] = {PTHREAD_MUTEX_INITIALIZER, NULL}};
+static size_t ba_live;
+
+static void *ba_map(size_t len) {
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static unsigned ba_class_of(size_t total) {
+    unsigned cls = 0;
+    while (((size_t)1 << (cls + BA_MIN_SHIFT)) < total) {
+        cls++;
+    }
+    return cls;
+}
+
+/* Carve a fresh region into blocks of one class; called with the lock held. */
+static int ba_refill(ba_class_t *c, size_t block) {
+    char *region = ba_map(BA_REGION_SIZE);
+    if (!region) {
+        return -1;
+    }
+    for (size_t off = 0; off + block <= BA_REGION_SIZE; off += block) {
+        ba_free_t *f = (ba_free_t *)(region + off);
+        f->next = c->free_list;
+        c->free_list = f;
+    }
+    return 0;
+}
+
+void *umf_ba_alloc(size_t size) {
+    size_t total;
+    if (size == 0 || utils_add_overflow(size, BA_HEADER, &total)) {
+        return NULL;
+    }
+    ba_header_t *h;
+    if (total <= ((size_t)1 << BA_MAX_SHIFT)) {
+        unsigned cls = ba_class_of(total);
+        size_t block = (size_t)1 << (cls + BA_MIN_SHIFT);
+        ba_class_t *c = &ba_classes[cls];
+        pthread_mutex_lock(&c->lock);
+        if (!c->free_list && ba_refill(c, block) != 0) {
+            pthread_mutex_unlock(&c->lock);
+            return NULL;
+        }
+        ba_free_t *f = c->free_list;
+        c->free_list = f->next;
+        pthread_mutex_unlock(&c->lock);
+        h = (ba_header_t *)f;
+        h->length = block;
+        h->cls = cls;
+    } else {
+        size_t len;
+        if (!utils_align_up_checked(total, utils_page_size(), &len)) {
+            return NULL;
+        }
+        h = ba_map(len);
+        if (!h) {
+            return NULL;
+        }
+        h->length = len;
+        h->cls = BA_LARGE_CLASS;
+    }
+    h->magic = BA_MAGIC;
+    utils_fetch_add(&ba_live, 1);
+    return (char *)h + BA_HEADER;
+}
+
+void *umf_ba_calloc(size_t num, size_t size) {
+    size_t total;
+    if (utils_mul_overflow(num, size, &total)) {
+        return NULL;
+    }
+    void *p = umf_ba_alloc(total);
+    if (p) {
+        memset(p, 0, total);
+    }
+    return p;
+}
+
+void umf_ba_free(void *ptr) {
+    if (!ptr) {
+        return;
+    }
+    int saved_errno = errno;
+    ba_header_t *h = (ba_header_t *)((char *)ptr - BA_HEADER);
+    if (h->magic != BA_MAGIC) {
+        return; /* not ours, or already freed: never corrupt the lists */
+    }
+    h->magic = 0;
+    utils_fetch_sub(&ba_live, 1);
+    if (h->cls == BA_LARGE_CLASS) {
+        munmap(h, h->length);
+    } else {
+        ba_class_t *c = &ba_classes[h->cls];
+        ba_free_t *f = (ba_free_t *)h;
+        pthread_mutex_lock(&c->lock);
+        f->next = c->free_list;
+        c->free_list = f;
+        pthread_mutex_unlock(&c->lock);
+    }
+    errno = saved_errno;
+}
+
+char *umf_ba_strdup(const char *s) {
+    if (!s) {
+        return NULL;
+    }
+    size_t len = strlen(s) + 1;
+    char *d = umf_ba_alloc(len);
+    if (d) {
+        memcpy(d, s, len);
+    }
+    return d;
+}
+
+size_t umf_ba_live_count(void) { return utils_atomic_load_relaxed(&ba_live); }

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
+/* utils_internal.h -- small helpers shared by every part of the library */
+#ifndef UMF_UTILS_INTERNAL_H
+#define UMF_UTILS_INTERNAL_H 1
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Marks a function exported from libumf.so.0 (see lib/libumf.map). */
+#define UMF_EXPORT __attribute__((visibility("default")))
+
+#define UMF_LIKELY(x) __builtin_expect(!!(x), 1)
+#define UMF_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+#define UMF_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define UMF_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define UMF_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* Is x a power of two (0 is not)? */
+static inline bool utils_is_power_of_2(size_t x) {
+    return x != 0 && (x & (x - 1)) == 0;
+}
+
+/* *out = a + b; returns true when the sum overflows size_t. */
+static inline bool utils_add_overflow(size_t a, size_t b, size_t *out) {
+    return __builtin_add_overflow(a, b, out);
+}
+
+/* *out = a * b; returns true when the product overflows size_t. */
+static inline bool utils_mul_overflow(size_t a, size_t b, size_t *out) {
+    return __builtin_mul_overflow(a, b, out);
+}
+
+/* Round size up to a multiple of align (any non-zero value); false on
+ * overflow. */
+static inline bool utils_align_up_checked(size_t size, size_t align,
+                                          size_t *out) {
+    size_t rem = size % align;
+    if (rem == 0) {
+        *out = size;
+        return true;
+    }
+    return !utils_add_overflow(size, align - rem, out);
+}
+
+static inline uintptr_t utils_align_ptr_up(uintptr_t p, size_t align) {
+    return (p + align - 1) & ~((uintptr_t)align - 1);
+}
+
+/* The system page size, read once. */
+size_t utils_page_size(void);
+
+/* Identifier of the calling thread (for log lines). */
+uint64_t utils_thread_id(void);
+
+/* Atomics: thin wrappers over the GCC/clang __atomic builtins. */
+#define utils_atomic_load_relaxed(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define utils_atomic_load_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define utils_atomic_store_relaxed(p, v)                                       \
+    __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define utils_atomic_store_release(p, v)                                       \
+    __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define utils_fetch_add(p, v) __atomic_fetch_add((p), (v), __ATOMIC_ACQ_REL)
+#define utils_fetch_sub(p, v) __atomic_fetch_sub((p), (v), __ATOMIC_ACQ_REL)
+
+#endif /* UMF_UTILS_INTERNAL_H */

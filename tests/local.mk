@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+# tests/local.mk -- `make check`: Check programs (one per area) and scripts.
+#
+# Black-box tests link the installed-shape library lib/libumf.la; white-box
+# tests (tracker, coarse) link lib/libumf_internal.la to call internals.
+
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir='$(top_srcdir)'; top_builddir='$(top_builddir)'; \
+	MANDOC='$(MANDOC)'; CC='$(CC)'; CXX='$(CXX)'; \
+	export top_srcdir top_builddir MANDOC CC CXX;
+
+EXTRA_DIST += tests/common tests/data
+
+if HAVE_CHECK
+check_LTLIBRARIES += tests/common/libtestcommon.la
+tests_common_libtestcommon_la_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS)
+tests_common_libtestcommon_la_SOURCES = \
+	tests/common/test_helpers.h \
+	tests/common/test_helpers.c \
+	tests/common/test_providers.h \
+	tests/common/test_providers.c \
+	tests/common/pool_suite.h \
+	tests/common/pool_suite.c
+
+UMF_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/common $(CHECK_CFLAGS)
+UMF_TEST_LIBS = tests/common/libtestcommon.la lib/libumf.la $(CHECK_LIBS) \
+	$(PTHREAD_LIBS)
+UMF_WHITEBOX_CPPFLAGS = $(UMF_TEST_CPPFLAGS) -I$(top_srcdir)/lib
+UMF_WHITEBOX_LIBS = tests/common/libtestcommon.la lib/libumf_internal.la \
+	$(CHECK_LIBS) $(PTHREAD_LIBS)
+
+UMF_BLACKBOX_TESTS = \
+	tests/test_provider \
+	tests/test_provider_os \
+	tests/test_provider_fixed \
+	tests/test_pool \
+	tests/test_pool_api \
+	tests/test_init_teardown \
+	tests/test_source_compat \
+	tests/test_not_supported
+UMF_WHITEBOX_TESTS = \
+	tests/test_util \
+	tests/test_tracker \
+	tests/test_coarse
+check_PROGRAMS += $(UMF_BLACKBOX_TESTS) $(UMF_WHITEBOX_TESTS)
+TESTS += $(UMF_BLACKBOX_TESTS) $(UMF_WHITEBOX_TESTS)
+
+tests_test_provider_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
+tests_test_provider_LDADD = $(UMF_TEST_LIBS)
+tests_test_provider_os_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
+tests_test_provider_os_LDADD = $(UMF_TEST_LIBS)
+tests_test_provider_fixed_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
+tests_test_provider_fixed_LDADD = $(UMF_TEST_LIBS)
+tests_test_pool_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
+tests_test_pool_LDADD = $(UMF_TEST_LIBS)
+tests_test_pool_api_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
+tests_test_pool_api_LDADD = $(UMF_TEST_LIBS)
+tests_test_init_teardown_CPPFLAGS = $(UMF_TEST_CPPFLAGS) \
+	-DUMF_TEST_LIBDIR='"$(abs_top_builddir)/lib/.libs"'
+tests_test_init_teardown_LDADD = tests/common/libtestcommon.la \
+	$(CHECK_LIBS) $(PTHREAD_LIBS) $(LIBS)
+tests_test_source_compat_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
+tests_test_source_compat_CFLAGS = $(AM_CFLAGS) -std=c99 -pedantic
+tests_test_source_compat_LDADD = $(UMF_TEST_LIBS)
+tests_test_not_supported_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
+tests_test_not_supported_LDADD = $(UMF_TEST_LIBS)
+
+tests_test_util_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
+tests_test_util_LDADD = $(UMF_WHITEBOX_LIBS)
+tests_test_tracker_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
+tests_test_tracker_LDADD = $(UMF_WHITEBOX_LIBS)
+tests_test_coarse_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
+tests_test_coarse_LDADD = $(UMF_WHITEBOX_LIBS)
+endif
+
+# Scripts: exported symbols, header self-containment, man pages.
+UMF_SCRIPT_TESTS = \
+	tests/check_symbols.sh \
+	tests/check_headers.sh \
+	tests/check_man.sh
+TESTS += $(UMF_SCRIPT_TESTS)
+EXTRA_DIST += $(UMF_SCRIPT_TESTS)
