@@ -7,6 +7,7 @@
 
 noinst_LTLIBRARIES += lib/libumf_internal.la
 lib_libumf_internal_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib \
+	-include $(top_builddir)/config.h \
 	$(HWLOC_CFLAGS)
 lib_libumf_internal_la_LIBADD = $(HWLOC_LIBS) $(PTHREAD_LIBS)
 lib_libumf_internal_la_SOURCES = \

@@ -5,9 +5,15 @@
 
 #include <stdbool.h>
 
-/* True once global state is torn down (refcount reached 0 after init):
- * destroy calls become safe no-ops and lookups find nothing. */
-bool umf_is_torn_down(void);
+/* Library generation: incremented by every teardown (refcount 1->0). A
+ * handle records the generation it was created in; once that generation
+ * is torn down the handle is stale and destroying it is a safe no-op (its
+ * tracker entries and caches are gone). */
+unsigned long umf_generation(void);
+
+/* Is a handle created in generation gen stale (its library state torn
+ * down)? */
+bool umf_is_stale(unsigned long gen);
 
 /* Make sure the library is initialised (for entry points reached before the
  * ELF constructor ran, e.g. from another library's constructor). */

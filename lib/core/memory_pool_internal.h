@@ -18,6 +18,7 @@ struct umf_memory_pool_t {
     umf_memory_provider_handle_t upstream;
     pthread_mutex_t lock; /* guards tag */
     void *tag;
+    unsigned long generation; /* library generation at creation */
 };
 
 #endif /* UMF_MEMORY_POOL_INTERNAL_H */

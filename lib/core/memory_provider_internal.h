@@ -12,6 +12,7 @@ struct umf_memory_provider_t {
      * this handle fails: itself, or the user's provider for the internal
      * tracking wrapper. */
     umf_memory_provider_handle_t blame;
+    unsigned long generation; /* library generation at creation */
 };
 
 /* The provider's private state (what its initialize returned). */

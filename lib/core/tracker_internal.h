@@ -47,6 +47,13 @@ umf_result_t tracker_split(umf_memory_pool_handle_t pool, void *ptr,
 umf_result_t tracker_merge(umf_memory_pool_handle_t pool, void *lowPtr,
                            void *highPtr, size_t totalSize);
 
+/* Remove every range of pool (innermost first) and hand each to release
+ * (called without the tracker lock). Returns how many there were. */
+size_t tracker_release_pool(umf_memory_pool_handle_t pool,
+                            void (*release)(void *arg, void *base,
+                                            size_t size),
+                            void *arg);
+
 /* Number of ranges currently recorded for pool (NULL: for every pool). */
 size_t tracker_count(umf_memory_pool_handle_t pool);
 

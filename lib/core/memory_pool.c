@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
+/* memory_pool.c -- pool handles: creation, destruction, and the checked
+ * malloc-like front-end */
+#include <errno.h>
+
+#include "core/libumf_internal.h"
+#include "core/memory_pool_internal.h"
+#include "core/memory_provider_internal.h"
+#include "core/provider_tracking_internal.h"
+#include "core/tracker_internal.h"
+#include "util/base_alloc_internal.h"
+#include "util/log_internal.h"
+#include "util/utils_internal.h"
+
+static bool pool_ops_valid(const umf_memory_pool_ops_t *ops) {
+    if (!ops->initialize || !ops->finalize || !ops->malloc || !ops->calloc ||
+        !ops->realloc || !ops->aligned_malloc || !ops->malloc_usable_size ||
+        !ops->free || !ops->get_last_allocation_error) {
+        LOG_ERR("every pool operation is mandatory; one is NULL");
+        return false;
+    }
+    return true;
+}
+
+UMF_EXPORT umf_result_t umfPoolCreate(const umf_memory_pool_ops_t *ops,
+                                      umf_memory_provider_handle_t provider,
+                                      void *params,
+                                      umf_pool_create_flags_t flags,
+                                      umf_memory_pool_handle_t *hPool) {
+    UMF_CHECK(ops != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    if (!pool_ops_valid(ops)) {
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+    if (ops->version != UMF_POOL_OPS_VERSION_CURRENT) {
+        LOG_WARN("pool ops version %u differs from %u", ops->version,
+                 (unsigned)UMF_POOL_OPS_VERSION_CURRENT);
+    }
+    umf_ensure_initialized();
+
+    umf_memory_pool_handle_t pool = umf_ba_calloc(1, sizeof(*pool));
+    if (!pool) {
+        LOG_ERR("cannot allocate a pool handle");
+        return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    pool->ops = *ops;
+    pool->flags = flags;
+    pool->upstream = provider;
+    pool->generation = umf_generation();
+    pthread_mutex_init(&pool->lock, NULL);
+
+    umf_result_t ret;
+    if (flags & UMF_POOL_CREATE_FLAG_DISABLE_TRACKING) {
+        pool->provider = provider;
+    } else {
+        ret = tracking_provider_create(provider, pool, &pool->provider);
+        if (ret != UMF_RESULT_SUCCESS) {
+            goto err_free;
+        }
+    }
+
+    ret = ops->initialize(pool->provider, params, &pool->pool_priv);
+    if (ret != UMF_RESULT_SUCCESS) {
+        LOG_ERR("pool initialization failed (result %d)", (int)ret);
+        goto err_wrapper;
+    }
+    *hPool = pool;
+    return UMF_RESULT_SUCCESS;
+
+err_wrapper:
+    /* the user's provider stays the user's, even with OWN_PROVIDER */
+    if (pool->provider != provider) {
+        umfMemoryProviderDestroy(pool->provider);
+    }
+err_free:
+    pthread_mutex_destroy(&pool->lock);
+    umf_ba_free(pool);
+    return ret;
+}
+
+UMF_EXPORT void umfPoolDestroy(umf_memory_pool_handle_t hPool) {
+    if (!hPool) {
+        return;
+    }
+    if (umf_is_stale(hPool->generation)) {
+        LOG_WARN("pool %p outlived umfTearDown; not destroyed", (void *)hPool);
+        return;
+    }
+    hPool->ops.finalize(hPool->pool_priv);
+    /* the tracking wrapper goes before its upstream (it may call it) */
+    if (hPool->provider != hPool->upstream) {
+        umfMemoryProviderDestroy(hPool->provider);
+    }
+    if (hPool->flags & UMF_POOL_CREATE_FLAG_OWN_PROVIDER) {
+        umfMemoryProviderDestroy(hPool->upstream);
+    }
+    pthread_mutex_destroy(&hPool->lock);
+    umf_ba_free(hPool);
+}
+
+UMF_EXPORT void *umfPoolMalloc(umf_memory_pool_handle_t hPool, size_t size) {
+    UMF_CHECK(hPool != NULL, NULL);
+    return hPool->ops.malloc(hPool->pool_priv, size);
+}
+
+UMF_EXPORT void *umfPoolAlignedMalloc(umf_memory_pool_handle_t hPool,
+                                      size_t size, size_t alignment) {
+    UMF_CHECK(hPool != NULL, NULL);
+    return hPool->ops.aligned_malloc(hPool->pool_priv, size, alignment);
+}
+
+UMF_EXPORT void *umfPoolCalloc(umf_memory_pool_handle_t hPool, size_t num,
+                               size_t size) {
+    UMF_CHECK(hPool != NULL, NULL);
+    return hPool->ops.calloc(hPool->pool_priv, num, size);
+}
+
+UMF_EXPORT void *umfPoolRealloc(umf_memory_pool_handle_t hPool, void *ptr,
+                                size_t size) {
+    UMF_CHECK(hPool != NULL, NULL);
+    return hPool->ops.realloc(hPool->pool_priv, ptr, size);
+}
+
+UMF_EXPORT size_t umfPoolMallocUsableSize(umf_memory_pool_handle_t hPool,
+                                          void *ptr) {
+    UMF_CHECK(hPool != NULL, 0);
+    return hPool->ops.malloc_usable_size(hPool->pool_priv, ptr);
+}
+
+UMF_EXPORT umf_result_t umfPoolFree(umf_memory_pool_handle_t hPool,
+                                    void *ptr) {
+    UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    if (!ptr) {
+        return UMF_RESULT_SUCCESS; /* like free(NULL): errno untouched */
+    }
+    return hPool->ops.free(hPool->pool_priv, ptr);
+}
+
+UMF_EXPORT umf_result_t umfFree(void *ptr) {
+    tracker_alloc_info_t info;
+    if (!ptr || tracker_find(ptr, &info) != UMF_RESULT_SUCCESS) {
+        return UMF_RESULT_SUCCESS; /* not pool memory: nothing to do */
+    }
+    return info.pool->ops.free(info.pool->pool_priv, ptr);
+}
+
+UMF_EXPORT umf_memory_pool_handle_t umfPoolByPtr(const void *ptr) {
+    tracker_alloc_info_t info;
+    if (!ptr || tracker_find(ptr, &info) != UMF_RESULT_SUCCESS) {
+        return NULL;
+    }
+    return info.pool;
+}
+
+UMF_EXPORT umf_result_t
+umfPoolGetLastAllocationError(umf_memory_pool_handle_t hPool) {
+    UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    return hPool->ops.get_last_allocation_error(hPool->pool_priv);
+}
+
+UMF_EXPORT umf_result_t
+umfPoolGetMemoryProvider(umf_memory_pool_handle_t hPool,
+                         umf_memory_provider_handle_t *hProvider) {
+    UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    *hProvider = hPool->upstream;
+    return UMF_RESULT_SUCCESS;
+}
+
+UMF_EXPORT umf_result_t umfPoolSetTag(umf_memory_pool_handle_t hPool,
+                                      void *tag, void **oldTag) {
+    UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    pthread_mutex_lock(&hPool->lock);
+    if (oldTag) {
+        *oldTag = hPool->tag;
+    }
+    hPool->tag = tag;
+    pthread_mutex_unlock(&hPool->lock);
+    return UMF_RESULT_SUCCESS;
+}
+
+UMF_EXPORT umf_result_t umfPoolGetTag(umf_memory_pool_handle_t hPool,
+                                      void **tag) {
+    UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    UMF_CHECK(tag != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    pthread_mutex_lock(&hPool->lock);
+    *tag = hPool->tag;
+    pthread_mutex_unlock(&hPool->lock);
+    return UMF_RESULT_SUCCESS;
+}

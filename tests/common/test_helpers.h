@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
+/* test_helpers.h -- small helpers shared by the Check programs.
+ *
+ * Nothing here references libumf, so test_init_teardown (which dlopens the
+ * library instead of linking it) can use these helpers too. */
+#ifndef UMF_TEST_HELPERS_H
+#define UMF_TEST_HELPERS_H 1
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <check.h>
+
+/* Exit status automake's harness reads as "skipped". */
+#define UMF_TEST_SKIP 77
+
+/* Run s with CK_NORMAL output (fork mode as configured by the environment,
+ * Check's default being fork) and return EXIT_SUCCESS when every check
+ * passed, EXIT_FAILURE otherwise. Frees s. */
+int umf_test_run_suite(Suite *s);
+
+/* Print "SKIP: <why>" on one line and exit with UMF_TEST_SKIP. */
+void umf_test_skip(const char *why) __attribute__((noreturn));
+
+/* Number of open file descriptors of this process (/proc/self/fd), or
+ * (size_t)-1 when it cannot be read. */
+size_t umf_test_count_fds(void);
+
+/* Number of mappings of this process (lines of /proc/self/maps), or
+ * (size_t)-1 when it cannot be read. */
+size_t umf_test_count_mappings(void);
+
+/* Does [addr, addr+len) lie inside one readable mapping of this process? */
+int umf_test_is_mapped(const void *addr, size_t len);
+
+/* System page size. */
+size_t umf_test_page_size(void);
+
+/* Run fn(arg_i) on n threads at once (released together by a barrier) and
+ * join them. args is an array of n elements of elem_size bytes (NULL: every
+ * thread gets its index cast to a pointer). Returns 0 or an errno value. */
+int umf_test_run_threads(unsigned n, void *(*fn)(void *), void *args,
+                         size_t elem_size);
+
+/* Deterministic pseudo-random numbers (xorshift64*); *state must start
+ * non-zero. */
+uint64_t umf_test_rand(uint64_t *state);
+
+/* Fill / verify a buffer with a pattern derived from seed. Verify returns 1
+ * when the whole buffer matches. */
+void umf_test_fill(void *buf, size_t len, unsigned seed);
+int umf_test_verify(const void *buf, size_t len, unsigned seed);
+
+/* Is every byte of buf equal to c? */
+int umf_test_all_bytes(const void *buf, size_t len, unsigned char c);
+
+#endif /* UMF_TEST_HELPERS_H */
