@@ -11,7 +11,6 @@ AM_TESTS_ENVIRONMENT = \
 	MANDOC='$(MANDOC)'; CC='$(CC)'; CXX='$(CXX)'; \
 	export top_srcdir top_builddir MANDOC CC CXX;
 
-EXTRA_DIST += tests/common tests/data
 
 if HAVE_CHECK
 check_LTLIBRARIES += tests/common/libtestcommon.la
@@ -82,3 +81,15 @@ UMF_SCRIPT_TESTS = \
 	tests/check_man.sh
 TESTS += $(UMF_SCRIPT_TESTS)
 EXTRA_DIST += $(UMF_SCRIPT_TESTS)
+
+# make check-valgrind: the Check programs again under memcheck (each forked
+# test child is checked too); a definite leak or an error fails the test.
+VALGRIND_FLAGS = --error-exitcode=9 --leak-check=full \
+	--errors-for-leak-kinds=definite --suppressions=$(abs_top_srcdir)/tests/valgrind.supp -q
+check-valgrind:
+	@test -n "$(VALGRIND)" || { echo "valgrind not found (apt-get install valgrind)"; exit 1; }
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(UMF_BLACKBOX_TESTS) $(UMF_WHITEBOX_TESTS)" \
+		LOG_COMPILER="$(LIBTOOL) --mode=execute $(VALGRIND) $(VALGRIND_FLAGS)" \
+		AM_TESTS_ENVIRONMENT="CK_TIMEOUT_MULTIPLIER=20; export CK_TIMEOUT_MULTIPLIER;"
+.PHONY: check-valgrind
+EXTRA_DIST += tests/valgrind.supp
