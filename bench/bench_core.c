@@ -400,8 +400,8 @@ static void bench_alloc_pairs(void) {
                  sizeof(reason)) == 0) {
         d.mallocx = (void *(*)(size_t, int))p1;
         d.dallocx = (void (*)(void *, int))p2;
-        idx = bench_run("jemalloc mallocx/dallocx, TCACHE_NONE",
-                        jemalloc_pairs, &d, 1);
+        idx = bench_run("jemalloc mallocx/dallocx, TCACHE_NONE", jemalloc_pairs,
+                        &d, 1);
         bench_compare(idx, base, BENCH_RATIO_TIME);
     } else {
         bench_unavailable("jemalloc", reason);
@@ -423,8 +423,8 @@ static void bench_alloc_pairs(void) {
 
 typedef struct lookup_arg_t {
     umf_memory_pool_handle_t pool;
-    void *same;                 /* one live allocation */
-    void *cycle[CYCLE_PTRS];    /* pointers into live allocations */
+    void *same;              /* one live allocation */
+    void *cycle[CYCLE_PTRS]; /* pointers into live allocations */
 } lookup_arg_t;
 
 static void lookup_same(void *arg, unsigned thread, size_t iters) {
@@ -470,8 +470,7 @@ static void set_targets(lookup_arg_t *l, void **live, size_t n) {
 
     l->same = live[n / 2];
     for (i = 0; i < CYCLE_PTRS; i++) {
-        l->cycle[i] =
-            (unsigned char *)live[i * n / CYCLE_PTRS] + (i % 64) * 64;
+        l->cycle[i] = (unsigned char *)live[i * n / CYCLE_PTRS] + (i % 64) * 64;
     }
     for (i = CYCLE_PTRS - 1; i > 0; i--) {
         size_t k = (size_t)(next_random(&seed) % (i + 1));
@@ -570,8 +569,8 @@ static void bench_free_paths(void) {
     }
     base = bench_run("bench arena: umfPoolMalloc + umfPoolFree", pool_pairs,
                      pool, 1);
-    idx = bench_run("bench arena: umfPoolMalloc + umfFree",
-                    pool_pairs_umffree, pool, 1);
+    idx = bench_run("bench arena: umfPoolMalloc + umfFree", pool_pairs_umffree,
+                    pool, 1);
     bench_compare(idx, base, BENCH_RATIO_TIME);
     umfPoolDestroy(pool);
 
@@ -614,11 +613,9 @@ static void print_targets(const lookup_ids_t same[3],
     bench_section("Targets (figures above; informative, not checked)");
     bench_note("target: lookup(1e5) <= 2.0 x lookup(1)");
     r = bench_ratio(same[2].one_thread, same[0].one_thread, BENCH_RATIO_TIME);
-    bench_note("  same pointer:           %.2f x  (%s)", r,
-               verdict(r, 2.0, 1));
+    bench_note("  same pointer:           %.2f x  (%s)", r, verdict(r, 2.0, 1));
     r = bench_ratio(cyc[2].one_thread, cyc[0].one_thread, BENCH_RATIO_TIME);
-    bench_note("  cycling 1,024 pointers: %.2f x  (%s)", r,
-               verdict(r, 2.0, 1));
+    bench_note("  cycling 1,024 pointers: %.2f x  (%s)", r, verdict(r, 2.0, 1));
     bench_note("target: 2 threads >= 1.8 x 1 thread (total lookups/s)");
     for (c = 0; c < 3; c++) {
         double s1 = bench_median(same[c].one_thread);

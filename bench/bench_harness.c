@@ -16,7 +16,12 @@
 #define BENCH_TEXT_LEN 160
 #define BENCH_MAX_REPS 1001
 
-typedef enum row_kind_t { ROW_SECTION, ROW_NOTE, ROW_RESULT, ROW_UNAVAILABLE } row_kind_t;
+typedef enum row_kind_t {
+    ROW_SECTION,
+    ROW_NOTE,
+    ROW_RESULT,
+    ROW_UNAVAILABLE
+} row_kind_t;
 
 typedef struct row_t {
     row_kind_t kind;
@@ -244,10 +249,15 @@ int bench_run(const char *name, bench_fn_t fn, void *arg, unsigned threads) {
         return -1;
     }
 
-    /* Calibrate: grow the count until a run is long enough to time, then
-     * scale it to the target; these runs also warm caches and allocators. */
+    /* Calibrate on the calling thread alone: grow the count until a run is
+     * long enough to time, then scale it to the target.  Doing this without
+     * the barriers keeps a slow thread wake-up on a busy machine from
+     * passing for the cost of the operation.  These runs also warm caches
+     * and allocators.  Every thread then performs the calibrated count. */
     for (;;) {
-        t = run_once(&r, iters);
+        double t0 = now_ns();
+        fn(arg, 0, iters);
+        t = now_ns() - t0;
         if (t >= target_ns / 10 || iters >= SIZE_MAX / 16) {
             break;
         }
@@ -274,8 +284,9 @@ int bench_run(const char *name, bench_fn_t fn, void *arg, unsigned threads) {
     row->iters = iters;
     row->min_ns = samples[0];
     row->max_ns = samples[reps - 1];
-    row->median_ns = (reps % 2) ? samples[reps / 2]
-                                : (samples[reps / 2 - 1] + samples[reps / 2]) / 2;
+    row->median_ns = (reps % 2)
+                         ? samples[reps / 2]
+                         : (samples[reps / 2 - 1] + samples[reps / 2]) / 2;
     return (int)(row - rows);
 }
 
@@ -290,7 +301,9 @@ void bench_compare(int idx, int baseline, bench_ratio_kind_t kind) {
     }
 }
 
-double bench_median(int idx) { return is_result(idx) ? rows[idx].median_ns : 0; }
+double bench_median(int idx) {
+    return is_result(idx) ? rows[idx].median_ns : 0;
+}
 
 double bench_ratio(int idx, int baseline, bench_ratio_kind_t kind) {
     double a, b;
@@ -317,10 +330,10 @@ double bench_ratio(int idx, int baseline, bench_ratio_kind_t kind) {
 void bench_print_table(void) {
     int i;
 
-    printf("%-52s %3s %10s %10s %10s %9s  %s\n", "benchmark", "thr",
-           "median", "min", "max", "Mops/s", "ratio");
-    printf("%-52s %3s %10s %10s %10s %9s\n", "", "", "ns/op", "ns/op",
-           "ns/op", "");
+    printf("%-52s %3s %10s %10s %10s %9s  %s\n", "benchmark", "thr", "median",
+           "min", "max", "Mops/s", "ratio");
+    printf("%-52s %3s %10s %10s %10s %9s\n", "", "", "ns/op", "ns/op", "ns/op",
+           "");
     for (i = 0; i < nrows; i++) {
         const row_t *r = &rows[i];
 
@@ -340,8 +353,7 @@ void bench_print_table(void) {
                    r->median_ns > 0 ? 1e3 / r->median_ns : 0.0);
             if (r->baseline >= 0) {
                 double q = bench_ratio(i, r->baseline, r->ratio_kind);
-                printf("  %.2f x %s of \"%s\"",
-                       q,
+                printf("  %.2f x %s of \"%s\"", q,
                        r->ratio_kind == BENCH_RATIO_TIME ? "the time"
                                                          : "the ops/s",
                        rows[r->baseline].text);

@@ -42,8 +42,7 @@ int bench_init(void);
 void bench_section(const char *title);
 
 /* Add a line of free text (a note, a target) to the table. */
-void bench_note(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+void bench_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Record that a benchmark could not run, and why. */
 void bench_unavailable(const char *name, const char *reason);

@@ -11,15 +11,12 @@
 # the tunable below (added in front of any GLIBC_TUNABLES already set).
 # UMF_BENCH_REPS and UMF_BENCH_MS (see bench/bench_harness.h) tune the run.
 
-# Makefile.am does not initialise EXTRA_PROGRAMS and automake refuses '+='
-# on an unset variable; if Makefile.am gains "EXTRA_PROGRAMS =", make this
-# '+=' again.
-EXTRA_PROGRAMS = bench/bench_core
+EXTRA_PROGRAMS += bench/bench_core
 bench_bench_core_SOURCES = \
 	bench/bench_harness.h \
 	bench/bench_harness.c \
 	bench/bench_core.c
-bench_bench_core_LDADD = lib/libumf.la $(PTHREAD_LIBS) $(LIBS)
+bench_bench_core_LDADD = lib/libumf.la $(PTHREAD_LIBS)
 CLEANFILES += bench/bench_core$(EXEEXT)
 
 BENCH_TUNABLES = glibc.rtld.optional_static_tls=4096

@@ -210,8 +210,8 @@ static int fixed_provider_demo(void) {
         fail("umfFixedMemoryProviderParamsCreate", res);
         goto out_buffer;
     }
-    res = umfMemoryProviderCreate(umfFixedMemoryProviderOps(), params,
-                                  &provider);
+    res =
+        umfMemoryProviderCreate(umfFixedMemoryProviderOps(), params, &provider);
     umfFixedMemoryProviderParamsDestroy(params);
     if (res != UMF_RESULT_SUCCESS) {
         fail("umfMemoryProviderCreate (fixed)", res);

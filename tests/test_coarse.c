@@ -769,9 +769,8 @@ START_TEST(test_random_consistency) {
             ptrs[i] = NULL;
         } else {
             size_t n = 1 + next_rand(&seed) % 8;
-            size_t align = (next_rand(&seed) % 4 == 0)
-                               ? P << (next_rand(&seed) % 4)
-                               : 0;
+            size_t align =
+                (next_rand(&seed) % 4 == 0) ? P << (next_rand(&seed) % 4) : 0;
             void *p = NULL;
             umf_result_t ret = coarse_alloc(c, n * P, align, &p);
             if (ret == UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY) {

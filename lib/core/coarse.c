@@ -181,7 +181,7 @@ typedef struct coarse_source_t coarse_source_t;
 
 typedef struct coarse_block_t {
     avl_node_t by_addr;
-    avl_node_t by_size; /* linked only while the block is free */
+    avl_node_t by_size;          /* linked only while the block is free */
     struct coarse_block_t *prev; /* address neighbours in the same source */
     struct coarse_block_t *next;
     coarse_source_t *src;
@@ -327,8 +327,7 @@ static void block_absorb_next(coarse_t *c, coarse_block_t *b) {
 
 /* Register a new source [addr, addr+size) as one block. */
 static umf_result_t source_add(coarse_t *c, uintptr_t addr, size_t size,
-                               bool from_cb, bool used,
-                               coarse_block_t **out) {
+                               bool from_cb, bool used, coarse_block_t **out) {
     coarse_source_t *s = umf_ba_alloc(sizeof(*s));
     coarse_block_t *b = umf_ba_alloc(sizeof(*b));
     if (!s || !b) {
@@ -472,8 +471,8 @@ void coarse_delete(coarse_t *c) {
 
 umf_result_t coarse_add_memory_fixed(coarse_t *c, void *addr, size_t size) {
     if (!c || !addr || size == 0) {
-        LOG_ERR("invalid argument: coarse=%p addr=%p size=%zu", (void *)c,
-                addr, size);
+        LOG_ERR("invalid argument: coarse=%p addr=%p size=%zu", (void *)c, addr,
+                size);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     uintptr_t a = (uintptr_t)addr;
@@ -634,8 +633,8 @@ umf_result_t coarse_free(coarse_t *c, void *ptr, size_t size) {
         goto out;
     }
     if (size != 0 && rsize != b->size) {
-        LOG_ERR("%s: size %zu does not match the size %zu of %p", c->name,
-                size, b->size, ptr);
+        LOG_ERR("%s: size %zu does not match the size %zu of %p", c->name, size,
+                b->size, ptr);
         ret = UMF_RESULT_ERROR_INVALID_ARGUMENT;
         goto out;
     }
@@ -685,15 +684,14 @@ umf_result_t coarse_split(coarse_t *c, void *ptr, size_t totalSize,
         goto out;
     }
     if (rtotal != b->size) {
-        LOG_ERR("%s: totalSize %zu does not match the size %zu of %p",
-                c->name, totalSize, b->size, ptr);
+        LOG_ERR("%s: totalSize %zu does not match the size %zu of %p", c->name,
+                totalSize, b->size, ptr);
         ret = UMF_RESULT_ERROR_INVALID_ARGUMENT;
         goto out;
     }
     ret = c->cb.split(c->provider, ptr, totalSize, firstSize);
     if (ret != UMF_RESULT_SUCCESS) {
-        LOG_ERR("%s: provider split of %p failed (%d)", c->name, ptr,
-                (int)ret);
+        LOG_ERR("%s: provider split of %p failed (%d)", c->name, ptr, (int)ret);
         goto out;
     }
     block_cut(c, b, firstSize, nb);
@@ -725,8 +723,8 @@ umf_result_t coarse_merge(coarse_t *c, void *lowPtr, void *highPtr,
         goto out;
     }
     if (lo->next != hi) {
-        LOG_ERR("%s: %p and %p are not adjacent blocks of one source",
-                c->name, lowPtr, highPtr);
+        LOG_ERR("%s: %p and %p are not adjacent blocks of one source", c->name,
+                lowPtr, highPtr);
         ret = UMF_RESULT_ERROR_INVALID_ARGUMENT;
         goto out;
     }
@@ -738,8 +736,8 @@ umf_result_t coarse_merge(coarse_t *c, void *lowPtr, void *highPtr,
     }
     ret = c->cb.merge(c->provider, lowPtr, highPtr, totalSize);
     if (ret != UMF_RESULT_SUCCESS) {
-        LOG_ERR("%s: provider merge of %p and %p failed (%d)", c->name,
-                lowPtr, highPtr, (int)ret);
+        LOG_ERR("%s: provider merge of %p and %p failed (%d)", c->name, lowPtr,
+                highPtr, (int)ret);
         goto out;
     }
     block_absorb_next(c, lo);

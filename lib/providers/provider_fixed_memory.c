@@ -24,7 +24,7 @@ struct umf_fixed_memory_provider_params_t {
 };
 
 typedef struct fixed_provider_t {
-    void *base;        /* the caller's buffer */
+    void *base; /* the caller's buffer */
     size_t size;
     void *usable_base; /* its page-aligned interior, managed by coarse */
     size_t usable_size;
@@ -52,8 +52,7 @@ UMF_EXPORT umf_result_t umfFixedMemoryProviderParamsCreate(
 }
 
 UMF_EXPORT umf_result_t umfFixedMemoryProviderParamsSetMemory(
-    umf_fixed_memory_provider_params_handle_t hParams, void *ptr,
-    size_t size) {
+    umf_fixed_memory_provider_params_handle_t hParams, void *ptr, size_t size) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(ptr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(size != 0, UMF_RESULT_ERROR_INVALID_ARGUMENT);
@@ -80,8 +79,8 @@ static umf_result_t fixed_split_cb(void *provider, void *ptr, size_t totalSize,
     return UMF_RESULT_SUCCESS;
 }
 
-static umf_result_t fixed_merge_cb(void *provider, void *lowPtr,
-                                   void *highPtr, size_t totalSize) {
+static umf_result_t fixed_merge_cb(void *provider, void *lowPtr, void *highPtr,
+                                   size_t totalSize) {
     (void)provider;
     (void)lowPtr;
     (void)highPtr;
@@ -136,8 +135,7 @@ static umf_result_t fixed_initialize(void *params, void **provider) {
         umf_ba_free(fp);
         return ret;
     }
-    ret = coarse_add_memory_fixed(fp->coarse, fp->usable_base,
-                                  fp->usable_size);
+    ret = coarse_add_memory_fixed(fp->coarse, fp->usable_base, fp->usable_size);
     if (ret != UMF_RESULT_SUCCESS) {
         coarse_delete(fp->coarse);
         umf_ba_free(fp);
@@ -179,8 +177,7 @@ static void fixed_get_last_native_error(void *provider, const char **ppMessage,
     utils_native_error_get(&fixed_native_error, ppMessage, pError);
 }
 
-static umf_result_t fixed_get_recommended_page_size(void *provider,
-                                                    size_t size,
+static umf_result_t fixed_get_recommended_page_size(void *provider, size_t size,
                                                     size_t *pageSize) {
     (void)size;
     UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
@@ -220,8 +217,7 @@ static umf_result_t fixed_purge_force(void *provider, void *ptr, size_t size) {
 }
 
 static umf_result_t fixed_allocation_split(void *provider, void *ptr,
-                                           size_t totalSize,
-                                           size_t firstSize) {
+                                           size_t totalSize, size_t firstSize) {
     UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     fixed_provider_t *fp = provider;
     return coarse_split(fp->coarse, ptr, totalSize, firstSize);

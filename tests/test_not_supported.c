@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
+/* test_not_supported.c -- the disabled-feature contract of the stub backends */
+#include <check.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <umf.h>
+#include <umf/mempolicy.h>
+#include <umf/memspace.h>
+#include <umf/memtarget.h>
+#include <umf/pools/pool_disjoint.h>
+#include <umf/pools/pool_jemalloc.h>
+#include <umf/pools/pool_scalable.h>
+#include <umf/providers/provider_cuda.h>
+#include <umf/providers/provider_devdax_memory.h>
+#include <umf/providers/provider_file_memory.h>
+#include <umf/providers/provider_level_zero.h>
+
+#define NS UMF_RESULT_ERROR_NOT_SUPPORTED
+
+/* A non-NULL handle that must never be dereferenced by a stub. */
+#define FAKE(type) ((type)(uintptr_t)0xdeadbeef)
+
+START_TEST(file_provider) {
+    ck_assert_ptr_null(umfFileMemoryProviderOps());
+    umf_file_memory_provider_params_handle_t h = FAKE(void *);
+    ck_assert_int_eq(umfFileMemoryProviderParamsCreate(&h, "/tmp/x"), NS);
+    ck_assert_ptr_null(h);
+    ck_assert_int_eq(umfFileMemoryProviderParamsCreate(NULL, NULL), NS);
+    h = FAKE(umf_file_memory_provider_params_handle_t);
+    ck_assert_int_eq(umfFileMemoryProviderParamsDestroy(h), NS);
+    ck_assert_int_eq(umfFileMemoryProviderParamsDestroy(NULL), NS);
+    ck_assert_int_eq(umfFileMemoryProviderParamsSetPath(h, "/tmp/y"), NS);
+    ck_assert_int_eq(umfFileMemoryProviderParamsSetPath(NULL, NULL), NS);
+    ck_assert_int_eq(
+        umfFileMemoryProviderParamsSetProtection(h, UMF_PROTECTION_READ), NS);
+    ck_assert_int_eq(umfFileMemoryProviderParamsSetProtection(NULL, 0), NS);
+    ck_assert_int_eq(
+        umfFileMemoryProviderParamsSetVisibility(h, UMF_MEM_MAP_SHARED), NS);
+    ck_assert_int_eq(
+        umfFileMemoryProviderParamsSetVisibility(NULL, UMF_MEM_MAP_PRIVATE),
+        NS);
+}
+END_TEST
+
+START_TEST(devdax_provider) {
+    ck_assert_ptr_null(umfDevDaxMemoryProviderOps());
+    umf_devdax_memory_provider_params_handle_t h = FAKE(void *);
+    ck_assert_int_eq(
+        umfDevDaxMemoryProviderParamsCreate(&h, "/dev/dax0.0", 1 << 21), NS);
+    ck_assert_ptr_null(h);
+    ck_assert_int_eq(umfDevDaxMemoryProviderParamsCreate(NULL, NULL, 0), NS);
+    h = FAKE(umf_devdax_memory_provider_params_handle_t);
+    ck_assert_int_eq(umfDevDaxMemoryProviderParamsDestroy(h), NS);
+    ck_assert_int_eq(umfDevDaxMemoryProviderParamsDestroy(NULL), NS);
+    ck_assert_int_eq(
+        umfDevDaxMemoryProviderParamsSetDeviceDax(h, "/dev/dax0.0", 4096), NS);
+    ck_assert_int_eq(umfDevDaxMemoryProviderParamsSetDeviceDax(NULL, NULL, 0),
+                     NS);
+    ck_assert_int_eq(
+        umfDevDaxMemoryProviderParamsSetProtection(h, UMF_PROTECTION_READ), NS);
+    ck_assert_int_eq(umfDevDaxMemoryProviderParamsSetProtection(NULL, 0), NS);
+}
+END_TEST
+
+START_TEST(level_zero_provider) {
+    ck_assert_ptr_null(umfLevelZeroMemoryProviderOps());
+    umf_level_zero_memory_provider_params_handle_t h = FAKE(void *);
+    ck_assert_int_eq(umfLevelZeroMemoryProviderParamsCreate(&h), NS);
+    ck_assert_ptr_null(h);
+    ck_assert_int_eq(umfLevelZeroMemoryProviderParamsCreate(NULL), NS);
+    h = FAKE(umf_level_zero_memory_provider_params_handle_t);
+    ck_assert_int_eq(umfLevelZeroMemoryProviderParamsDestroy(h), NS);
+    ck_assert_int_eq(umfLevelZeroMemoryProviderParamsDestroy(NULL), NS);
+    ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetContext(
+                         h, FAKE(ze_context_handle_t)),
+                     NS);
+    ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetContext(NULL, NULL),
+                     NS);
+    ck_assert_int_eq(
+        umfLevelZeroMemoryProviderParamsSetDevice(h, FAKE(ze_device_handle_t)),
+        NS);
+    ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetDevice(NULL, NULL), NS);
+    ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetMemoryType(
+                         h, UMF_MEMORY_TYPE_DEVICE),
+                     NS);
+    ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetMemoryType(
+                         NULL, UMF_MEMORY_TYPE_UNKNOWN),
+                     NS);
+    ze_device_handle_t devs[2] = {FAKE(ze_device_handle_t), NULL};
+    ck_assert_int_eq(
+        umfLevelZeroMemoryProviderParamsSetResidentDevices(h, devs, 2), NS);
+    ck_assert_int_eq(
+        umfLevelZeroMemoryProviderParamsSetResidentDevices(NULL, NULL, 0), NS);
+    ck_assert_int_eq(
+        umfLevelZeroMemoryProviderParamsSetFreePolicy(
+            h, UMF_LEVEL_ZERO_MEMORY_PROVIDER_FREE_POLICY_BLOCKING_FREE),
+        NS);
+    ck_assert_int_eq(
+        umfLevelZeroMemoryProviderParamsSetFreePolicy(
+            NULL, UMF_LEVEL_ZERO_MEMORY_PROVIDER_FREE_POLICY_DEFAULT),
+        NS);
+    ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetDeviceOrdinal(h, 1),
+                     NS);
+    ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetDeviceOrdinal(NULL, 0),
+                     NS);
+}
+END_TEST
+
+START_TEST(cuda_provider) {
+    ck_assert_ptr_null(umfCUDAMemoryProviderOps());
+    umf_cuda_memory_provider_params_handle_t h = FAKE(void *);
+    ck_assert_int_eq(umfCUDAMemoryProviderParamsCreate(&h), NS);
+    ck_assert_ptr_null(h);
+    ck_assert_int_eq(umfCUDAMemoryProviderParamsCreate(NULL), NS);
+    h = FAKE(umf_cuda_memory_provider_params_handle_t);
+    ck_assert_int_eq(umfCUDAMemoryProviderParamsDestroy(h), NS);
+    ck_assert_int_eq(umfCUDAMemoryProviderParamsDestroy(NULL), NS);
+    ck_assert_int_eq(umfCUDAMemoryProviderParamsSetContext(h, FAKE(void *)),
+                     NS);
+    ck_assert_int_eq(umfCUDAMemoryProviderParamsSetContext(NULL, NULL), NS);
+    ck_assert_int_eq(umfCUDAMemoryProviderParamsSetDevice(h, 0), NS);
+    ck_assert_int_eq(umfCUDAMemoryProviderParamsSetDevice(NULL, -1), NS);
+    ck_assert_int_eq(
+        umfCUDAMemoryProviderParamsSetMemoryType(h, UMF_MEMORY_TYPE_SHARED),
+        NS);
+    ck_assert_int_eq(
+        umfCUDAMemoryProviderParamsSetMemoryType(NULL, UMF_MEMORY_TYPE_HOST),
+        NS);
+    ck_assert_int_eq(umfCUDAMemoryProviderParamsSetAllocFlags(h, 1), NS);
+    ck_assert_int_eq(umfCUDAMemoryProviderParamsSetAllocFlags(NULL, 0), NS);
+}
+END_TEST
+
+START_TEST(disjoint_pool) {
+    ck_assert_ptr_null(umfDisjointPoolOps());
+    ck_assert_ptr_null(umfDisjointPoolSharedLimitsCreate(0));
+    ck_assert_ptr_null(umfDisjointPoolSharedLimitsCreate(1 << 20));
+    umfDisjointPoolSharedLimitsDestroy(NULL);
+    umfDisjointPoolSharedLimitsDestroy(
+        FAKE(umf_disjoint_pool_shared_limits_handle_t));
+    umf_disjoint_pool_params_handle_t h = FAKE(void *);
+    ck_assert_int_eq(umfDisjointPoolParamsCreate(&h), NS);
+    ck_assert_ptr_null(h);
+    ck_assert_int_eq(umfDisjointPoolParamsCreate(NULL), NS);
+    h = FAKE(umf_disjoint_pool_params_handle_t);
+    ck_assert_int_eq(umfDisjointPoolParamsDestroy(h), NS);
+    ck_assert_int_eq(umfDisjointPoolParamsDestroy(NULL), NS);
+    ck_assert_int_eq(umfDisjointPoolParamsSetSlabMinSize(h, 65536), NS);
+    ck_assert_int_eq(umfDisjointPoolParamsSetSlabMinSize(NULL, 0), NS);
+    ck_assert_int_eq(umfDisjointPoolParamsSetMaxPoolableSize(h, 1 << 21), NS);
+    ck_assert_int_eq(umfDisjointPoolParamsSetMaxPoolableSize(NULL, 0), NS);
+    ck_assert_int_eq(umfDisjointPoolParamsSetCapacity(h, 4), NS);
+    ck_assert_int_eq(umfDisjointPoolParamsSetCapacity(NULL, 0), NS);
+    ck_assert_int_eq(umfDisjointPoolParamsSetMinBucketSize(h, 8), NS);
+    ck_assert_int_eq(umfDisjointPoolParamsSetMinBucketSize(NULL, 3), NS);
+    ck_assert_int_eq(umfDisjointPoolParamsSetTrace(h, 1), NS);
+    ck_assert_int_eq(umfDisjointPoolParamsSetTrace(NULL, 0), NS);
+    ck_assert_int_eq(umfDisjointPoolParamsSetSharedLimits(
+                         h, FAKE(umf_disjoint_pool_shared_limits_handle_t)),
+                     NS);
+    ck_assert_int_eq(umfDisjointPoolParamsSetSharedLimits(NULL, NULL), NS);
+    ck_assert_int_eq(umfDisjointPoolParamsSetName(h, "pool"), NS);
+    ck_assert_int_eq(umfDisjointPoolParamsSetName(NULL, NULL), NS);
+}
+END_TEST
+
+START_TEST(jemalloc_pool) { ck_assert_ptr_null(umfJemallocPoolOps()); }
+END_TEST
+
+START_TEST(scalable_pool) {
+    ck_assert_ptr_null(umfScalablePoolOps());
+    umf_scalable_pool_params_handle_t h = FAKE(void *);
+    ck_assert_int_eq(umfScalablePoolParamsCreate(&h), NS);
+    ck_assert_ptr_null(h);
+    ck_assert_int_eq(umfScalablePoolParamsCreate(NULL), NS);
+    h = FAKE(umf_scalable_pool_params_handle_t);
+    ck_assert_int_eq(umfScalablePoolParamsDestroy(h), NS);
+    ck_assert_int_eq(umfScalablePoolParamsDestroy(NULL), NS);
+    ck_assert_int_eq(umfScalablePoolParamsSetGranularity(h, 1 << 21), NS);
+    ck_assert_int_eq(umfScalablePoolParamsSetGranularity(NULL, 0), NS);
+    ck_assert_int_eq(umfScalablePoolParamsSetKeepAllMemory(h, true), NS);
+    ck_assert_int_eq(umfScalablePoolParamsSetKeepAllMemory(NULL, false), NS);
+}
+END_TEST
+
+static int keep_all(umf_const_memspace_handle_t ms,
+                    umf_const_memtarget_handle_t mt, void *args) {
+    (void)ms;
+    (void)mt;
+    (void)args;
+    return 1;
+}
+
+START_TEST(memspace) {
+    umf_memspace_handle_t ms = FAKE(umf_memspace_handle_t);
+    umf_const_memtarget_handle_t mt = FAKE(umf_const_memtarget_handle_t);
+    umf_const_mempolicy_handle_t pol = FAKE(umf_const_mempolicy_handle_t);
+
+    umf_memory_pool_handle_t pool = NULL;
+    ck_assert_int_eq(umfPoolCreateFromMemspace(ms, pol, &pool), NS);
+    ck_assert_int_eq(umfPoolCreateFromMemspace(NULL, NULL, NULL), NS);
+    umf_memory_provider_handle_t prov = NULL;
+    ck_assert_int_eq(umfMemoryProviderCreateFromMemspace(ms, pol, &prov), NS);
+    ck_assert_int_eq(umfMemoryProviderCreateFromMemspace(NULL, NULL, NULL), NS);
+
+    unsigned ids[2] = {0, 1};
+    umf_memspace_handle_t out = NULL;
+    ck_assert_int_eq(umfMemspaceCreateFromNumaArray(ids, 2, &out), NS);
+    ck_assert_int_eq(umfMemspaceCreateFromNumaArray(NULL, 0, NULL), NS);
+    umfMemspaceDestroy(NULL);
+    umfMemspaceDestroy(ms);
+
+    ck_assert_ptr_null(umfMemspaceHostAllGet());
+    ck_assert_ptr_null(umfMemspaceHighestCapacityGet());
+    ck_assert_ptr_null(umfMemspaceHighestBandwidthGet());
+    ck_assert_ptr_null(umfMemspaceLowestLatencyGet());
+
+    ck_assert_int_eq(umfMemspaceNew(&out), NS);
+    ck_assert_int_eq(umfMemspaceNew(NULL), NS);
+    ck_assert_uint_eq(umfMemspaceMemtargetNum(ms), 0);
+    ck_assert_uint_eq(umfMemspaceMemtargetNum(NULL), 0);
+    ck_assert_ptr_null(umfMemspaceMemtargetGet(ms, 0));
+    ck_assert_ptr_null(umfMemspaceMemtargetGet(NULL, 5));
+    ck_assert_int_eq(umfMemspaceMemtargetAdd(ms, mt), NS);
+    ck_assert_int_eq(umfMemspaceMemtargetAdd(NULL, NULL), NS);
+    ck_assert_int_eq(umfMemspaceMemtargetRemove(ms, mt), NS);
+    ck_assert_int_eq(umfMemspaceMemtargetRemove(NULL, NULL), NS);
+    ck_assert_int_eq(umfMemspaceClone(ms, &out), NS);
+    ck_assert_int_eq(umfMemspaceClone(NULL, NULL), NS);
+    ck_assert_int_eq(umfMemspaceFilterById(ms, ids, 2), NS);
+    ck_assert_int_eq(umfMemspaceFilterById(NULL, NULL, 0), NS);
+    ck_assert_int_eq(umfMemspaceFilterByCapacity(ms, 1 << 20), NS);
+    ck_assert_int_eq(umfMemspaceFilterByCapacity(NULL, -1), NS);
+    ck_assert_int_eq(umfMemspaceUserFilter(ms, keep_all, NULL), NS);
+    ck_assert_int_eq(umfMemspaceUserFilter(NULL, NULL, NULL), NS);
+}
+END_TEST
+
+START_TEST(memtarget) {
+    umf_const_memtarget_handle_t mt = FAKE(umf_const_memtarget_handle_t);
+    umf_memtarget_type_t type;
+    size_t cap;
+    unsigned id;
+    ck_assert_int_eq(umfMemtargetGetType(mt, &type), NS);
+    ck_assert_int_eq(umfMemtargetGetType(NULL, NULL), NS);
+    ck_assert_int_eq(umfMemtargetGetCapacity(mt, &cap), NS);
+    ck_assert_int_eq(umfMemtargetGetCapacity(NULL, NULL), NS);
+    ck_assert_int_eq(umfMemtargetGetId(mt, &id), NS);
+    ck_assert_int_eq(umfMemtargetGetId(NULL, NULL), NS);
+}
+END_TEST
+
+START_TEST(mempolicy) {
+    umf_mempolicy_handle_t pol = FAKE(umf_mempolicy_handle_t);
+    ck_assert_int_eq(umfMempolicyCreate(UMF_MEMPOLICY_BIND, &pol), NS);
+    ck_assert_ptr_null(pol);
+    ck_assert_int_eq(umfMempolicyCreate(UMF_MEMPOLICY_INTERLEAVE, NULL), NS);
+    pol = FAKE(umf_mempolicy_handle_t);
+    ck_assert_int_eq(umfMempolicyDestroy(pol), NS);
+    ck_assert_int_eq(umfMempolicyDestroy(NULL), NS);
+    ck_assert_int_eq(umfMempolicySetInterleavePartSize(pol, 4096), NS);
+    ck_assert_int_eq(umfMempolicySetInterleavePartSize(NULL, 0), NS);
+    umf_mempolicy_split_partition_t parts[1] = {{1, 0}};
+    ck_assert_int_eq(umfMempolicySetCustomSplitPartitions(pol, parts, 1), NS);
+    ck_assert_int_eq(umfMempolicySetCustomSplitPartitions(NULL, NULL, 0), NS);
+}
+END_TEST
+
+/* Only backends that this build stubs out are checked: a backend whose
+ * ...Ops() (or, for topology, umfMempolicyCreate) works is real and tested
+ * by its own program. */
+static Suite *not_supported_suite(int *ntcases) {
+    Suite *s = suite_create("not_supported");
+    *ntcases = 0;
+
+    TCase *tc = tcase_create("providers");
+    int n = 0;
+    if (!umfFileMemoryProviderOps()) {
+        tcase_add_test(tc, file_provider);
+        n++;
+    }
+    if (!umfDevDaxMemoryProviderOps()) {
+        tcase_add_test(tc, devdax_provider);
+        n++;
+    }
+    if (!umfLevelZeroMemoryProviderOps()) {
+        tcase_add_test(tc, level_zero_provider);
+        n++;
+    }
+    if (!umfCUDAMemoryProviderOps()) {
+        tcase_add_test(tc, cuda_provider);
+        n++;
+    }
+    if (n) {
+        suite_add_tcase(s, tc);
+        *ntcases += n;
+    }
+
+    tc = tcase_create("pools");
+    n = 0;
+    if (!umfDisjointPoolOps()) {
+        tcase_add_test(tc, disjoint_pool);
+        n++;
+    }
+    if (!umfJemallocPoolOps()) {
+        tcase_add_test(tc, jemalloc_pool);
+        n++;
+    }
+    if (!umfScalablePoolOps()) {
+        tcase_add_test(tc, scalable_pool);
+        n++;
+    }
+    if (n) {
+        suite_add_tcase(s, tc);
+        *ntcases += n;
+    }
+
+    umf_mempolicy_handle_t pol = NULL;
+    umf_result_t ret = umfMempolicyCreate(UMF_MEMPOLICY_BIND, &pol);
+    if (ret == UMF_RESULT_ERROR_NOT_SUPPORTED) {
+        tc = tcase_create("topology");
+        tcase_add_test(tc, memspace);
+        tcase_add_test(tc, memtarget);
+        tcase_add_test(tc, mempolicy);
+        suite_add_tcase(s, tc);
+        *ntcases += 3;
+    } else if (ret == UMF_RESULT_SUCCESS) {
+        umfMempolicyDestroy(pol);
+    }
+    return s;
+}
+
+int main(void) {
+    int ntcases;
+    SRunner *sr = srunner_create(not_supported_suite(&ntcases));
+    if (ntcases == 0) {
+        srunner_free(sr);
+        printf("SKIP: every optional backend is built in; nothing is "
+               "stubbed\n");
+        return 77;
+    }
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

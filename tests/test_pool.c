@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
+/* test_pool.c -- the pool behaviour suite over every pool/provider pair.
+ *
+ * A new pool or provider joins by adding a row to `rows` below (see
+ * tests/common/pool_suite.h for what a row holds). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include <umf/pools/pool_proxy.h>
+#include <umf/providers/provider_fixed_memory.h>
+#include <umf/providers/provider_os_memory.h>
+
+#include "pool_suite.h"
+#include "test_helpers.h"
+#include "test_providers.h"
+
+/* ---- providers ---- */
+
+static umf_memory_provider_handle_t os_provider_create(void **ctx) {
+    *ctx = NULL;
+    return umf_test_os_provider_create();
+}
+
+#define FIXED_BUFFER_SIZE ((size_t)256 << 20)
+
+static umf_memory_provider_handle_t fixed_provider_create(void **ctx) {
+    void *buf = mmap(NULL, FIXED_BUFFER_SIZE, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (buf == MAP_FAILED) {
+        return NULL;
+    }
+    umf_memory_provider_handle_t h =
+        umf_test_fixed_provider_create(buf, FIXED_BUFFER_SIZE);
+    if (!h) {
+        munmap(buf, FIXED_BUFFER_SIZE);
+        return NULL;
+    }
+    *ctx = buf;
+    return h;
+}
+
+static umf_memory_provider_handle_t malloc_provider_create(void **ctx) {
+    *ctx = NULL;
+    return umf_test_provider_create(umf_test_malloc_provider_ops(), NULL);
+}
+
+/* destroys the provider, then unmaps the fixed provider's buffer if any */
+static void provider_destroy(umf_memory_provider_handle_t provider,
+                             void *ctx) {
+    umfMemoryProviderDestroy(provider);
+    if (ctx) {
+        munmap(ctx, FIXED_BUFFER_SIZE);
+    }
+}
+
+/* ---- the rows ---- */
+
+static const pool_suite_row_t rows[] = {
+    {
+        .name = "proxy_os",
+        .pool_ops = umfProxyPoolOps,
+        .provider_create = os_provider_create,
+        .provider_destroy = provider_destroy,
+        .caps = POOL_CAP_BYPTR_END_NULL,
+    },
+    {
+        .name = "proxy_fixed",
+        .pool_ops = umfProxyPoolOps,
+        .provider_create = fixed_provider_create,
+        .provider_destroy = provider_destroy,
+        .caps = POOL_CAP_BYPTR_END_NULL,
+    },
+    {
+        .name = "simple_malloc",
+        .pool_ops = umf_test_simple_pool_ops,
+        .provider_create = malloc_provider_create,
+        .provider_destroy = provider_destroy,
+        .caps = POOL_CAP_CALLOC | POOL_CAP_REALLOC | POOL_CAP_USABLE_SIZE,
+    },
+    {
+        .name = "simple_os_untracked",
+        .pool_ops = umf_test_simple_pool_ops,
+        .provider_create = os_provider_create,
+        .provider_destroy = provider_destroy,
+        .pool_flags = UMF_POOL_CREATE_FLAG_DISABLE_TRACKING,
+        .caps = POOL_CAP_CALLOC | POOL_CAP_REALLOC | POOL_CAP_USABLE_SIZE,
+    },
+};
+
+int main(void) {
+    return umf_test_run_suite(
+        pool_suite_create(rows, sizeof(rows) / sizeof(rows[0])));
+}
