@@ -41,9 +41,25 @@ lib_libumf_internal_la_SOURCES = \
 	lib/providers/provider_cuda_none.c \
 	lib/pools/pool_proxy.c \
 	lib/pools/pool_disjoint_none.c \
-	lib/pools/pool_jemalloc_none.c \
-	lib/pools/pool_scalable_none.c \
 	lib/topology/topology_none.c
+
+# Backends configured out build their _none.c stubs (same exported symbols).
+# Neither pool links its allocator: both find it at run time (dlopen), so
+# JEMALLOC_LIBS and TBB_LIBS stay off libumf.
+if HAVE_JEMALLOC
+lib_libumf_internal_la_CPPFLAGS += $(JEMALLOC_CFLAGS)
+lib_libumf_internal_la_SOURCES += lib/pools/pool_jemalloc.c
+else
+lib_libumf_internal_la_SOURCES += lib/pools/pool_jemalloc_none.c
+endif
+if HAVE_TBB
+lib_libumf_internal_la_SOURCES += lib/pools/pool_scalable.c
+else
+lib_libumf_internal_la_SOURCES += lib/pools/pool_scalable_none.c
+endif
+EXTRA_DIST += lib/pools/pool_jemalloc_none.c lib/pools/pool_scalable_none.c \
+	lib/pools/pool_jemalloc.c lib/pools/pool_scalable.c \
+	lib/pools/jemalloc_companion.c
 
 # libtool -version-info lives in configure.ac (UMF_LT_VERSION_INFO) with the
 # rules for changing it; it yields SONAME libumf.so.0.
@@ -56,3 +72,20 @@ lib_libumf_la_LDFLAGS = -version-info $(UMF_LT_VERSION_INFO) -no-undefined \
 	-Wl,--version-script=$(top_srcdir)/lib/libumf.map
 EXTRA_lib_libumf_la_DEPENDENCIES = $(top_srcdir)/lib/libumf.map
 EXTRA_DIST += lib/libumf.map
+
+# libumf_jemalloc.so.0: the jemalloc pool's companion. It depends on
+# libjemalloc.so.2 and umf.pc adds it to every program's link, so jemalloc is
+# loaded at start-up, after libc in symbol order (malloc stays glibc's);
+# libumf.so.0 itself never depends on jemalloc. See pool_jemalloc.c.
+if HAVE_JEMALLOC
+lib_LTLIBRARIES += lib/libumf_jemalloc.la
+lib_libumf_jemalloc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib \
+	$(JEMALLOC_CFLAGS)
+lib_libumf_jemalloc_la_SOURCES = lib/pools/jemalloc_companion.c
+lib_libumf_jemalloc_la_LIBADD = $(JEMALLOC_LIBS)
+lib_libumf_jemalloc_la_LDFLAGS = -version-info 0:0:0 -no-undefined
+# what a test links to be "linked normally" (as pkg-config --libs umf says)
+UMF_JEMALLOC_COMPANION = lib/libumf_jemalloc.la
+else
+UMF_JEMALLOC_COMPANION =
+endif

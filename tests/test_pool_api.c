@@ -812,7 +812,6 @@ static void last_error_scenario(int use_proxy) {
     umf_memory_pool_handle_t pool =
         use_proxy ? proxy_pool(c.h) : simple_pool(c.h, 0);
 
-    ck_assert_ptr_null(umfGetLastFailedMemoryProvider());
     umf_test_counting_fail_next(&c.st, UMF_TEST_OP_ALLOC,
                                 UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
     ck_assert_ptr_null(umfPoolMalloc(pool, 100));

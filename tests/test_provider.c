@@ -538,7 +538,6 @@ START_TEST(last_failed_set_by_op) {
     umf_test_op_t op = failing_ops_list[_i];
     umf_memory_provider_handle_t a = failing_provider();
     umf_memory_provider_handle_t b = failing_provider();
-    ck_assert_ptr_null(umfGetLastFailedMemoryProvider());
     ck_assert_int_eq(call_op(b, UMF_TEST_OP_ALLOC),
                      UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
     ck_assert_ptr_eq(umfGetLastFailedMemoryProvider(), b);

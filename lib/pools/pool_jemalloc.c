@@ -1,0 +1,852 @@
+/* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
+/* pool_jemalloc.c -- the jemalloc pool: one jemalloc arena per pool, fed by
+ * the pool's provider through extent hooks.
+ *
+ * How jemalloc is found (see umfJemallocPoolOps(3)). Debian's libjemalloc.so.2
+ * exports an unprefixed malloc and uses initial-exec TLS, so:
+ *  - libumf.so.0 does not link it (a library that did would either replace
+ *    the process's malloc or make dlopen("libumf.so.0") fail with "cannot
+ *    allocate memory in static TLS block");
+ *  - umf.pc adds -lumf_jemalloc, a tiny companion library that depends on
+ *    libjemalloc.so.2, so a normally linked program loads jemalloc at start-up,
+ *    after libc in symbol order: malloc stays glibc's;
+ *  - the first jemalloc pool looks jemalloc up with
+ *    dlopen("libjemalloc.so.2", RTLD_NOLOAD) and dlsym; when it is not loaded
+ *    it tries a plain RTLD_LOCAL dlopen (which works when
+ *    GLIBC_TUNABLES=glibc.rtld.optional_static_tls allows it), and otherwise
+ *    pool creation fails with UMF_RESULT_ERROR_DEPENDENCY_UNAVAILABLE and a log
+ *    line that says how to enable the pool. jemalloc is never unloaded.
+ *
+ * Isolation: every call names the pool's arena and an explicit tcache that
+ * belongs to one (thread, pool) pair, so memory of two pools never mixes in a
+ * thread cache. The tcaches are destroyed at pool destroy (every thread's)
+ * and at thread exit (the thread's own), before the arena is destroyed.
+ *
+ * Metadata: the arena is made with experimental.arenas_create_ext and
+ * metadata_use_hooks=false (jemalloc 5.3), so jemalloc's own metadata comes
+ * from its base allocator, never from the provider; the pool's records live
+ * in umf_ba memory.
+ *
+ * Split/merge: a probe at pool creation tells whether the provider splits
+ * and merges. If it does, the split/merge hooks map to the provider calls
+ * and every extent is one provider allocation. If it does not, the pool
+ * keeps its own list of provider allocations: splits and merges inside one
+ * allocation succeed without the provider, and an allocation goes back to
+ * the provider when jemalloc has given back all of its bytes. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jemalloc/jemalloc.h>
+
+#include <umf/memory_provider.h>
+#include <umf/pools/pool_jemalloc.h>
+
+#include "util/base_alloc_internal.h"
+#include "util/log_internal.h"
+#include "util/utils_internal.h"
+
+#define JE_SONAME "libjemalloc.so.2"
+#define JE_HOW_TO_ENABLE                                                       \
+    "link the program with `pkg-config --libs umf` (it adds "                  \
+    "-lumf_jemalloc, which loads jemalloc at start-up), or start it with "     \
+    "LD_PRELOAD=libumf_jemalloc.so.0, or with "                                \
+    "GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096 so that libumf can "   \
+    "dlopen " JE_SONAME
+
+/* Pools that can exist at once (jemalloc allows about 4095 arenas). */
+#define JE_MAX_POOLS 4096u
+/* tcache id meaning "this (thread, pool) has no explicit tcache" */
+#define JE_NO_TCACHE UINT32_MAX
+
+/* ---- jemalloc, looked up at run time ---- */
+
+typedef struct je_api_t {
+    void *(*mallocx)(size_t size, int flags);
+    void *(*rallocx)(void *ptr, size_t size, int flags);
+    void (*dallocx)(void *ptr, int flags);
+    size_t (*sallocx)(const void *ptr, int flags);
+    int (*mallctl)(const char *name, void *oldp, size_t *oldlenp, void *newp,
+                   size_t newlen);
+    int (*mallctlnametomib)(const char *name, size_t *mibp, size_t *miblenp);
+} je_api_t;
+
+static je_api_t je;
+static bool je_loaded; /* atomic; je is read-only once it is set */
+static pthread_mutex_t je_load_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool je_warned; /* the first failure is FATAL (visible), later ERR */
+
+/* The layout of jemalloc 5.3's arena_config_t, the argument of
+ * experimental.arenas_create_ext. */
+typedef struct je_arena_config_t {
+    extent_hooks_t *extent_hooks;
+    bool metadata_use_hooks;
+} je_arena_config_t;
+
+static void je_log_unavailable(const char *why) {
+    bool first = !__atomic_exchange_n(&je_warned, true, __ATOMIC_RELAXED);
+    utils_log(first ? LOG_FATAL_LEVEL : LOG_ERROR_LEVEL, false, __func__,
+              "the jemalloc pool is unavailable: %s; to enable it, %s", why,
+              JE_HOW_TO_ENABLE);
+}
+
+/* Find jemalloc in the process (or dlopen it) and fill je. */
+static umf_result_t je_load(void) {
+    if (UMF_LIKELY(utils_atomic_load_acquire(&je_loaded))) {
+        return UMF_RESULT_SUCCESS;
+    }
+    umf_result_t ret = UMF_RESULT_ERROR_DEPENDENCY_UNAVAILABLE;
+    char why[512];
+    pthread_mutex_lock(&je_load_lock);
+    if (je_loaded) {
+        pthread_mutex_unlock(&je_load_lock);
+        return UMF_RESULT_SUCCESS;
+    }
+    void *h = dlopen(JE_SONAME, RTLD_NOW | RTLD_NOLOAD);
+    if (!h) {
+        /* not loaded at start-up: works only if static TLS is left over */
+        h = dlopen(JE_SONAME, RTLD_NOW | RTLD_LOCAL);
+        if (!h) {
+            const char *err = dlerror();
+            snprintf(why, sizeof(why), "%s is not loaded in this process%s%s",
+                     JE_SONAME, err ? " and dlopen failed: " : "",
+                     err ? err : "");
+            goto out;
+        }
+        LOG_INFO("%s was not loaded at start-up; dlopen succeeded",
+                 JE_SONAME);
+    }
+    je_api_t api;
+    *(void **)&api.mallocx = dlsym(h, "mallocx");
+    *(void **)&api.rallocx = dlsym(h, "rallocx");
+    *(void **)&api.dallocx = dlsym(h, "dallocx");
+    *(void **)&api.sallocx = dlsym(h, "sallocx");
+    *(void **)&api.mallctl = dlsym(h, "mallctl");
+    *(void **)&api.mallctlnametomib = dlsym(h, "mallctlnametomib");
+    if (!api.mallocx || !api.rallocx || !api.dallocx || !api.sallocx ||
+        !api.mallctl || !api.mallctlnametomib) {
+        snprintf(why, sizeof(why), "%s lacks mallocx/mallctl (not jemalloc 5?)",
+                 JE_SONAME);
+        goto out; /* the handle stays open: jemalloc is never unloaded */
+    }
+    size_t mib[4];
+    size_t miblen = UMF_ARRAY_SIZE(mib);
+    if (api.mallctlnametomib("experimental.arenas_create_ext", mib,
+                             &miblen) != 0) {
+        const char *version = "unknown";
+        size_t len = sizeof(version);
+        api.mallctl("version", &version, &len, NULL, 0);
+        snprintf(why, sizeof(why),
+                 "jemalloc %s has no experimental.arenas_create_ext "
+                 "(jemalloc 5.3 or later is needed)",
+                 version);
+        goto out;
+    }
+    je = api;
+    utils_atomic_store_release(&je_loaded, true);
+    ret = UMF_RESULT_SUCCESS;
+out:
+    pthread_mutex_unlock(&je_load_lock);
+    if (ret != UMF_RESULT_SUCCESS) {
+        je_log_unavailable(why);
+    }
+    return ret;
+}
+
+/* ---- the pool ---- */
+
+/* One provider allocation, when the pool emulates split and merge. */
+typedef struct je_block_t {
+    uintptr_t base;
+    size_t size;
+    size_t held; /* bytes of it that jemalloc still holds */
+} je_block_t;
+
+typedef struct je_pool_t {
+    extent_hooks_t hooks; /* first: a hook's first argument is the pool */
+    umf_memory_provider_handle_t provider;
+    unsigned arena;
+    int arena_flags; /* MALLOCX_ARENA(arena) */
+    unsigned slot;   /* index into every thread's tcache table */
+    uint64_t gen;    /* unique, never 0: tells a slot's owners apart */
+    bool provider_split; /* the provider splits (and so each extent is one
+                            provider allocation) */
+    bool provider_merge;
+    /* provider allocations, sorted by base; only when !provider_split */
+    pthread_mutex_t blocks_lock;
+    je_block_t *blocks;
+    size_t nblocks, blocks_cap;
+} je_pool_t;
+
+/* Shared by all jemalloc pools of a thread, as the pool ops contract says. */
+static __thread umf_result_t je_last_error;
+/* What the last failed provider call inside a hook returned. */
+static __thread umf_result_t je_hook_error;
+
+static inline je_pool_t *je_pool_of(extent_hooks_t *h) {
+    return (je_pool_t *)h; /* hooks is the first member */
+}
+
+static void je_note_provider_error(umf_result_t r) {
+    if (r != UMF_RESULT_SUCCESS && r != UMF_RESULT_ERROR_NOT_SUPPORTED) {
+        je_hook_error = r;
+    }
+}
+
+/* Index of the block that contains addr, or -1. Caller holds blocks_lock. */
+static long je_block_find(je_pool_t *p, uintptr_t addr) {
+    size_t lo = 0, hi = p->nblocks;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->blocks[mid].base <= addr) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (lo == 0) {
+        return -1;
+    }
+    je_block_t *b = &p->blocks[lo - 1];
+    return addr - b->base < b->size ? (long)(lo - 1) : -1;
+}
+
+static bool je_block_insert(je_pool_t *p, uintptr_t base, size_t size) {
+    pthread_mutex_lock(&p->blocks_lock);
+    if (p->nblocks == p->blocks_cap) {
+        size_t cap = p->blocks_cap ? p->blocks_cap * 2 : 16;
+        je_block_t *nb = umf_ba_calloc(cap, sizeof(*nb));
+        if (!nb) {
+            pthread_mutex_unlock(&p->blocks_lock);
+            return false;
+        }
+        if (p->nblocks) {
+            memcpy(nb, p->blocks, p->nblocks * sizeof(*nb));
+        }
+        umf_ba_free(p->blocks);
+        p->blocks = nb;
+        p->blocks_cap = cap;
+    }
+    size_t i = p->nblocks;
+    while (i > 0 && p->blocks[i - 1].base > base) {
+        p->blocks[i] = p->blocks[i - 1];
+        i--;
+    }
+    p->blocks[i] = (je_block_t){.base = base, .size = size, .held = size};
+    p->nblocks++;
+    pthread_mutex_unlock(&p->blocks_lock);
+    return true;
+}
+
+/* jemalloc gives back [addr, addr+size) (emulated split). Returns false when
+ * done, true when the range must stay with jemalloc (provider free failed). */
+static bool je_block_release(je_pool_t *p, void *addr, size_t size) {
+    pthread_mutex_lock(&p->blocks_lock);
+    long i = je_block_find(p, (uintptr_t)addr);
+    if (i < 0 || p->blocks[i].held < size) {
+        pthread_mutex_unlock(&p->blocks_lock);
+        LOG_ERR("extent %p (%zu bytes) is not from this pool's provider",
+                addr, size);
+        return true;
+    }
+    je_block_t *b = &p->blocks[i];
+    b->held -= size;
+    if (b->held > 0) {
+        pthread_mutex_unlock(&p->blocks_lock);
+        return false;
+    }
+    umf_result_t r =
+        umfMemoryProviderFree(p->provider, (void *)b->base, b->size);
+    if (r != UMF_RESULT_SUCCESS) {
+        b->held += size;
+        pthread_mutex_unlock(&p->blocks_lock);
+        LOG_ERR("provider free of %p (%zu bytes) failed (result %d)",
+                (void *)b->base, b->size, (int)r);
+        return true;
+    }
+    memmove(b, b + 1, (p->nblocks - (size_t)i - 1) * sizeof(*b));
+    p->nblocks--;
+    pthread_mutex_unlock(&p->blocks_lock);
+    return false;
+}
+
+/* ---- extent hooks ---- */
+
+static void *je_hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
+                           size_t alignment, bool *zero, bool *commit,
+                           unsigned arena_ind) {
+    je_pool_t *p = je_pool_of(h);
+    if (new_addr) {
+        return NULL; /* providers cannot place memory at an address */
+    }
+    void *ptr = NULL;
+    umf_result_t r =
+        umfMemoryProviderAlloc(p->provider, size, alignment, &ptr);
+    if (r != UMF_RESULT_SUCCESS || !ptr) {
+        je_note_provider_error(r == UMF_RESULT_SUCCESS
+                                   ? UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY
+                                   : r);
+        LOG_DEBUG("provider alloc of %zu bytes (alignment %zu) for arena %u "
+                  "failed (result %d)",
+                  size, alignment, arena_ind, (int)r);
+        return NULL;
+    }
+    if (alignment && ((uintptr_t)ptr & (alignment - 1))) {
+        LOG_ERR("provider returned %p, not aligned to %zu", ptr, alignment);
+        umfMemoryProviderFree(p->provider, ptr, size);
+        return NULL;
+    }
+    if (!p->provider_split && !je_block_insert(p, (uintptr_t)ptr, size)) {
+        umfMemoryProviderFree(p->provider, ptr, size);
+        je_note_provider_error(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
+        return NULL;
+    }
+    if (*zero) {
+        memset(ptr, 0, size); /* providers give no zero guarantee */
+    }
+    *commit = true;
+    return ptr;
+}
+
+static bool je_hook_dalloc(extent_hooks_t *h, void *addr, size_t size,
+                           bool committed, unsigned arena_ind) {
+    je_pool_t *p = je_pool_of(h);
+    if (!p->provider_split) {
+        return je_block_release(p, addr, size);
+    }
+    umf_result_t r = umfMemoryProviderFree(p->provider, addr, size);
+    if (r != UMF_RESULT_SUCCESS) {
+        LOG_DEBUG("provider free of %p (%zu bytes) failed (result %d); "
+                  "jemalloc keeps the extent",
+                  addr, size, (int)r);
+        return true;
+    }
+    return false;
+}
+
+static void je_hook_destroy(extent_hooks_t *h, void *addr, size_t size,
+                            bool committed, unsigned arena_ind) {
+    je_pool_t *p = je_pool_of(h);
+    if (!p->provider_split) {
+        if (je_block_release(p, addr, size)) {
+            LOG_ERR("extent %p (%zu bytes) of arena %u leaked", addr, size,
+                    arena_ind);
+        }
+        return;
+    }
+    umf_result_t r = umfMemoryProviderFree(p->provider, addr, size);
+    if (r != UMF_RESULT_SUCCESS) {
+        LOG_ERR("provider free of %p (%zu bytes) failed (result %d); leaked",
+                addr, size, (int)r);
+    }
+}
+
+/* Provider memory is always committed. */
+static bool je_hook_commit(extent_hooks_t *h, void *addr, size_t size,
+                           size_t offset, size_t length, unsigned arena_ind) {
+    return false;
+}
+
+/* Opt out: UMF has no decommit; jemalloc purges instead. */
+static bool je_hook_decommit(extent_hooks_t *h, void *addr, size_t size,
+                             size_t offset, size_t length,
+                             unsigned arena_ind) {
+    return true;
+}
+
+static bool je_hook_purge_lazy(extent_hooks_t *h, void *addr, size_t size,
+                               size_t offset, size_t length,
+                               unsigned arena_ind) {
+    je_pool_t *p = je_pool_of(h);
+    return umfMemoryProviderPurgeLazy(p->provider, (char *)addr + offset,
+                                      length) != UMF_RESULT_SUCCESS;
+}
+
+static bool je_hook_purge_forced(extent_hooks_t *h, void *addr, size_t size,
+                                 size_t offset, size_t length,
+                                 unsigned arena_ind) {
+    je_pool_t *p = je_pool_of(h);
+    return umfMemoryProviderPurgeForce(p->provider, (char *)addr + offset,
+                                       length) != UMF_RESULT_SUCCESS;
+}
+
+static bool je_hook_split(extent_hooks_t *h, void *addr, size_t size,
+                          size_t size_a, size_t size_b, bool committed,
+                          unsigned arena_ind) {
+    je_pool_t *p = je_pool_of(h);
+    if (!p->provider_split) {
+        return false; /* one provider block holds both halves */
+    }
+    return umfMemoryProviderAllocationSplit(p->provider, addr, size,
+                                            size_a) != UMF_RESULT_SUCCESS;
+}
+
+static bool je_hook_merge(extent_hooks_t *h, void *addr_a, size_t size_a,
+                          void *addr_b, size_t size_b, bool committed,
+                          unsigned arena_ind) {
+    je_pool_t *p = je_pool_of(h);
+    if (!p->provider_split) {
+        /* only inside one provider allocation */
+        pthread_mutex_lock(&p->blocks_lock);
+        long a = je_block_find(p, (uintptr_t)addr_a);
+        long b = je_block_find(p, (uintptr_t)addr_b);
+        pthread_mutex_unlock(&p->blocks_lock);
+        return a < 0 || a != b;
+    }
+    if (!p->provider_merge) {
+        return true;
+    }
+    return umfMemoryProviderAllocationMerge(p->provider, addr_a, addr_b,
+                                            size_a + size_b) !=
+           UMF_RESULT_SUCCESS;
+}
+
+static const extent_hooks_t je_hooks = {
+    .alloc = je_hook_alloc,
+    .dalloc = je_hook_dalloc,
+    .destroy = je_hook_destroy,
+    .commit = je_hook_commit,
+    .decommit = je_hook_decommit,
+    .purge_lazy = je_hook_purge_lazy,
+    .purge_forced = je_hook_purge_forced,
+    .split = je_hook_split,
+    .merge = je_hook_merge,
+};
+
+/* ---- per-(thread, pool) explicit tcaches ----
+ *
+ * Every thread that used a jemalloc pool has a table indexed by pool slot;
+ * an entry is valid when its gen matches the pool's. The tables are on a
+ * global list so that pool destroy can destroy every thread's tcache of the
+ * pool; a thread-exit destructor destroys the thread's own. je_tc_lock
+ * guards the list, slot allocation, table growth, and every write to an
+ * entry made by another thread than the owner. */
+
+typedef struct je_tc_entry_t {
+    uint64_t gen;     /* the pool's gen, or 0 */
+    int flags;        /* MALLOCX_ARENA | MALLOCX_TCACHE(id) or _NONE */
+    uint32_t tcache;  /* id, or JE_NO_TCACHE */
+} je_tc_entry_t;
+
+typedef struct je_thread_t {
+    struct je_thread_t *next, *prev;
+    size_t n;
+    je_tc_entry_t e[];
+} je_thread_t;
+
+static pthread_mutex_t je_tc_lock = PTHREAD_MUTEX_INITIALIZER;
+static je_thread_t *je_threads;
+static bool je_slot_used[JE_MAX_POOLS];
+static uint64_t je_next_gen = 1;
+static pthread_key_t je_thread_key;
+static bool je_key_ok;
+static pthread_once_t je_key_once = PTHREAD_ONCE_INIT;
+static __thread je_thread_t *je_tl;
+
+static void je_tcache_destroy(uint32_t id) {
+    if (id != JE_NO_TCACHE) {
+        unsigned u = id;
+        je.mallctl("tcache.destroy", NULL, NULL, &u, sizeof(u));
+    }
+}
+
+static void je_list_unlink(je_thread_t *t) {
+    if (t->prev) {
+        t->prev->next = t->next;
+    } else {
+        je_threads = t->next;
+    }
+    if (t->next) {
+        t->next->prev = t->prev;
+    }
+}
+
+/* Thread exit: destroy the thread's tcaches of live pools. */
+static void je_thread_exit(void *arg) {
+    je_thread_t *t = arg;
+    pthread_mutex_lock(&je_tc_lock);
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->e[i].gen) {
+            je_tcache_destroy(t->e[i].tcache);
+            t->e[i].gen = 0;
+        }
+    }
+    je_list_unlink(t);
+    pthread_mutex_unlock(&je_tc_lock);
+    if (je_tl == t) {
+        je_tl = NULL;
+    }
+    umf_ba_free(t);
+}
+
+static void je_key_create(void) {
+    je_key_ok = pthread_key_create(&je_thread_key, je_thread_exit) == 0;
+    if (!je_key_ok) {
+        LOG_ERR("pthread_key_create failed: jemalloc pools use no thread "
+                "cache");
+    }
+}
+
+/* The library is unloaded: no destructor may run into unmapped code. */
+__attribute__((destructor)) static void je_fini(void) {
+    if (je_key_ok) {
+        pthread_key_delete(je_thread_key);
+        je_key_ok = false;
+    }
+}
+
+/* The calling thread's table with room for slot; NULL on failure. Caller
+ * holds je_tc_lock. */
+static je_thread_t *je_thread_table(unsigned slot) {
+    je_thread_t *t = je_tl;
+    if (t && slot < t->n) {
+        return t;
+    }
+    if (!je_key_ok) {
+        return NULL;
+    }
+    size_t n = t ? t->n : 8;
+    while (n <= slot) {
+        n *= 2;
+    }
+    je_thread_t *nt = umf_ba_calloc(1, sizeof(*nt) + n * sizeof(nt->e[0]));
+    if (!nt) {
+        return NULL;
+    }
+    nt->n = n;
+    if (t) {
+        memcpy(nt->e, t->e, t->n * sizeof(t->e[0]));
+        nt->next = t->next;
+        nt->prev = t->prev;
+        if (nt->prev) {
+            nt->prev->next = nt;
+        } else {
+            je_threads = nt;
+        }
+        if (nt->next) {
+            nt->next->prev = nt;
+        }
+    } else {
+        nt->next = je_threads;
+        if (je_threads) {
+            je_threads->prev = nt;
+        }
+        je_threads = nt;
+    }
+    if (pthread_setspecific(je_thread_key, nt) != 0) {
+        if (t) {
+            pthread_setspecific(je_thread_key, t); /* keep the old one */
+        }
+        je_list_unlink(nt);
+        if (t) { /* put the old table back where it was */
+            t->next = je_threads;
+            t->prev = NULL;
+            if (je_threads) {
+                je_threads->prev = t;
+            }
+            je_threads = t;
+        }
+        umf_ba_free(nt);
+        return NULL;
+    }
+    je_tl = nt;
+    umf_ba_free(t);
+    return nt;
+}
+
+/* First use of pool p on this thread: make its tcache. */
+static __attribute__((noinline)) int je_flags_slow(je_pool_t *p) {
+    int flags = p->arena_flags | MALLOCX_TCACHE_NONE;
+    pthread_mutex_lock(&je_tc_lock);
+    je_thread_t *t = je_thread_table(p->slot);
+    if (t) {
+        unsigned id = 0;
+        size_t sz = sizeof(id);
+        uint32_t tc = JE_NO_TCACHE;
+        int rc = je.mallctl("tcache.create", &id, &sz, NULL, 0);
+        if (rc == 0) {
+            tc = id;
+            flags = p->arena_flags | MALLOCX_TCACHE(id);
+        } else {
+            LOG_DEBUG("tcache.create failed (%s); thread %llu uses no thread "
+                      "cache with arena %u",
+                      strerror(rc), (unsigned long long)utils_thread_id(),
+                      p->arena);
+        }
+        t->e[p->slot].flags = flags;
+        t->e[p->slot].tcache = tc;
+        __atomic_store_n(&t->e[p->slot].gen, p->gen, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&je_tc_lock);
+    return flags;
+}
+
+/* mallocx flags for pool p on this thread: its arena and its tcache. */
+static inline int je_flags(je_pool_t *p) {
+    je_thread_t *t = je_tl;
+    if (UMF_LIKELY(t != NULL && p->slot < t->n)) {
+        je_tc_entry_t *e = &t->e[p->slot];
+        if (UMF_LIKELY(__atomic_load_n(&e->gen, __ATOMIC_RELAXED) ==
+                       p->gen)) {
+            return e->flags;
+        }
+    }
+    return je_flags_slow(p);
+}
+
+/* ---- pool ops ---- */
+
+/* Does the provider split and merge? One small allocation tells. */
+static void je_probe_split(je_pool_t *p) {
+    size_t page = 0;
+    if (umfMemoryProviderGetMinPageSize(p->provider, NULL, &page) !=
+            UMF_RESULT_SUCCESS ||
+        page == 0) {
+        page = utils_page_size();
+    }
+    void *ptr = NULL;
+    if (umfMemoryProviderAlloc(p->provider, 2 * page, 0, &ptr) !=
+            UMF_RESULT_SUCCESS ||
+        !ptr) {
+        LOG_INFO("probe allocation failed; emulating split and merge");
+        return;
+    }
+    umf_result_t rs =
+        umfMemoryProviderAllocationSplit(p->provider, ptr, 2 * page, page);
+    umf_result_t rm = UMF_RESULT_ERROR_NOT_SUPPORTED;
+    if (rs == UMF_RESULT_SUCCESS) {
+        rm = umfMemoryProviderAllocationMerge(p->provider, ptr,
+                                              (char *)ptr + page, 2 * page);
+    }
+    if (rs == UMF_RESULT_SUCCESS && rm != UMF_RESULT_SUCCESS) {
+        umfMemoryProviderFree(p->provider, (char *)ptr + page, page);
+        umfMemoryProviderFree(p->provider, ptr, page);
+    } else {
+        umfMemoryProviderFree(p->provider, ptr, 2 * page);
+    }
+    p->provider_split = rs == UMF_RESULT_SUCCESS;
+    p->provider_merge = rm == UMF_RESULT_SUCCESS;
+    LOG_DEBUG("provider %s split, %s merge",
+              p->provider_split ? "does" : "does not",
+              p->provider_merge ? "does" : "does not");
+}
+
+static void je_arena_destroy(unsigned arena) {
+    char name[64];
+    snprintf(name, sizeof(name), "arena.%u.destroy", arena);
+    int rc = je.mallctl(name, NULL, NULL, NULL, 0);
+    if (rc != 0) {
+        LOG_ERR("%s failed: %s", name, strerror(rc));
+    }
+}
+
+static umf_result_t je_initialize(umf_memory_provider_handle_t provider,
+                                  void *params, void **pool) {
+    (void)params; /* the 0.11 jemalloc pool takes no params */
+    umf_result_t ret = je_load();
+    if (ret != UMF_RESULT_SUCCESS) {
+        return ret;
+    }
+    pthread_once(&je_key_once, je_key_create);
+
+    je_pool_t *p = umf_ba_calloc(1, sizeof(*p));
+    if (!p) {
+        return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    p->hooks = je_hooks;
+    p->provider = provider;
+    pthread_mutex_init(&p->blocks_lock, NULL);
+    je_probe_split(p);
+
+    je_arena_config_t cfg = {.extent_hooks = &p->hooks,
+                             .metadata_use_hooks = false};
+    unsigned arena = 0;
+    size_t sz = sizeof(arena);
+    int rc = je.mallctl("experimental.arenas_create_ext", &arena, &sz, &cfg,
+                        sizeof(cfg));
+    if (rc != 0) {
+        LOG_ERR("cannot create a jemalloc arena: %s", strerror(rc));
+        ret = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+        goto err_free;
+    }
+    p->arena = arena;
+    p->arena_flags = MALLOCX_ARENA(arena);
+
+    pthread_mutex_lock(&je_tc_lock);
+    unsigned slot = 0;
+    while (slot < JE_MAX_POOLS && je_slot_used[slot]) {
+        slot++;
+    }
+    if (slot < JE_MAX_POOLS) {
+        je_slot_used[slot] = true;
+        p->slot = slot;
+        p->gen = je_next_gen++;
+    }
+    pthread_mutex_unlock(&je_tc_lock);
+    if (slot == JE_MAX_POOLS) {
+        LOG_ERR("too many jemalloc pools (at most %u)", JE_MAX_POOLS);
+        je_arena_destroy(arena);
+        ret = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+        goto err_free;
+    }
+    LOG_DEBUG("jemalloc pool %p: arena %u, slot %u", (void *)p, arena, slot);
+    *pool = p;
+    return UMF_RESULT_SUCCESS;
+
+err_free:
+    pthread_mutex_destroy(&p->blocks_lock);
+    umf_ba_free(p);
+    return ret;
+}
+
+static void je_finalize(void *pool) {
+    je_pool_t *p = pool;
+    /* every thread's tcache of this pool goes first: the arena cannot be
+     * destroyed while a tcache holds its memory. The ids are collected
+     * under the lock and destroyed outside it, because flushing a tcache
+     * calls the provider. */
+    pthread_mutex_lock(&je_tc_lock);
+    size_t n = 0;
+    for (je_thread_t *t = je_threads; t; t = t->next) {
+        n += p->slot < t->n && t->e[p->slot].gen == p->gen;
+    }
+    uint32_t *ids = n ? umf_ba_calloc(n, sizeof(*ids)) : NULL;
+    size_t k = 0;
+    for (je_thread_t *t = je_threads; t; t = t->next) {
+        if (p->slot < t->n && t->e[p->slot].gen == p->gen) {
+            if (ids) {
+                ids[k++] = t->e[p->slot].tcache;
+            } else {
+                je_tcache_destroy(t->e[p->slot].tcache);
+            }
+            __atomic_store_n(&t->e[p->slot].gen, 0, __ATOMIC_RELAXED);
+        }
+    }
+    je_slot_used[p->slot] = false;
+    pthread_mutex_unlock(&je_tc_lock);
+    for (size_t i = 0; i < k; i++) {
+        je_tcache_destroy(ids[i]);
+    }
+    umf_ba_free(ids);
+
+    je_arena_destroy(p->arena); /* every extent goes back via the hooks */
+    if (p->nblocks) {
+        LOG_ERR("%zu provider allocations still held after the arena was "
+                "destroyed",
+                p->nblocks);
+    }
+    umf_ba_free(p->blocks);
+    pthread_mutex_destroy(&p->blocks_lock);
+    umf_ba_free(p);
+}
+
+static void *je_fail(umf_result_t dflt) {
+    umf_result_t r = je_hook_error;
+    if (r != UMF_RESULT_SUCCESS) {
+        je_hook_error = UMF_RESULT_SUCCESS;
+        dflt = r;
+    }
+    je_last_error = dflt;
+    return NULL;
+}
+
+static void *je_malloc(void *pool, size_t size) {
+    je_pool_t *p = pool;
+    /* malloc(0) gives a unique minimal block, as jemalloc's malloc does */
+    void *ptr = je.mallocx(size ? size : 1, je_flags(p));
+    if (UMF_UNLIKELY(!ptr)) {
+        return je_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
+    }
+    return ptr;
+}
+
+static void *je_calloc(void *pool, size_t num, size_t size) {
+    je_pool_t *p = pool;
+    size_t total;
+    if (utils_mul_overflow(num, size, &total)) {
+        je_last_error = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+        return NULL;
+    }
+    void *ptr = je.mallocx(total ? total : 1, je_flags(p) | MALLOCX_ZERO);
+    if (!ptr) {
+        return je_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
+    }
+    return ptr;
+}
+
+static umf_result_t je_free(void *pool, void *ptr) {
+    if (ptr) {
+        je.dallocx(ptr, je_flags(pool));
+    }
+    return UMF_RESULT_SUCCESS;
+}
+
+static void *je_realloc(void *pool, void *ptr, size_t size) {
+    je_pool_t *p = pool;
+    if (!ptr) {
+        return je_malloc(pool, size);
+    }
+    if (size == 0) {
+        je.dallocx(ptr, je_flags(p));
+        je_last_error = UMF_RESULT_SUCCESS;
+        return NULL;
+    }
+    /* on failure rallocx leaves ptr as it was */
+    void *nptr = je.rallocx(ptr, size, je_flags(p));
+    if (!nptr) {
+        return je_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
+    }
+    return nptr;
+}
+
+static void *je_aligned_malloc(void *pool, size_t size, size_t alignment) {
+    je_pool_t *p = pool;
+    if (alignment == 0) {
+        return je_malloc(pool, size);
+    }
+    if (!utils_is_power_of_2(alignment)) {
+        LOG_ERR("alignment %zu is not a power of 2", alignment);
+        je_last_error = UMF_RESULT_ERROR_INVALID_ARGUMENT;
+        return NULL;
+    }
+    size_t dummy;
+    if (utils_add_overflow(size, alignment, &dummy)) {
+        je_last_error = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+        return NULL;
+    }
+    int flags = je_flags(p) | MALLOCX_LG_ALIGN(__builtin_ctzl(alignment));
+    void *ptr = je.mallocx(size ? size : 1, flags);
+    if (!ptr) {
+        return je_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
+    }
+    return ptr;
+}
+
+static size_t je_malloc_usable_size(void *pool, void *ptr) {
+    (void)pool;
+    return ptr ? je.sallocx(ptr, 0) : 0;
+}
+
+static umf_result_t je_get_last_allocation_error(void *pool) {
+    (void)pool;
+    return je_last_error;
+}
+
+static umf_memory_pool_ops_t je_pool_ops = {
+    .version = UMF_POOL_OPS_VERSION_CURRENT,
+    .initialize = je_initialize,
+    .finalize = je_finalize,
+    .malloc = je_malloc,
+    .calloc = je_calloc,
+    .realloc = je_realloc,
+    .aligned_malloc = je_aligned_malloc,
+    .malloc_usable_size = je_malloc_usable_size,
+    .free = je_free,
+    .get_last_allocation_error = je_get_last_allocation_error,
+};
+
+UMF_EXPORT umf_memory_pool_ops_t *umfJemallocPoolOps(void) {
+    return &je_pool_ops;
+}
