@@ -638,6 +638,22 @@ static void print_targets(const lookup_ids_t same[3],
     }
 }
 
+/* Other work on the machine skews every figure, the 2-thread ones most:
+ * say how busy it was. */
+static void print_load(void) {
+    FILE *f = fopen("/proc/loadavg", "r");
+    double l1, l5;
+
+    if (f == NULL) {
+        return;
+    }
+    if (fscanf(f, "%lf %lf", &l1, &l5) == 2) {
+        printf("Load average before the run: %.2f (1 min), %.2f (5 min)\n", l1,
+               l5);
+    }
+    fclose(f);
+}
+
 int main(void) {
     lookup_ids_t same[3], cyc[3];
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -649,6 +665,7 @@ int main(void) {
            "%ld\n",
            UMF_MAJOR_VERSION(v), UMF_MINOR_VERSION(v), cpus,
            cpus == 1 ? "" : "s", sysconf(_SC_PAGESIZE));
+    print_load();
     if (cpus < 2) {
         printf("Only one CPU: the 2-thread figures cannot show scaling.\n");
     }

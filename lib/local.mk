@@ -30,7 +30,9 @@ lib_libumf_internal_la_SOURCES = \
 	lib/core/tracker.c \
 	lib/core/provider_tracking_internal.h \
 	lib/core/provider_tracking.c \
+	lib/core/ipc_internal.h \
 	lib/core/ipc.c \
+	lib/core/ipc_cache.c \
 	lib/core/coarse_internal.h \
 	lib/core/coarse.c \
 	lib/providers/provider_os_memory.c \
@@ -40,7 +42,9 @@ lib_libumf_internal_la_SOURCES = \
 	lib/providers/provider_level_zero_none.c \
 	lib/providers/provider_cuda_none.c \
 	lib/pools/pool_proxy.c \
-	lib/pools/pool_disjoint_none.c \
+	lib/pools/pool_disjoint_internal.h \
+	lib/pools/pool_disjoint.c \
+	lib/pools/pool_disjoint_params.c \
 	lib/topology/topology_none.c
 
 # Backends configured out build their _none.c stubs (same exported symbols).
@@ -57,9 +61,6 @@ lib_libumf_internal_la_SOURCES += lib/pools/pool_scalable.c
 else
 lib_libumf_internal_la_SOURCES += lib/pools/pool_scalable_none.c
 endif
-EXTRA_DIST += lib/pools/pool_jemalloc_none.c lib/pools/pool_scalable_none.c \
-	lib/pools/pool_jemalloc.c lib/pools/pool_scalable.c \
-	lib/pools/jemalloc_companion.c
 
 # libtool -version-info lives in configure.ac (UMF_LT_VERSION_INFO) with the
 # rules for changing it; it yields SONAME libumf.so.0.

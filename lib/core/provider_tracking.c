@@ -5,6 +5,7 @@
  * Ordering rules: a range is added after the upstream alloc succeeded and
  * removed before the upstream free, so a reused address is never shadowed;
  * when the upstream free fails the range is added back. */
+#include "core/ipc_internal.h"
 #include "core/memory_provider_internal.h"
 #include "core/provider_tracking_internal.h"
 #include "core/tracker_internal.h"
@@ -15,6 +16,8 @@
 typedef struct tracking_provider_t {
     umf_memory_provider_handle_t upstream;
     umf_memory_pool_handle_t pool;
+    umf_memory_provider_handle_t self; /* this wrapper's handle */
+    ipc_cache_t *ipc_cache;            /* created by the first IPC get */
 } tracking_provider_t;
 
 static umf_result_t tracking_initialize(void *params, void **provider) {
@@ -38,6 +41,10 @@ static void tracking_release_range(void *arg, void *base, size_t size) {
  * pool: give them back to the provider instead of leaking them. */
 static void tracking_finalize(void *provider) {
     tracking_provider_t *p = provider;
+    /* IPC first: opened handles are closed and cached blobs put while the
+     * upstream provider still holds the memory they refer to */
+    ipc_consumer_release_handler(p->self);
+    ipc_cache_delete(p->ipc_cache);
     size_t n = tracker_release_pool(p->pool, tracking_release_range, p);
     if (n) {
         LOG_WARN("pool %p destroyed with %zu live provider allocations; "
@@ -74,8 +81,14 @@ static umf_result_t tracking_free(void *provider, void *ptr, size_t size) {
         if (!removed) {
             LOG_WARN("freeing %p, which pool %p does not track", ptr,
                      (void *)p->pool);
-        } else if (size == 0) {
-            size = tracked_size;
+        } else {
+            if (size == 0) {
+                size = tracked_size;
+            }
+            ipc_cache_t *cache = utils_atomic_load_acquire(&p->ipc_cache);
+            if (cache) {
+                ipc_cache_drop(cache, ptr);
+            }
         }
     }
     umf_result_t ret = umfMemoryProviderFree(p->upstream, ptr, size);
@@ -221,11 +234,31 @@ static const umf_memory_provider_ops_t tracking_ops = {
 umf_result_t tracking_provider_create(umf_memory_provider_handle_t upstream,
                                       umf_memory_pool_handle_t pool,
                                       umf_memory_provider_handle_t *wrapper) {
-    tracking_provider_t params = {upstream, pool};
+    tracking_provider_t params = {upstream, pool, NULL, NULL};
     umf_result_t ret = umfMemoryProviderCreate(&tracking_ops, &params, wrapper);
     if (ret == UMF_RESULT_SUCCESS) {
         /* failures seen through the wrapper are the user's provider's */
         (*wrapper)->blame = upstream;
+        ((tracking_provider_t *)provider_priv(*wrapper))->self = *wrapper;
     }
     return ret;
+}
+
+ipc_cache_t *tracking_provider_ipc_cache(umf_memory_provider_handle_t wrapper) {
+    tracking_provider_t *p = provider_priv(wrapper);
+    ipc_cache_t *cache = utils_atomic_load_acquire(&p->ipc_cache);
+    if (cache) {
+        return cache;
+    }
+    ipc_cache_t *fresh = ipc_cache_new(p->upstream);
+    if (!fresh) {
+        return NULL;
+    }
+    ipc_cache_t *expected = NULL;
+    if (!__atomic_compare_exchange_n(&p->ipc_cache, &expected, fresh, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        ipc_cache_delete(fresh); /* another thread won */
+        return expected;
+    }
+    return fresh;
 }

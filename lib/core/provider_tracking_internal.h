@@ -14,4 +14,11 @@ umf_result_t tracking_provider_create(umf_memory_provider_handle_t upstream,
                                       umf_memory_pool_handle_t pool,
                                       umf_memory_provider_handle_t *wrapper);
 
+struct ipc_cache_t;
+
+/* The producer IPC cache of a tracking wrapper, created on first use (NULL
+ * when out of memory). */
+struct ipc_cache_t *
+tracking_provider_ipc_cache(umf_memory_provider_handle_t wrapper);
+
 #endif /* UMF_PROVIDER_TRACKING_INTERNAL_H */

@@ -15,7 +15,11 @@
 
 int umf_test_run_suite(Suite *s) {
     SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
+    /* CK_NORMAL; CK_VERBOSITY=verbose lists every test (never silent: the
+     * summary line must always be printed) */
+    const char *v = getenv("CK_VERBOSITY");
+    srunner_run_all(sr, v && strcmp(v, "verbose") == 0 ? CK_VERBOSE
+                                                       : CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -14,9 +14,10 @@
 /* Exit status automake's harness reads as "skipped". */
 #define UMF_TEST_SKIP 77
 
-/* Run s with CK_NORMAL output (fork mode as configured by the environment,
- * Check's default being fork) and return EXIT_SUCCESS when every check
- * passed, EXIT_FAILURE otherwise. Frees s. */
+/* Run s with CK_NORMAL output (CK_VERBOSE when CK_VERBOSITY=verbose; fork
+ * mode as configured by the environment, Check's default being fork) and
+ * return EXIT_SUCCESS when every check passed, EXIT_FAILURE otherwise.
+ * Frees s. */
 int umf_test_run_suite(Suite *s);
 
 /* Print "SKIP: <why>" on one line and exit with UMF_TEST_SKIP. */

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
+/* bench_jemalloc_scalable.c -- malloc+free pair throughput of the jemalloc
+ * and scalable pools against their raw allocators.
+ *
+ * Build and run (standalone; nothing but libumf is linked, both allocators
+ * are looked up at run time):
+ *
+ *   installed:   cc -O2 -pthread bench/bench_jemalloc_scalable.c \
+ *                   $(pkg-config --cflags --libs umf) -ldl -o bench_je_sc
+ *   build tree:  cc -O2 -pthread -I$SRC/include \
+ *                   $SRC/bench/bench_jemalloc_scalable.c \
+ *                   -L$BUILD/lib/.libs -Wl,-rpath,$BUILD/lib/.libs -lumf \
+ *                   -Wl,--push-state,--no-as-needed -lumf_jemalloc \
+ *                   -Wl,--pop-state -ldl -o bench_je_sc
+ *   run:         ./bench_je_sc [pairs-per-thread [repetitions]]
+ *
+ * A program linked without -lumf_jemalloc (a bench/local.mk target linking
+ * lib/libumf.la only) must run with
+ * GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096 so that jemalloc can be
+ * dlopened; the benchmark says so and skips the jemalloc rows otherwise.
+ *
+ * Workload: each thread keeps a ring of 64 live blocks; one "pair" frees the
+ * oldest block and allocates a new one of a size drawn uniformly from
+ * 8..4096 (precomputed per thread) and writes its first byte. Rows:
+ *   - jemalloc pool over the OS provider (umfPoolMalloc/umfPoolFree);
+ *   - raw mallocx/dallocx on a dedicated arena (arenas.create, the thread's
+ *     own tcache), and the same with one explicit tcache per thread;
+ *   - scalable pool over the OS provider;
+ *   - raw scalable_malloc/scalable_free;
+ * each on 1 thread and on 2 threads sharing the one pool/arena. The cost of
+ * a pair is (wall time) / (pairs per thread); the median of the repetitions
+ * is printed. Targets (issue 6): each pool within 10% of its raw allocator
+ * on 1 thread; on 2 threads a pair costs at most 1.5x its 1-thread cost. The
+ * program prints the ratios and never judges them: its exit status is 0
+ * when every row that could run ran. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include <umf/memory_pool.h>
+#include <umf/memory_provider.h>
+#include <umf/pools/pool_jemalloc.h>
+#include <umf/pools/pool_scalable.h>
+#include <umf/providers/provider_os_memory.h>
+
+#define RING 64
+#define NSIZES 4096
+#define MAX_THREADS 2
+/* jemalloc's MALLOCX_ARENA / MALLOCX_TCACHE encodings (jemalloc.h) */
+#define JE_ARENA(a) ((int)(((unsigned)(a) + 1) << 20))
+#define JE_TCACHE(t) ((int)(((unsigned)(t) + 2) << 8))
+
+typedef struct impl_t {
+    const char *name;
+    void *(*alloc)(void *ctx, size_t size);
+    void (*free)(void *ctx, void *ptr);
+    void *ctx;
+    int per_thread_tcache; /* raw mallocx with an explicit tcache */
+} impl_t;
+
+/* ---- the allocators ---- */
+
+static void *(*je_mallocx)(size_t, int);
+static void (*je_dallocx)(void *, int);
+static int (*je_mallctl)(const char *, void *, size_t *, void *, size_t);
+static void *(*tbb_malloc)(size_t);
+static void (*tbb_free)(void *);
+static void *(*tbb_pool_malloc)(void *, size_t);
+static int (*tbb_pool_free)(void *, void *); /* returns C++ bool */
+
+static __thread int tl_je_flags; /* per-thread flags of raw mallocx rows */
+static __thread int tl_je_tcache = -1; /* explicit tcache of this thread */
+
+static void *umf_alloc(void *ctx, size_t size) {
+    return umfPoolMalloc(ctx, size);
+}
+static void umf_dealloc(void *ctx, void *ptr) { umfPoolFree(ctx, ptr); }
+static void *je_alloc(void *ctx, size_t size) {
+    (void)ctx;
+    return je_mallocx(size, tl_je_flags);
+}
+static void je_dealloc(void *ctx, void *ptr) {
+    (void)ctx;
+    je_dallocx(ptr, tl_je_flags);
+}
+static void *tbb_alloc(void *ctx, size_t size) {
+    (void)ctx;
+    return tbb_malloc(size);
+}
+static void tbb_dealloc(void *ctx, void *ptr) {
+    (void)ctx;
+    tbb_free(ptr);
+}
+
+static void *rml_alloc(void *ctx, size_t size) {
+    return tbb_pool_malloc(ctx, size);
+}
+static void rml_dealloc(void *ctx, void *ptr) { tbb_pool_free(ctx, ptr); }
+
+/* raw memory for the raw rml::pool row: mmap, like the OS provider */
+typedef struct rml_policy_t {
+    void *(*pAlloc)(intptr_t pool_id, size_t *bytes);
+    int (*pFree)(intptr_t pool_id, void *raw_ptr, size_t raw_bytes);
+    size_t granularity;
+    int version;
+    unsigned fixedPool : 1, keepAllMemory : 1, reserved : 30;
+} rml_policy_t;
+
+static void *rml_raw_alloc(intptr_t id, size_t *bytes) {
+    (void)id;
+    void *p = mmap(NULL, *bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+static int rml_raw_free(intptr_t id, void *ptr, size_t bytes) {
+    (void)id;
+    return munmap(ptr, bytes);
+}
+
+/* ---- timing ---- */
+
+typedef struct run_t {
+    const impl_t *impl;
+    size_t pairs;
+    unsigned arena;
+    pthread_barrier_t *start, *stop;
+    uint64_t seed;
+    int failed;
+    double cpu_ns; /* thread CPU time of the timed loop */
+} run_t;
+
+static double clock_ns(clockid_t id) {
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+static double now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
+
+static void *worker(void *arg) {
+    run_t *r = arg;
+    const impl_t *im = r->impl;
+    static __thread size_t sizes[NSIZES];
+    uint64_t x = r->seed;
+    for (size_t i = 0; i < NSIZES; i++) { /* xorshift64* */
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        sizes[i] = 8 + (size_t)((x * 0x2545F4914F6CDD1DULL) >> 33) % 4089;
+    }
+    if (im->alloc == je_alloc) {
+        tl_je_flags = JE_ARENA(r->arena);
+        if (im->per_thread_tcache) {
+            unsigned tc;
+            size_t sz = sizeof(tc);
+            if (je_mallctl("tcache.create", &tc, &sz, NULL, 0) == 0) {
+                tl_je_flags |= JE_TCACHE(tc);
+                tl_je_tcache = (int)tc;
+            }
+        }
+    }
+    void *ring[RING];
+    for (size_t i = 0; i < RING; i++) {
+        ring[i] = im->alloc(im->ctx, sizes[i]);
+        r->failed |= ring[i] == NULL;
+    }
+    pthread_barrier_wait(r->start);
+    double c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    for (size_t k = 0; k < r->pairs; k++) {
+        size_t i = k & (RING - 1);
+        im->free(im->ctx, ring[i]);
+        char *p = im->alloc(im->ctx, sizes[k & (NSIZES - 1)]);
+        if (__builtin_expect(p == NULL, 0)) {
+            r->failed = 1;
+            break;
+        }
+        *p = (char)k;
+        ring[i] = p;
+    }
+    r->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+    pthread_barrier_wait(r->stop);
+    for (size_t i = 0; i < RING; i++) {
+        im->free(im->ctx, ring[i]);
+    }
+    if (tl_je_tcache >= 0) {
+        unsigned tc = (unsigned)tl_je_tcache;
+        je_mallctl("tcache.destroy", NULL, NULL, &tc, sizeof(tc));
+        tl_je_tcache = -1;
+    }
+    return NULL;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct result_t {
+    double wall; /* median wall ns per pair per thread */
+    double cpu;  /* median thread-CPU ns per pair (mean over threads) */
+} result_t;
+
+/* Run im on `threads` threads, reps times after one warm-up; false when an
+ * allocation failed. */
+static bool measure(const impl_t *im, unsigned threads, size_t pairs,
+                    unsigned reps, unsigned arena, result_t *res) {
+    double wall[64], cpu[64];
+    if (reps > 64) {
+        reps = 64;
+    }
+    for (unsigned rep = 0; rep <= reps; rep++) { /* rep 0 warms up */
+        pthread_barrier_t start, stop;
+        pthread_barrier_init(&start, NULL, threads + 1);
+        pthread_barrier_init(&stop, NULL, threads + 1);
+        run_t r[MAX_THREADS];
+        pthread_t th[MAX_THREADS];
+        for (unsigned i = 0; i < threads; i++) {
+            r[i] = (run_t){.impl = im,
+                           .pairs = pairs,
+                           .arena = arena,
+                           .start = &start,
+                           .stop = &stop,
+                           .seed = 0x9E3779B97F4A7C15ULL * (i + 1)};
+            if (pthread_create(&th[i], NULL, worker, &r[i]) != 0) {
+                fprintf(stderr, "pthread_create failed\n");
+                exit(1);
+            }
+        }
+        pthread_barrier_wait(&start);
+        double t0 = now_ns();
+        pthread_barrier_wait(&stop);
+        double t1 = now_ns();
+        int failed = 0;
+        double c = 0;
+        for (unsigned i = 0; i < threads; i++) {
+            pthread_join(th[i], NULL);
+            failed |= r[i].failed;
+            c += r[i].cpu_ns;
+        }
+        pthread_barrier_destroy(&start);
+        pthread_barrier_destroy(&stop);
+        if (failed) {
+            return false;
+        }
+        if (rep > 0) {
+            wall[rep - 1] = (t1 - t0) / (double)pairs;
+            cpu[rep - 1] = c / threads / (double)pairs;
+        }
+    }
+    qsort(wall, reps, sizeof(wall[0]), cmp_double);
+    qsort(cpu, reps, sizeof(cpu[0]), cmp_double);
+    res->wall = wall[reps / 2];
+    res->cpu = cpu[reps / 2];
+    return true;
+}
+
+static umf_memory_pool_handle_t make_pool(umf_memory_pool_ops_t *ops,
+                                          umf_memory_provider_handle_t prov) {
+    umf_memory_pool_handle_t pool = NULL;
+    if (!ops ||
+        umfPoolCreate(ops, prov, NULL, 0, &pool) != UMF_RESULT_SUCCESS) {
+        return NULL;
+    }
+    return pool;
+}
+
+enum { JE_POOL, JE_RAW, JE_RAW_TC, SC_POOL, SC_RAW_POOL, SC_RAW, NIMPL };
+
+int main(int argc, char **argv) {
+    size_t pairs = argc > 1 ? strtoull(argv[1], NULL, 0) : 2000000;
+    unsigned reps = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 7;
+    if (pairs == 0 || reps == 0) {
+        fprintf(stderr, "usage: %s [pairs-per-thread [repetitions]]\n",
+                argv[0]);
+        return 2;
+    }
+
+    void *jh = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_NOLOAD);
+    if (!jh) {
+        jh = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_LOCAL);
+    }
+    if (jh) {
+        *(void **)&je_mallocx = dlsym(jh, "mallocx");
+        *(void **)&je_dallocx = dlsym(jh, "dallocx");
+        *(void **)&je_mallctl = dlsym(jh, "mallctl");
+    }
+    void *th = dlopen("libtbbmalloc.so.2", RTLD_NOW | RTLD_LOCAL);
+    void *rml_pool = NULL;
+    if (th) {
+        *(void **)&tbb_malloc = dlsym(th, "scalable_malloc");
+        *(void **)&tbb_free = dlsym(th, "scalable_free");
+        *(void **)&tbb_pool_malloc =
+            dlsym(th, "_ZN3rml11pool_mallocEPNS_10MemoryPoolEm");
+        *(void **)&tbb_pool_free =
+            dlsym(th, "_ZN3rml9pool_freeEPNS_10MemoryPoolEPv");
+        int (*create)(intptr_t, const rml_policy_t *, void **);
+        *(void **)&create = dlsym(
+            th, "_ZN3rml14pool_create_v1ElPKNS_13MemPoolPolicyEPPNS_"
+                "10MemoryPoolE");
+        rml_policy_t pol = {rml_raw_alloc, rml_raw_free, 2 << 20, 1, 0, 0, 0};
+        if (create && tbb_pool_malloc && tbb_pool_free &&
+            create(0, &pol, &rml_pool) != 0) {
+            rml_pool = NULL;
+        }
+    }
+
+    umf_os_memory_provider_params_handle_t pp = NULL;
+    umf_memory_provider_handle_t prov = NULL;
+    if (umfOsMemoryProviderParamsCreate(&pp) != UMF_RESULT_SUCCESS ||
+        umfMemoryProviderCreate(umfOsMemoryProviderOps(), pp, &prov) !=
+            UMF_RESULT_SUCCESS) {
+        fprintf(stderr, "cannot create the OS memory provider\n");
+        return 1;
+    }
+    umfOsMemoryProviderParamsDestroy(pp);
+    umf_memory_pool_handle_t jpool = make_pool(umfJemallocPoolOps(), prov);
+    umf_memory_pool_handle_t spool = make_pool(umfScalablePoolOps(), prov);
+
+    unsigned arena = 0;
+    int have_raw_je = 0;
+    if (je_mallocx && je_dallocx && je_mallctl) {
+        size_t sz = sizeof(arena);
+        have_raw_je = je_mallctl("arenas.create", &arena, &sz, NULL, 0) == 0;
+    }
+
+    const impl_t impls[NIMPL] = {
+        [JE_POOL] = {"jemalloc pool (OS provider)", umf_alloc, umf_dealloc,
+                     jpool, 0},
+        [JE_RAW] = {"raw mallocx, dedicated arena", je_alloc, je_dealloc,
+                    NULL, 0},
+        [JE_RAW_TC] = {"raw mallocx, arena+explicit tcache", je_alloc,
+                       je_dealloc, NULL, 1},
+        [SC_POOL] = {"scalable pool (OS provider)", umf_alloc, umf_dealloc,
+                     spool, 0},
+        [SC_RAW_POOL] = {"raw rml::pool_malloc (mmap)", rml_alloc,
+                         rml_dealloc, rml_pool, 0},
+        [SC_RAW] = {"raw scalable_malloc", tbb_alloc, tbb_dealloc, NULL, 0},
+    };
+    const bool ok[NIMPL] = {
+        [JE_POOL] = jpool != NULL,
+        [JE_RAW] = have_raw_je,
+        [JE_RAW_TC] = have_raw_je,
+        [SC_POOL] = spool != NULL,
+        [SC_RAW_POOL] = rml_pool != NULL,
+        [SC_RAW] = tbb_malloc && tbb_free,
+    };
+    result_t res[NIMPL][MAX_THREADS + 1];
+    int missing = 0;
+
+    printf("malloc+free pairs, sizes uniform 8..4096, ring of %d live blocks "
+           "per thread,\n%zu pairs per thread, median of %u; ns per pair as "
+           "one thread sees it (wall)\nand thread CPU time per pair (cpu)\n\n",
+           RING, pairs, reps);
+    printf("%-36s %9s %9s %9s %9s %8s %8s\n", "", "1T wall", "1T cpu",
+           "2T wall", "2T cpu", "2T/1T", "2T/1T");
+    printf("%-36s %9s %9s %9s %9s %8s %8s\n", "", "ns", "ns", "ns", "ns",
+           "wall", "cpu");
+    for (int i = 0; i < NIMPL; i++) {
+        if (!ok[i]) {
+            printf("%-36s unavailable (%s)\n", impls[i].name,
+                   i <= JE_RAW_TC
+                       ? "jemalloc not loaded: link -lumf_jemalloc or set "
+                         "GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096"
+                       : "libtbbmalloc.so.2 not found");
+            missing = 1;
+            continue;
+        }
+        bool fine = true;
+        for (unsigned t = 1; t <= MAX_THREADS; t++) {
+            fine = fine && measure(&impls[i], t, pairs, reps, arena,
+                                   &res[i][t]);
+        }
+        if (!fine) {
+            printf("%-36s an allocation failed\n", impls[i].name);
+            missing = 1;
+            continue;
+        }
+        printf("%-36s %9.2f %9.2f %9.2f %9.2f %7.2fx %7.2fx\n", impls[i].name,
+               res[i][1].wall, res[i][1].cpu, res[i][2].wall, res[i][2].cpu,
+               res[i][2].wall / res[i][1].wall,
+               res[i][2].cpu / res[i][1].cpu);
+    }
+
+    printf("\ntargets: pool / raw allocator on 1 thread <= 1.10; "
+           "2 threads / 1 thread <= 1.50\n");
+    if (ok[JE_POOL] && ok[JE_RAW]) {
+        printf("jemalloc pool / raw mallocx, 1 thread (wall):         "
+               "%.3f\n",
+               res[JE_POOL][1].wall / res[JE_RAW][1].wall);
+        printf("jemalloc pool / raw mallocx+tcache, 1 thread (wall):  "
+               "%.3f\n",
+               res[JE_POOL][1].wall / res[JE_RAW_TC][1].wall);
+    }
+    if (ok[SC_POOL] && ok[SC_RAW]) {
+        printf("scalable pool / raw scalable_malloc, 1 thread (wall): "
+               "%.3f\n",
+               res[SC_POOL][1].wall / res[SC_RAW][1].wall);
+    }
+    if (ok[SC_POOL] && ok[SC_RAW_POOL]) {
+        printf("scalable pool / raw rml::pool_malloc, 1 thread (wall):"
+               " %.3f\n",
+               res[SC_POOL][1].wall / res[SC_RAW_POOL][1].wall);
+    }
+
+    if (jpool) {
+        umfPoolDestroy(jpool);
+    }
+    if (spool) {
+        umfPoolDestroy(spool);
+    }
+    if (have_raw_je) {
+        char name[64];
+        snprintf(name, sizeof(name), "arena.%u.destroy", arena);
+        je_mallctl(name, NULL, NULL, NULL, 0);
+    }
+    umfMemoryProviderDestroy(prov);
+    return missing ? 1 : 0;
+}

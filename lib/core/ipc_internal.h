@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
+/* ipc_internal.h -- the IPC handle format, the producer-side handle cache
+ * and the consumer-side registry of opened handles */
+#ifndef UMF_IPC_INTERNAL_H
+#define UMF_IPC_INTERNAL_H 1
+
+#include <stdint.h>
+
+#include <umf/ipc.h>
+
+#define UMF_IPC_MAGIC 0x55494d46u /* "UMFI" */
+
+/* What travels between processes: a fixed header, then the provider's
+ * blob. Fixed-width fields so a handle means the same in any process. */
+struct umf_ipc_data_t {
+    uint32_t magic;
+    uint32_t provider_data_size;
+    uint64_t handle_id; /* unique per producer allocation, never reused */
+    uint64_t base;      /* producer address of the provider allocation */
+    uint64_t base_size;
+    uint64_t offset; /* of the shared pointer inside that allocation */
+    int32_t pid;
+    uint32_t reserved;
+    char provider_data[];
+};
+
+/* Producer cache: one provider IPC blob per provider allocation, so a
+ * provider's get_ipc_handle runs once per allocation and its put_ipc_handle
+ * when the allocation is freed (or the pool destroyed). */
+typedef struct ipc_cache_t ipc_cache_t;
+
+ipc_cache_t *ipc_cache_new(umf_memory_provider_handle_t upstream);
+
+/* Put every cached blob back to the provider and free the cache. */
+void ipc_cache_delete(ipc_cache_t *cache);
+
+/* Fill handle (header and blob) for the allocation [base, base+size) of
+ * pool, calling the provider only on the first request for that base. */
+umf_result_t ipc_cache_get(ipc_cache_t *cache, umf_memory_pool_handle_t pool,
+                           void *base, size_t size, umf_ipc_handle_t handle,
+                           size_t provider_data_size);
+
+/* The allocation at base is being freed: put its blob, if any. Call after
+ * the tracker no longer holds base. */
+void ipc_cache_drop(ipc_cache_t *cache, void *base);
+
+/* Close every handle still open through handler (its pool is going away). */
+void ipc_consumer_release_handler(umf_memory_provider_handle_t handler);
+
+#endif /* UMF_IPC_INTERNAL_H */
