@@ -12,7 +12,8 @@
  *                   -L$BUILD/lib/.libs -Wl,-rpath,$BUILD/lib/.libs -lumf \
  *                   -Wl,--push-state,--no-as-needed -lumf_jemalloc \
  *                   -Wl,--pop-state -ldl -o bench_je_sc
- *   run:         ./bench_je_sc [pairs-per-thread [repetitions]]
+ *   run:         ./bench_je_sc [pairs-per-thread [repetitions [filter]]]
+ *                (filter: run only the rows whose name contains it)
  *
  * A program linked without -lumf_jemalloc (a bench/local.mk target linking
  * lib/libumf.la only) must run with
@@ -277,8 +278,10 @@ enum { JE_POOL, JE_RAW, JE_RAW_TC, SC_POOL, SC_RAW_POOL, SC_RAW, NIMPL };
 int main(int argc, char **argv) {
     size_t pairs = argc > 1 ? strtoull(argv[1], NULL, 0) : 2000000;
     unsigned reps = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 7;
+    const char *filter = argc > 3 ? argv[3] : NULL;
     if (pairs == 0 || reps == 0) {
-        fprintf(stderr, "usage: %s [pairs-per-thread [repetitions]]\n",
+        fprintf(stderr,
+                "usage: %s [pairs-per-thread [repetitions [filter]]]\n",
                 argv[0]);
         return 2;
     }
@@ -363,7 +366,11 @@ int main(int argc, char **argv) {
            "2T wall", "2T cpu", "2T/1T", "2T/1T");
     printf("%-36s %9s %9s %9s %9s %8s %8s\n", "", "ns", "ns", "ns", "ns",
            "wall", "cpu");
+    bool ran[NIMPL] = {false};
     for (int i = 0; i < NIMPL; i++) {
+        if (filter && !strstr(impls[i].name, filter)) {
+            continue;
+        }
         if (!ok[i]) {
             printf("%-36s unavailable (%s)\n", impls[i].name,
                    i <= JE_RAW_TC
@@ -383,6 +390,7 @@ int main(int argc, char **argv) {
             missing = 1;
             continue;
         }
+        ran[i] = true;
         printf("%-36s %9.2f %9.2f %9.2f %9.2f %7.2fx %7.2fx\n", impls[i].name,
                res[i][1].wall, res[i][1].cpu, res[i][2].wall, res[i][2].cpu,
                res[i][2].wall / res[i][1].wall,
@@ -391,7 +399,7 @@ int main(int argc, char **argv) {
 
     printf("\ntargets: pool / raw allocator on 1 thread <= 1.10; "
            "2 threads / 1 thread <= 1.50\n");
-    if (ok[JE_POOL] && ok[JE_RAW]) {
+    if (ran[JE_POOL] && ran[JE_RAW] && ran[JE_RAW_TC]) {
         printf("jemalloc pool / raw mallocx, 1 thread (wall):         "
                "%.3f\n",
                res[JE_POOL][1].wall / res[JE_RAW][1].wall);
@@ -399,12 +407,12 @@ int main(int argc, char **argv) {
                "%.3f\n",
                res[JE_POOL][1].wall / res[JE_RAW_TC][1].wall);
     }
-    if (ok[SC_POOL] && ok[SC_RAW]) {
+    if (ran[SC_POOL] && ran[SC_RAW]) {
         printf("scalable pool / raw scalable_malloc, 1 thread (wall): "
                "%.3f\n",
                res[SC_POOL][1].wall / res[SC_RAW][1].wall);
     }
-    if (ok[SC_POOL] && ok[SC_RAW_POOL]) {
+    if (ran[SC_POOL] && ran[SC_RAW_POOL]) {
         printf("scalable pool / raw rml::pool_malloc, 1 thread (wall):"
                " %.3f\n",
                res[SC_POOL][1].wall / res[SC_RAW_POOL][1].wall);

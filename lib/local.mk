@@ -37,15 +37,21 @@ lib_libumf_internal_la_SOURCES = \
 	lib/core/coarse.c \
 	lib/providers/provider_os_memory.c \
 	lib/providers/provider_fixed_memory.c \
-	lib/providers/provider_file_memory_none.c \
-	lib/providers/provider_devdax_memory_none.c \
+	lib/providers/provider_file_memory.c \
+	lib/providers/provider_devdax_memory.c \
 	lib/providers/provider_level_zero_none.c \
 	lib/providers/provider_cuda_none.c \
 	lib/pools/pool_proxy.c \
 	lib/pools/pool_disjoint_internal.h \
 	lib/pools/pool_disjoint.c \
 	lib/pools/pool_disjoint_params.c \
-	lib/topology/topology_none.c
+	lib/topology/topology_none.c \
+	lib/topology/topology_internal.h
+if HAVE_HWLOC
+lib_libumf_internal_la_SOURCES += lib/topology/topology_hwloc.c
+else
+lib_libumf_internal_la_SOURCES += lib/topology/topology_nohwloc.c
+endif
 
 # Backends configured out build their _none.c stubs (same exported symbols).
 # Neither pool links its allocator: both find it at run time (dlopen), so
@@ -85,7 +91,11 @@ lib_libumf_jemalloc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib \
 lib_libumf_jemalloc_la_SOURCES = lib/pools/jemalloc_companion.c
 lib_libumf_jemalloc_la_LIBADD = $(JEMALLOC_LIBS)
 lib_libumf_jemalloc_la_LDFLAGS = -version-info 0:0:0 -no-undefined
-# what a test links to be "linked normally" (as pkg-config --libs umf says)
+# What a test adds to its LDADD to be "linked normally" (as pkg-config
+# --libs umf says). The program calls nothing in it, so it must also have
+# -Wl,--no-as-needed in its LDFLAGS: gcc's default --as-needed (on the build
+# machine and some distributions) would drop it, and libtool moves .la
+# libraries away from -Wl,--push-state/--pop-state around them.
 UMF_JEMALLOC_COMPANION = lib/libumf_jemalloc.la
 else
 UMF_JEMALLOC_COMPANION =

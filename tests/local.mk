@@ -34,8 +34,17 @@ UMF_BLACKBOX_TESTS = \
 	tests/test_provider \
 	tests/test_provider_os \
 	tests/test_provider_fixed \
+	tests/test_provider_os_shared \
+	tests/test_provider_os_numa \
+	tests/test_provider_os_numa_multi \
+	tests/test_provider_file \
+	tests/test_provider_devdax \
+	tests/test_provider_devdax_real \
 	tests/test_pool \
 	tests/test_pool_api \
+	tests/test_pool_jemalloc \
+	tests/test_pool_scalable \
+	tests/test_pool_disjoint \
 	tests/test_init_teardown \
 	tests/test_source_compat \
 	tests/test_not_supported
@@ -52,10 +61,61 @@ tests_test_provider_os_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
 tests_test_provider_os_LDADD = $(UMF_TEST_LIBS)
 tests_test_provider_fixed_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
 tests_test_provider_fixed_LDADD = $(UMF_TEST_LIBS)
+# OS shared/NUMA, file and devdax providers (issue 4). The _multi and _real
+# programs are the same sources built for a second NUMA node or a real
+# device-DAX device; they exit 77 without one. The file and devdax tests
+# re-execute themselves with the test-only mmap shim preloaded
+# (tests/fakes/mmap_shim.h).
+UMF_PROVIDER_TEST_CPPFLAGS = $(UMF_TEST_CPPFLAGS) -I$(top_srcdir)/tests \
+	-I$(top_srcdir)/tests/fakes \
+	-DUMF_TEST_MMAP_SHIM_PATH='"$(abs_top_builddir)/tests/fakes/.libs/mmap_shim.so"'
+check_LTLIBRARIES += tests/fakes/mmap_shim.la
+tests_fakes_mmap_shim_la_SOURCES = tests/fakes/mmap_shim.c tests/fakes/mmap_shim.h
+tests_fakes_mmap_shim_la_LDFLAGS = -module -avoid-version -rpath /nowhere
+EXTRA_DIST += tests/provider_helpers.h
+tests_test_provider_os_shared_CPPFLAGS = $(UMF_PROVIDER_TEST_CPPFLAGS)
+tests_test_provider_os_shared_LDADD = $(UMF_TEST_LIBS)
+tests_test_provider_os_numa_CPPFLAGS = $(UMF_PROVIDER_TEST_CPPFLAGS)
+tests_test_provider_os_numa_LDADD = $(UMF_TEST_LIBS)
+tests_test_provider_os_numa_multi_SOURCES = tests/test_provider_os_numa.c
+tests_test_provider_os_numa_multi_CPPFLAGS = $(UMF_PROVIDER_TEST_CPPFLAGS) \
+	-DUMF_TEST_NUMA_MULTI=1
+tests_test_provider_os_numa_multi_LDADD = $(UMF_TEST_LIBS)
+tests_test_provider_file_CPPFLAGS = $(UMF_PROVIDER_TEST_CPPFLAGS)
+tests_test_provider_file_LDADD = $(UMF_TEST_LIBS)
+EXTRA_tests_test_provider_file_DEPENDENCIES = tests/fakes/mmap_shim.la
+tests_test_provider_devdax_CPPFLAGS = $(UMF_PROVIDER_TEST_CPPFLAGS)
+tests_test_provider_devdax_LDADD = $(UMF_TEST_LIBS)
+EXTRA_tests_test_provider_devdax_DEPENDENCIES = tests/fakes/mmap_shim.la
+tests_test_provider_devdax_real_SOURCES = tests/test_provider_devdax.c
+tests_test_provider_devdax_real_CPPFLAGS = $(UMF_PROVIDER_TEST_CPPFLAGS) \
+	-DUMF_TEST_DEVDAX_REAL=1
+tests_test_provider_devdax_real_LDADD = $(UMF_TEST_LIBS)
 tests_test_pool_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
-tests_test_pool_LDADD = $(UMF_TEST_LIBS)
+# the jemalloc rows need jemalloc loaded at start-up: link as umf.pc says
+tests_test_pool_LDADD = $(UMF_TEST_LIBS) $(UMF_JEMALLOC_COMPANION)
+tests_test_pool_LDFLAGS = -Wl,--no-as-needed
 tests_test_pool_api_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
 tests_test_pool_api_LDADD = $(UMF_TEST_LIBS)
+# the jemalloc and scalable pools (issue 6); both run
+# tests/umf_dlopen_helper, which links nothing of libumf but dlopens it
+tests_test_pool_jemalloc_SOURCES = tests/test_pool_jemalloc.c \
+	tests/helper_run.h
+tests_test_pool_jemalloc_CPPFLAGS = $(UMF_TEST_CPPFLAGS) \
+	-DUMF_TEST_BUILDDIR='"$(abs_top_builddir)"'
+tests_test_pool_jemalloc_LDADD = $(UMF_TEST_LIBS) $(UMF_JEMALLOC_COMPANION)
+tests_test_pool_jemalloc_LDFLAGS = -Wl,--no-as-needed
+EXTRA_tests_test_pool_jemalloc_DEPENDENCIES = tests/umf_dlopen_helper$(EXEEXT)
+tests_test_pool_scalable_SOURCES = tests/test_pool_scalable.c \
+	tests/helper_run.h
+tests_test_pool_scalable_CPPFLAGS = $(UMF_TEST_CPPFLAGS) \
+	-DUMF_TEST_BUILDDIR='"$(abs_top_builddir)"'
+tests_test_pool_scalable_LDADD = $(UMF_TEST_LIBS)
+EXTRA_tests_test_pool_scalable_DEPENDENCIES = tests/umf_dlopen_helper$(EXEEXT)
+check_PROGRAMS += tests/umf_dlopen_helper
+tests_umf_dlopen_helper_LDFLAGS = -rdynamic
+tests_test_pool_disjoint_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
+tests_test_pool_disjoint_LDADD = $(UMF_TEST_LIBS)
 tests_test_init_teardown_CPPFLAGS = $(UMF_TEST_CPPFLAGS) \
 	-DUMF_TEST_LIBDIR='"$(abs_top_builddir)/lib/.libs"'
 tests_test_init_teardown_LDADD = tests/common/libtestcommon.la \

@@ -212,9 +212,9 @@ START_TEST(live_pool_at_teardown) {
     ck_assert_msg(api.umfPoolByPtr(p) == NULL,
                   "umfPoolByPtr finds a pool after teardown");
     ck_assert_int_eq(api.umfFree(p), UMF_RESULT_SUCCESS); /* untracked now */
-    api.umfPoolDestroy(e.pool);              /* must not crash */
-    api.umfMemoryProviderDestroy(e.provider); /* must not crash */
-    api.umfPoolDestroy(e.pool);              /* nor a second time */
+    api.umfPoolDestroy(e.pool);                           /* must not crash */
+    api.umfMemoryProviderDestroy(e.provider);             /* must not crash */
+    api.umfPoolDestroy(e.pool); /* nor a second time */
     api.umfMemoryProviderDestroy(e.provider);
 
     /* re-initialised: new handles work and are tracked */

@@ -10,60 +10,15 @@
 #include <umf/mempolicy.h>
 #include <umf/memspace.h>
 #include <umf/memtarget.h>
-#include <umf/pools/pool_disjoint.h>
 #include <umf/pools/pool_jemalloc.h>
 #include <umf/pools/pool_scalable.h>
 #include <umf/providers/provider_cuda.h>
-#include <umf/providers/provider_devdax_memory.h>
-#include <umf/providers/provider_file_memory.h>
 #include <umf/providers/provider_level_zero.h>
 
 #define NS UMF_RESULT_ERROR_NOT_SUPPORTED
 
 /* A non-NULL handle that must never be dereferenced by a stub. */
 #define FAKE(type) ((type)(uintptr_t)0xdeadbeef)
-
-START_TEST(file_provider) {
-    ck_assert_ptr_null(umfFileMemoryProviderOps());
-    umf_file_memory_provider_params_handle_t h = FAKE(void *);
-    ck_assert_int_eq(umfFileMemoryProviderParamsCreate(&h, "/tmp/x"), NS);
-    ck_assert_ptr_null(h);
-    ck_assert_int_eq(umfFileMemoryProviderParamsCreate(NULL, NULL), NS);
-    h = FAKE(umf_file_memory_provider_params_handle_t);
-    ck_assert_int_eq(umfFileMemoryProviderParamsDestroy(h), NS);
-    ck_assert_int_eq(umfFileMemoryProviderParamsDestroy(NULL), NS);
-    ck_assert_int_eq(umfFileMemoryProviderParamsSetPath(h, "/tmp/y"), NS);
-    ck_assert_int_eq(umfFileMemoryProviderParamsSetPath(NULL, NULL), NS);
-    ck_assert_int_eq(
-        umfFileMemoryProviderParamsSetProtection(h, UMF_PROTECTION_READ), NS);
-    ck_assert_int_eq(umfFileMemoryProviderParamsSetProtection(NULL, 0), NS);
-    ck_assert_int_eq(
-        umfFileMemoryProviderParamsSetVisibility(h, UMF_MEM_MAP_SHARED), NS);
-    ck_assert_int_eq(
-        umfFileMemoryProviderParamsSetVisibility(NULL, UMF_MEM_MAP_PRIVATE),
-        NS);
-}
-END_TEST
-
-START_TEST(devdax_provider) {
-    ck_assert_ptr_null(umfDevDaxMemoryProviderOps());
-    umf_devdax_memory_provider_params_handle_t h = FAKE(void *);
-    ck_assert_int_eq(
-        umfDevDaxMemoryProviderParamsCreate(&h, "/dev/dax0.0", 1 << 21), NS);
-    ck_assert_ptr_null(h);
-    ck_assert_int_eq(umfDevDaxMemoryProviderParamsCreate(NULL, NULL, 0), NS);
-    h = FAKE(umf_devdax_memory_provider_params_handle_t);
-    ck_assert_int_eq(umfDevDaxMemoryProviderParamsDestroy(h), NS);
-    ck_assert_int_eq(umfDevDaxMemoryProviderParamsDestroy(NULL), NS);
-    ck_assert_int_eq(
-        umfDevDaxMemoryProviderParamsSetDeviceDax(h, "/dev/dax0.0", 4096), NS);
-    ck_assert_int_eq(umfDevDaxMemoryProviderParamsSetDeviceDax(NULL, NULL, 0),
-                     NS);
-    ck_assert_int_eq(
-        umfDevDaxMemoryProviderParamsSetProtection(h, UMF_PROTECTION_READ), NS);
-    ck_assert_int_eq(umfDevDaxMemoryProviderParamsSetProtection(NULL, 0), NS);
-}
-END_TEST
 
 START_TEST(level_zero_provider) {
     ck_assert_ptr_null(umfLevelZeroMemoryProviderOps());
@@ -131,39 +86,6 @@ START_TEST(cuda_provider) {
         NS);
     ck_assert_int_eq(umfCUDAMemoryProviderParamsSetAllocFlags(h, 1), NS);
     ck_assert_int_eq(umfCUDAMemoryProviderParamsSetAllocFlags(NULL, 0), NS);
-}
-END_TEST
-
-START_TEST(disjoint_pool) {
-    ck_assert_ptr_null(umfDisjointPoolOps());
-    ck_assert_ptr_null(umfDisjointPoolSharedLimitsCreate(0));
-    ck_assert_ptr_null(umfDisjointPoolSharedLimitsCreate(1 << 20));
-    umfDisjointPoolSharedLimitsDestroy(NULL);
-    umfDisjointPoolSharedLimitsDestroy(
-        FAKE(umf_disjoint_pool_shared_limits_handle_t));
-    umf_disjoint_pool_params_handle_t h = FAKE(void *);
-    ck_assert_int_eq(umfDisjointPoolParamsCreate(&h), NS);
-    ck_assert_ptr_null(h);
-    ck_assert_int_eq(umfDisjointPoolParamsCreate(NULL), NS);
-    h = FAKE(umf_disjoint_pool_params_handle_t);
-    ck_assert_int_eq(umfDisjointPoolParamsDestroy(h), NS);
-    ck_assert_int_eq(umfDisjointPoolParamsDestroy(NULL), NS);
-    ck_assert_int_eq(umfDisjointPoolParamsSetSlabMinSize(h, 65536), NS);
-    ck_assert_int_eq(umfDisjointPoolParamsSetSlabMinSize(NULL, 0), NS);
-    ck_assert_int_eq(umfDisjointPoolParamsSetMaxPoolableSize(h, 1 << 21), NS);
-    ck_assert_int_eq(umfDisjointPoolParamsSetMaxPoolableSize(NULL, 0), NS);
-    ck_assert_int_eq(umfDisjointPoolParamsSetCapacity(h, 4), NS);
-    ck_assert_int_eq(umfDisjointPoolParamsSetCapacity(NULL, 0), NS);
-    ck_assert_int_eq(umfDisjointPoolParamsSetMinBucketSize(h, 8), NS);
-    ck_assert_int_eq(umfDisjointPoolParamsSetMinBucketSize(NULL, 3), NS);
-    ck_assert_int_eq(umfDisjointPoolParamsSetTrace(h, 1), NS);
-    ck_assert_int_eq(umfDisjointPoolParamsSetTrace(NULL, 0), NS);
-    ck_assert_int_eq(umfDisjointPoolParamsSetSharedLimits(
-                         h, FAKE(umf_disjoint_pool_shared_limits_handle_t)),
-                     NS);
-    ck_assert_int_eq(umfDisjointPoolParamsSetSharedLimits(NULL, NULL), NS);
-    ck_assert_int_eq(umfDisjointPoolParamsSetName(h, "pool"), NS);
-    ck_assert_int_eq(umfDisjointPoolParamsSetName(NULL, NULL), NS);
 }
 END_TEST
 
@@ -278,14 +200,6 @@ static Suite *not_supported_suite(int *ntcases) {
 
     TCase *tc = tcase_create("providers");
     int n = 0;
-    if (!umfFileMemoryProviderOps()) {
-        tcase_add_test(tc, file_provider);
-        n++;
-    }
-    if (!umfDevDaxMemoryProviderOps()) {
-        tcase_add_test(tc, devdax_provider);
-        n++;
-    }
     if (!umfLevelZeroMemoryProviderOps()) {
         tcase_add_test(tc, level_zero_provider);
         n++;
@@ -301,10 +215,6 @@ static Suite *not_supported_suite(int *ntcases) {
 
     tc = tcase_create("pools");
     n = 0;
-    if (!umfDisjointPoolOps()) {
-        tcase_add_test(tc, disjoint_pool);
-        n++;
-    }
     if (!umfJemallocPoolOps()) {
         tcase_add_test(tc, jemalloc_pool);
         n++;

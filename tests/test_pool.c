@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include <umf/pools/pool_disjoint.h>
+#include <umf/pools/pool_jemalloc.h>
 #include <umf/pools/pool_proxy.h>
+#include <umf/pools/pool_scalable.h>
 #include <umf/providers/provider_fixed_memory.h>
 #include <umf/providers/provider_os_memory.h>
 
@@ -48,12 +51,44 @@ static umf_memory_provider_handle_t malloc_provider_create(void **ctx) {
 }
 
 /* destroys the provider, then unmaps the fixed provider's buffer if any */
-static void provider_destroy(umf_memory_provider_handle_t provider,
-                             void *ctx) {
+static void provider_destroy(umf_memory_provider_handle_t provider, void *ctx) {
     umfMemoryProviderDestroy(provider);
     if (ctx) {
         munmap(ctx, FIXED_BUFFER_SIZE);
     }
+}
+
+/* ---- pool params ---- */
+
+/* the values the reference's own disjoint tests use */
+static void *disjoint_params_create(void) {
+    umf_disjoint_pool_params_handle_t p = NULL;
+    if (umfDisjointPoolParamsCreate(&p) != UMF_RESULT_SUCCESS ||
+        umfDisjointPoolParamsSetSlabMinSize(p, 4096) != UMF_RESULT_SUCCESS ||
+        umfDisjointPoolParamsSetMaxPoolableSize(p, 4096) !=
+            UMF_RESULT_SUCCESS ||
+        umfDisjointPoolParamsSetCapacity(p, 4) != UMF_RESULT_SUCCESS ||
+        umfDisjointPoolParamsSetMinBucketSize(p, 64) != UMF_RESULT_SUCCESS) {
+        umfDisjointPoolParamsDestroy(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void disjoint_params_destroy(void *p) {
+    umfDisjointPoolParamsDestroy(p);
+}
+
+static void *scalable_params_create(void) {
+    umf_scalable_pool_params_handle_t p = NULL;
+    if (umfScalablePoolParamsCreate(&p) != UMF_RESULT_SUCCESS) {
+        return NULL;
+    }
+    return p;
+}
+
+static void scalable_params_destroy(void *p) {
+    umfScalablePoolParamsDestroy(p);
 }
 
 /* ---- the rows ---- */
@@ -86,6 +121,56 @@ static const pool_suite_row_t rows[] = {
         .provider_create = os_provider_create,
         .provider_destroy = provider_destroy,
         .pool_flags = UMF_POOL_CREATE_FLAG_DISABLE_TRACKING,
+        .caps = POOL_CAP_CALLOC | POOL_CAP_REALLOC | POOL_CAP_USABLE_SIZE,
+    },
+    {
+        .name = "disjoint_os",
+        .pool_ops = umfDisjointPoolOps,
+        .pool_params_create = disjoint_params_create,
+        .pool_params_destroy = disjoint_params_destroy,
+        .provider_create = os_provider_create,
+        .provider_destroy = provider_destroy,
+        .caps = POOL_CAP_USABLE_SIZE,
+    },
+    {
+        .name = "disjoint_fixed",
+        .pool_ops = umfDisjointPoolOps,
+        .pool_params_create = disjoint_params_create,
+        .pool_params_destroy = disjoint_params_destroy,
+        .provider_create = fixed_provider_create,
+        .provider_destroy = provider_destroy,
+        .caps = POOL_CAP_USABLE_SIZE,
+    },
+    {
+        .name = "jemalloc_os",
+        .pool_ops = umfJemallocPoolOps,
+        .provider_create = os_provider_create,
+        .provider_destroy = provider_destroy,
+        .caps = POOL_CAP_CALLOC | POOL_CAP_REALLOC | POOL_CAP_USABLE_SIZE,
+    },
+    {
+        .name = "scalable_os",
+        .pool_ops = umfScalablePoolOps,
+        .pool_params_create = scalable_params_create,
+        .pool_params_destroy = scalable_params_destroy,
+        .provider_create = os_provider_create,
+        .provider_destroy = provider_destroy,
+        .caps = POOL_CAP_CALLOC | POOL_CAP_REALLOC | POOL_CAP_USABLE_SIZE,
+    },
+    {
+        .name = "jemalloc_fixed",
+        .pool_ops = umfJemallocPoolOps,
+        .provider_create = fixed_provider_create,
+        .provider_destroy = provider_destroy,
+        .caps = POOL_CAP_CALLOC | POOL_CAP_REALLOC | POOL_CAP_USABLE_SIZE,
+    },
+    {
+        .name = "scalable_fixed",
+        .pool_ops = umfScalablePoolOps,
+        .pool_params_create = scalable_params_create,
+        .pool_params_destroy = scalable_params_destroy,
+        .provider_create = fixed_provider_create,
+        .provider_destroy = provider_destroy,
         .caps = POOL_CAP_CALLOC | POOL_CAP_REALLOC | POOL_CAP_USABLE_SIZE,
     },
 };

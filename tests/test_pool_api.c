@@ -46,8 +46,8 @@ static void counted_init(counted_t *c, umf_memory_provider_handle_t base) {
 }
 
 static void counted_malloc_init(counted_t *c) {
-    counted_init(c,
-                 umf_test_provider_create(umf_test_malloc_provider_ops(), NULL));
+    counted_init(
+        c, umf_test_provider_create(umf_test_malloc_provider_ops(), NULL));
 }
 
 /* destroy the counting provider unless a pool owned it, then its base */
@@ -84,7 +84,8 @@ START_TEST(null_pool_alloc_calls) {
     ck_assert_ptr_null(umfPoolRealloc(NULL, NULL, 1));
     ck_assert_uint_eq(umfPoolMallocUsableSize(NULL, NULL), 0);
     ck_assert_uint_eq(umfPoolMallocUsableSize(NULL, &local), 0);
-    ck_assert_int_eq(umfPoolFree(NULL, NULL), UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(umfPoolFree(NULL, NULL),
+                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_int_eq(umfPoolFree(NULL, &local),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_int_eq(umfPoolGetLastAllocationError(NULL),
@@ -221,31 +222,6 @@ START_TEST(null_ipc_args) {
 }
 END_TEST
 
-/* Pool-level IPC handles (umfGetIPCHandle, umfOpenIPCHandle with a real
- * handle) arrive with the IPC issue; until then lib/core/ipc.c answers every
- * well-formed request with NOT_SUPPORTED. While this define stands, a test
- * that needs a real handle prints a note and stops when it meets that
- * answer. DELETE IT when pool IPC is implemented. */
-#define UMF_TEST_POOL_IPC_PENDING 1
-
-/* Is pool-level IPC still unimplemented (pool's provider has IPC ops)? */
-static int pool_ipc_pending(umf_memory_pool_handle_t pool, const char *test) {
-#ifdef UMF_TEST_POOL_IPC_PENDING
-    size_t s = 0;
-    if (umfPoolGetIPCHandleSize(pool, &s) == UMF_RESULT_ERROR_NOT_SUPPORTED) {
-        printf("note: %s: pool-level IPC is not implemented yet; the part "
-               "that needs a real IPC handle is skipped\n",
-               test);
-        fflush(stdout);
-        return 1;
-    }
-#else
-    (void)pool;
-    (void)test;
-#endif
-    return 0;
-}
-
 START_TEST(ipc_open_without_ipc_ops) {
     umf_memory_pool_handle_t producer = simple_pool(
         umf_test_provider_create(umf_test_malloc_ipc_provider_ops(), NULL),
@@ -271,12 +247,6 @@ START_TEST(ipc_open_without_ipc_ops) {
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_int_eq(umfOpenIPCHandle(handler, (umf_ipc_handle_t)fake, NULL),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    if (pool_ipc_pending(producer, "ipc_open_without_ipc_ops")) {
-        ck_assert_int_eq(umfPoolFree(producer, p), UMF_RESULT_SUCCESS);
-        umfPoolDestroy(no_ipc);
-        umfPoolDestroy(producer);
-        return;
-    }
 
     umf_ipc_handle_t ipc = NULL;
     size_t size = 0, expect = 0;
@@ -317,14 +287,6 @@ START_TEST(ipc_same_process_roundtrip) {
     char *p = umfPoolMalloc(producer, 3000);
     ck_assert_ptr_nonnull(p);
     umf_test_fill(p, 3000, 5);
-    if (pool_ipc_pending(producer, "ipc_same_process_roundtrip")) {
-        ck_assert_int_eq(umfPoolFree(producer, p), UMF_RESULT_SUCCESS);
-        umfPoolDestroy(consumer);
-        umfPoolDestroy(producer);
-        umfMemoryProviderDestroy(cp);
-        umfMemoryProviderDestroy(base);
-        return;
-    }
     umf_ipc_handle_t ipc = NULL;
     size_t size = 0;
     ck_assert_int_eq(umfGetIPCHandle(p, &ipc, &size), UMF_RESULT_SUCCESS);
@@ -474,19 +436,45 @@ START_TEST(pool_ops_missing_member) {
     umf_memory_pool_ops_t ops = *umf_test_simple_pool_ops();
     const char *what = "?";
     switch (_i) {
-    case 0: ops.initialize = NULL; what = "initialize"; break;
-    case 1: ops.finalize = NULL; what = "finalize"; break;
-    case 2: ops.malloc = NULL; what = "malloc"; break;
-    case 3: ops.calloc = NULL; what = "calloc"; break;
-    case 4: ops.realloc = NULL; what = "realloc"; break;
-    case 5: ops.aligned_malloc = NULL; what = "aligned_malloc"; break;
-    case 6: ops.malloc_usable_size = NULL; what = "malloc_usable_size"; break;
-    case 7: ops.free = NULL; what = "free"; break;
+    case 0:
+        ops.initialize = NULL;
+        what = "initialize";
+        break;
+    case 1:
+        ops.finalize = NULL;
+        what = "finalize";
+        break;
+    case 2:
+        ops.malloc = NULL;
+        what = "malloc";
+        break;
+    case 3:
+        ops.calloc = NULL;
+        what = "calloc";
+        break;
+    case 4:
+        ops.realloc = NULL;
+        what = "realloc";
+        break;
+    case 5:
+        ops.aligned_malloc = NULL;
+        what = "aligned_malloc";
+        break;
+    case 6:
+        ops.malloc_usable_size = NULL;
+        what = "malloc_usable_size";
+        break;
+    case 7:
+        ops.free = NULL;
+        what = "free";
+        break;
     case 8:
         ops.get_last_allocation_error = NULL;
         what = "get_last_allocation_error";
         break;
-    default: ck_abort_msg("bad index"); break;
+    default:
+        ck_abort_msg("bad index");
+        break;
     }
     counted_t c;
     counted_malloc_init(&c);
@@ -519,8 +507,8 @@ START_TEST(pool_initialize_error_passthrough) {
     umf_test_simple_pool_params_t params = {init_errors[_i], NULL};
     for (size_t f = 0; f < sizeof(all_flags) / sizeof(all_flags[0]); f++) {
         umf_memory_pool_handle_t pool = SENTINEL_POOL;
-        ck_assert_int_eq(umfPoolCreate(umf_test_simple_pool_ops(), c.h,
-                                       &params, all_flags[f], &pool),
+        ck_assert_int_eq(umfPoolCreate(umf_test_simple_pool_ops(), c.h, &params,
+                                       all_flags[f], &pool),
                          init_errors[_i]);
         ck_assert(pool == SENTINEL_POOL || pool == NULL);
     }
@@ -581,8 +569,8 @@ static void *tag_worker(void *arg) {
             w->bad++;
         }
         /* every value seen is one that somebody set (or the initial NULL) */
-        if (old != NULL && (old < (void *)&tag_values[0] ||
-                            old > (void *)&tag_values[3])) {
+        if (old != NULL &&
+            (old < (void *)&tag_values[0] || old > (void *)&tag_values[3])) {
             w->bad++;
         }
         if (cur < (void *)&tag_values[0] || cur > (void *)&tag_values[3]) {
@@ -617,11 +605,11 @@ START_TEST(get_memory_provider_is_users) {
     counted_malloc_init(&c);
     for (size_t f = 0; f < 3; f++) { /* NONE, OWN, DISABLE_TRACKING */
         umf_memory_pool_handle_t pool = NULL;
-        ck_assert_int_eq(umfPoolCreate(umf_test_simple_pool_ops(), c.h, NULL,
-                                       all_flags[f] &
-                                           ~UMF_POOL_CREATE_FLAG_OWN_PROVIDER,
-                                       &pool),
-                         UMF_RESULT_SUCCESS);
+        ck_assert_int_eq(
+            umfPoolCreate(umf_test_simple_pool_ops(), c.h, NULL,
+                          all_flags[f] & ~UMF_POOL_CREATE_FLAG_OWN_PROVIDER,
+                          &pool),
+            UMF_RESULT_SUCCESS);
         umf_memory_provider_handle_t h = NULL;
         ck_assert_int_eq(umfPoolGetMemoryProvider(pool, &h),
                          UMF_RESULT_SUCCESS);
@@ -669,10 +657,9 @@ START_TEST(several_pools_share_a_provider) {
             int i = order[e];
             for (int k = 0; k < SHARED_BLOCKS; k++) {
                 ck_assert_ptr_eq(umfPoolByPtr(blk[i][k]), pools[i]);
-                ck_assert_ptr_eq(umfPoolByPtr(blk[i][k] + sz[k] - 1),
-                                 pools[i]);
-                ck_assert(umf_test_verify(blk[i][k], sz[k],
-                                          (unsigned)(i * 100 + k)));
+                ck_assert_ptr_eq(umfPoolByPtr(blk[i][k] + sz[k] - 1), pools[i]);
+                ck_assert(
+                    umf_test_verify(blk[i][k], sz[k], (unsigned)(i * 100 + k)));
             }
         }
         int i = order[d];
@@ -703,7 +690,7 @@ START_TEST(by_ptr_16_pools) {
     umf_memory_provider_handle_t mp =
         umf_test_provider_create(umf_test_malloc_provider_ops(), NULL);
     ck_assert_ptr_nonnull(mp);
-    static const size_t sizes[MANY_BLOCKS] = {1,    17,    100,  4095,
+    static const size_t sizes[MANY_BLOCKS] = {1,    17,    100,   4095,
                                               4096, 10000, 65537, 300000};
     umf_memory_pool_handle_t pools[MANY_POOLS];
     char *blk[MANY_POOLS][MANY_BLOCKS];
@@ -720,8 +707,7 @@ START_TEST(by_ptr_16_pools) {
         for (int k = 0; k < MANY_BLOCKS; k++) {
             ck_assert_msg(umfPoolByPtr(blk[i][k]) == pools[i],
                           "pool %d block %d: first byte maps to %p, not %p", i,
-                          k, (void *)umfPoolByPtr(blk[i][k]),
-                          (void *)pools[i]);
+                          k, (void *)umfPoolByPtr(blk[i][k]), (void *)pools[i]);
             ck_assert_msg(umfPoolByPtr(blk[i][k] + sizes[k] - 1) == pools[i],
                           "pool %d block %d: last byte maps to %p, not %p", i,
                           k, (void *)umfPoolByPtr(blk[i][k] + sizes[k] - 1),
@@ -741,6 +727,29 @@ START_TEST(by_ptr_16_pools) {
     }
     umfMemoryProviderDestroy(mp);
     umfMemoryProviderDestroy(os);
+}
+END_TEST
+
+/* creating and destroying providers and pools leaves no descriptor open */
+START_TEST(no_fd_leak_create_destroy) {
+    /* warm up: one-time library state (topology, logger) may open files */
+    umf_memory_provider_handle_t os = umf_test_os_provider_create();
+    ck_assert_ptr_nonnull(os);
+    umfPoolDestroy(proxy_pool(os));
+    umfMemoryProviderDestroy(os);
+    size_t fds = umf_test_count_fds();
+    ck_assert_uint_ne(fds, (size_t)-1);
+    for (int i = 0; i < 20; i++) {
+        os = umf_test_os_provider_create();
+        ck_assert_ptr_nonnull(os);
+        umf_memory_pool_handle_t pool = proxy_pool(os);
+        void *p = umfPoolMalloc(pool, 10000);
+        ck_assert_ptr_nonnull(p);
+        ck_assert_int_eq(umfPoolFree(pool, p), UMF_RESULT_SUCCESS);
+        umfPoolDestroy(pool);
+        umfMemoryProviderDestroy(os);
+    }
+    ck_assert_uint_eq(umf_test_count_fds(), fds);
 }
 END_TEST
 
@@ -811,8 +820,7 @@ START_TEST(nested_pools_8_deep) {
                      UMF_RESULT_ERROR_OUT_OF_RESOURCES);
     ck_assert_msg(umfGetLastFailedMemoryProvider() == prov[NEST],
                   "last failed provider %p is not the user's provider %p",
-                  (void *)umfGetLastFailedMemoryProvider(),
-                  (void *)prov[NEST]);
+                  (void *)umfGetLastFailedMemoryProvider(), (void *)prov[NEST]);
     /* ... and nothing leaked: the provider block went back */
     ck_assert_uint_eq(umf_test_counting_get(&st, UMF_TEST_OP_ALLOC), 1);
     ck_assert_uint_eq(umf_test_counting_get(&st, UMF_TEST_OP_FREE), 1);
@@ -890,10 +898,9 @@ static void last_error_scenario(int use_proxy) {
     ck_assert_ptr_eq(umfGetLastFailedMemoryProvider(), c.h);
 
     /* per thread: another thread starts clean and its failure stays there */
-    other_thread_t o = {(umf_memory_provider_handle_t)0x1,
-                        umf_test_provider_create(
-                            umf_test_failing_provider_ops(), NULL),
-                        NULL};
+    other_thread_t o = {
+        (umf_memory_provider_handle_t)0x1,
+        umf_test_provider_create(umf_test_failing_provider_ops(), NULL), NULL};
     ck_assert_ptr_nonnull(o.failing);
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, other_thread, &o), 0);
@@ -1028,8 +1035,7 @@ static void *mt_worker(void *arg) {
             umf_result_t r = (op & 1) ? umfFree(p[s])
                                       : umfPoolFree(w->pools[owner[s]], p[s]);
             if (r != UMF_RESULT_SUCCESS && w->failures++ == 0) {
-                snprintf(w->first, sizeof(w->first), "free failed: %d",
-                         (int)r);
+                snprintf(w->first, sizeof(w->first), "free failed: %d", (int)r);
             }
             p[s] = NULL;
         } else {
@@ -1122,6 +1128,7 @@ static Suite *pool_api_suite(void) {
     tcase_add_test(tc, several_pools_share_a_provider);
     tcase_add_test(tc, by_ptr_16_pools);
     tcase_add_test(tc, nested_pools_8_deep);
+    tcase_add_test(tc, no_fd_leak_create_destroy);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");

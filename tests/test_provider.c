@@ -72,15 +72,14 @@ START_TEST(null_handle) {
     ck_assert_int_eq(umfMemoryProviderFree(NULL, FAKE_PTR, 64), INV);
     ck_assert_int_eq(umfMemoryProviderGetRecommendedPageSize(NULL, 64, &ps),
                      INV);
-    ck_assert_int_eq(umfMemoryProviderGetMinPageSize(NULL, FAKE_PTR, &ps),
-                     INV);
+    ck_assert_int_eq(umfMemoryProviderGetMinPageSize(NULL, FAKE_PTR, &ps), INV);
     ck_assert_int_eq(umfMemoryProviderPurgeLazy(NULL, FAKE_PTR, 4096), INV);
     ck_assert_int_eq(umfMemoryProviderPurgeForce(NULL, FAKE_PTR, 4096), INV);
     ck_assert_int_eq(
         umfMemoryProviderAllocationSplit(NULL, FAKE_PTR, 8192, 4096), INV);
-    ck_assert_int_eq(umfMemoryProviderAllocationMerge(NULL, FAKE_PTR,
-                                                      FAKE_PTR + 4096, 8192),
-                     INV);
+    ck_assert_int_eq(
+        umfMemoryProviderAllocationMerge(NULL, FAKE_PTR, FAKE_PTR + 4096, 8192),
+        INV);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandleSize(NULL, &ps), INV);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(NULL, FAKE_PTR, 64, data),
                      INV);
@@ -159,8 +158,7 @@ START_TEST(ipc_without_ops) {
     ck_assert_int_eq(umfMemoryProviderGetIPCHandleSize(h, NULL), INV);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandleSize(h, &size), NS);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(h, NULL, 64, data), INV);
-    ck_assert_int_eq(umfMemoryProviderGetIPCHandle(h, FAKE_PTR, 64, NULL),
-                     INV);
+    ck_assert_int_eq(umfMemoryProviderGetIPCHandle(h, FAKE_PTR, 64, NULL), INV);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(h, FAKE_PTR, 64, data), NS);
     ck_assert_int_eq(umfMemoryProviderPutIPCHandle(h, NULL), INV);
     ck_assert_int_eq(umfMemoryProviderPutIPCHandle(h, data), NS);
@@ -219,10 +217,22 @@ START_TEST(create_missing_mandatory_op) {
     umf_memory_provider_ops_t ops = *umf_test_counting_provider_ops();
     const char *what = "?";
     switch (_i) {
-    case 0: ops.initialize = NULL; what = "initialize"; break;
-    case 1: ops.finalize = NULL; what = "finalize"; break;
-    case 2: ops.alloc = NULL; what = "alloc"; break;
-    case 3: ops.free = NULL; what = "free"; break;
+    case 0:
+        ops.initialize = NULL;
+        what = "initialize";
+        break;
+    case 1:
+        ops.finalize = NULL;
+        what = "finalize";
+        break;
+    case 2:
+        ops.alloc = NULL;
+        what = "alloc";
+        break;
+    case 3:
+        ops.free = NULL;
+        what = "free";
+        break;
     case 4:
         ops.get_last_native_error = NULL;
         what = "get_last_native_error";
@@ -231,9 +241,17 @@ START_TEST(create_missing_mandatory_op) {
         ops.get_recommended_page_size = NULL;
         what = "get_recommended_page_size";
         break;
-    case 6: ops.get_min_page_size = NULL; what = "get_min_page_size"; break;
-    case 7: ops.get_name = NULL; what = "get_name"; break;
-    default: ck_abort_msg("bad index"); break;
+    case 6:
+        ops.get_min_page_size = NULL;
+        what = "get_min_page_size";
+        break;
+    case 7:
+        ops.get_name = NULL;
+        what = "get_name";
+        break;
+    default:
+        ck_abort_msg("bad index");
+        break;
     }
     umf_memory_provider_handle_t base = malloc_provider();
     umf_test_counting_t st;
@@ -289,12 +307,24 @@ END_TEST
 START_TEST(create_ipc_four_of_five) {
     umf_memory_provider_ops_t ops = *umf_test_counting_provider_ops();
     switch (_i) {
-    case 0: ops.ipc.get_ipc_handle_size = NULL; break;
-    case 1: ops.ipc.get_ipc_handle = NULL; break;
-    case 2: ops.ipc.put_ipc_handle = NULL; break;
-    case 3: ops.ipc.open_ipc_handle = NULL; break;
-    case 4: ops.ipc.close_ipc_handle = NULL; break;
-    default: ck_abort_msg("bad index"); break;
+    case 0:
+        ops.ipc.get_ipc_handle_size = NULL;
+        break;
+    case 1:
+        ops.ipc.get_ipc_handle = NULL;
+        break;
+    case 2:
+        ops.ipc.put_ipc_handle = NULL;
+        break;
+    case 3:
+        ops.ipc.open_ipc_handle = NULL;
+        break;
+    case 4:
+        ops.ipc.close_ipc_handle = NULL;
+        break;
+    default:
+        ck_abort_msg("bad index");
+        break;
     }
     ck_assert_msg(create_with(&ops) == UMF_RESULT_ERROR_INVALID_ARGUMENT,
                   "IPC ops without %s accepted",
@@ -402,8 +432,8 @@ START_TEST(missing_optional_ops_not_supported) {
     ck_assert_int_eq(umfMemoryProviderPurgeLazy(h, bad, 4096), NS);
     ck_assert_int_eq(umfMemoryProviderPurgeForce(h, bad, 4096), NS);
     ck_assert_int_eq(umfMemoryProviderAllocationSplit(h, bad, 8192, 4096), NS);
-    ck_assert_int_eq(
-        umfMemoryProviderAllocationMerge(h, bad, bad + 4096, 8192), NS);
+    ck_assert_int_eq(umfMemoryProviderAllocationMerge(h, bad, bad + 4096, 8192),
+                     NS);
     umfMemoryProviderDestroy(h);
 }
 END_TEST
@@ -416,10 +446,8 @@ START_TEST(split_preconditions) {
     ck_assert_int_eq(umfMemoryProviderAllocationSplit(c.h, NULL, 8192, 4096),
                      INV);
     ck_assert_int_eq(umfMemoryProviderAllocationSplit(c.h, p, 8192, 0), INV);
-    ck_assert_int_eq(umfMemoryProviderAllocationSplit(c.h, p, 8192, 8192),
-                     INV);
-    ck_assert_int_eq(umfMemoryProviderAllocationSplit(c.h, p, 8192, 9000),
-                     INV);
+    ck_assert_int_eq(umfMemoryProviderAllocationSplit(c.h, p, 8192, 8192), INV);
+    ck_assert_int_eq(umfMemoryProviderAllocationSplit(c.h, p, 8192, 9000), INV);
     ck_assert_int_eq(umfMemoryProviderAllocationSplit(c.h, p, 0, 0), INV);
     ck_assert_int_eq(umfMemoryProviderAllocationSplit(c.h, p, 1, 1), INV);
     ck_assert_uint_eq(calls(&c, UMF_TEST_OP_SPLIT), 0);
@@ -438,10 +466,8 @@ START_TEST(merge_preconditions) {
     counted_init(&c);
     const umf_result_t INV = UMF_RESULT_ERROR_INVALID_ARGUMENT;
     char *p = FAKE_PTR, *q = FAKE_PTR + 4096;
-    ck_assert_int_eq(umfMemoryProviderAllocationMerge(c.h, NULL, q, 8192),
-                     INV);
-    ck_assert_int_eq(umfMemoryProviderAllocationMerge(c.h, p, NULL, 8192),
-                     INV);
+    ck_assert_int_eq(umfMemoryProviderAllocationMerge(c.h, NULL, q, 8192), INV);
+    ck_assert_int_eq(umfMemoryProviderAllocationMerge(c.h, p, NULL, 8192), INV);
     ck_assert_int_eq(umfMemoryProviderAllocationMerge(c.h, p, q, 0), INV);
     ck_assert_int_eq(umfMemoryProviderAllocationMerge(c.h, q, p, 8192),
                      INV); /* low > high */
@@ -496,7 +522,8 @@ START_TEST(get_name) {
 }
 END_TEST
 
-/* ===================== last failed provider, native errors ===================== */
+/* ===================== last failed provider, native errors
+ * ===================== */
 
 /* Call op on h with valid arguments. */
 static umf_result_t call_op(umf_memory_provider_handle_t h, umf_test_op_t op) {
@@ -527,10 +554,14 @@ static umf_result_t call_op(umf_memory_provider_handle_t h, umf_test_op_t op) {
 }
 
 static const umf_test_op_t failing_ops_list[] = {
-    UMF_TEST_OP_ALLOC,       UMF_TEST_OP_FREE,
-    UMF_TEST_OP_RECOMMENDED_PAGE_SIZE, UMF_TEST_OP_MIN_PAGE_SIZE,
-    UMF_TEST_OP_PURGE_LAZY,  UMF_TEST_OP_PURGE_FORCE,
-    UMF_TEST_OP_SPLIT,       UMF_TEST_OP_MERGE,
+    UMF_TEST_OP_ALLOC,
+    UMF_TEST_OP_FREE,
+    UMF_TEST_OP_RECOMMENDED_PAGE_SIZE,
+    UMF_TEST_OP_MIN_PAGE_SIZE,
+    UMF_TEST_OP_PURGE_LAZY,
+    UMF_TEST_OP_PURGE_FORCE,
+    UMF_TEST_OP_SPLIT,
+    UMF_TEST_OP_MERGE,
 };
 
 /* _i: index into failing_ops_list */
@@ -609,8 +640,8 @@ START_TEST(last_failed_per_thread) {
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, thread_fail, &v), 0);
     pthread_join(t, NULL);
-    ck_assert_ptr_null(v.before);  /* a new thread starts clean */
-    ck_assert_ptr_eq(v.after, b);  /* and sees its own failure */
+    ck_assert_ptr_null(v.before); /* a new thread starts clean */
+    ck_assert_ptr_eq(v.after, b); /* and sees its own failure */
     char expect[128];
     umf_test_failing_message(UMF_TEST_OP_ALLOC, expect, sizeof(expect));
     ck_assert_str_eq(v.msg, expect);

@@ -8,7 +8,6 @@
  * GNU or POSIX extensions. */
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,14 +34,10 @@
 
 #include "test_helpers.h"
 
-/* Pool-level IPC handles arrive with the IPC issue; until then
- * lib/core/ipc.c answers NOT_SUPPORTED and user_provider_pool_ipc notes
- * that and stops. DELETE this define when pool IPC is implemented. */
-#define UMF_TEST_POOL_IPC_PENDING 1
-
 /* ============================ compile-time ABI ============================ */
 
-#define COMPAT_ASSERT(cond, name) typedef char compat_assert_##name[(cond) ? 1 : -1]
+#define COMPAT_ASSERT(cond, name)                                              \
+    typedef char compat_assert_##name[(cond) ? 1 : -1]
 
 /* versions */
 COMPAT_ASSERT(UMF_VERSION_CURRENT == 11, version_current);
@@ -139,7 +134,8 @@ COMPAT_ASSERT(offsetof(umf_numa_split_partition_t, target) == sizeof(unsigned),
 
 /* ops structs: every member after version is one pointer, in this order */
 #define PTR sizeof(void *)
-#define PROV_OFF(m, k) COMPAT_ASSERT(offsetof(umf_memory_provider_ops_t, m) == (k) * PTR, prov_##k)
+#define PROV_OFF(m, k)                                                         \
+    COMPAT_ASSERT(offsetof(umf_memory_provider_ops_t, m) == (k)*PTR, prov_##k)
 COMPAT_ASSERT(offsetof(umf_memory_provider_ops_t, version) == 0, prov_version);
 PROV_OFF(initialize, 1);
 PROV_OFF(finalize, 2);
@@ -160,7 +156,8 @@ COMPAT_ASSERT(offsetof(umf_memory_provider_ops_t, ipc) >
               ipc_after_ext);
 
 COMPAT_ASSERT(offsetof(umf_memory_provider_ext_ops_t, purge_lazy) == 0, ext0);
-COMPAT_ASSERT(offsetof(umf_memory_provider_ext_ops_t, purge_force) == PTR, ext1);
+COMPAT_ASSERT(offsetof(umf_memory_provider_ext_ops_t, purge_force) == PTR,
+              ext1);
 COMPAT_ASSERT(offsetof(umf_memory_provider_ext_ops_t, allocation_merge) ==
                   2 * PTR,
               ext2);
@@ -187,7 +184,8 @@ COMPAT_ASSERT(offsetof(umf_memory_provider_ipc_ops_t, close_ipc_handle) ==
               ipc4);
 COMPAT_ASSERT(sizeof(umf_memory_provider_ipc_ops_t) == 5 * PTR, ipc_size);
 
-#define POOL_OFF(m, k) COMPAT_ASSERT(offsetof(umf_memory_pool_ops_t, m) == (k) * PTR, pool_##k)
+#define POOL_OFF(m, k)                                                         \
+    COMPAT_ASSERT(offsetof(umf_memory_pool_ops_t, m) == (k)*PTR, pool_##k)
 COMPAT_ASSERT(offsetof(umf_memory_pool_ops_t, version) == 0, pool_version);
 POOL_OFF(initialize, 1);
 POOL_OFF(finalize, 2);
@@ -200,7 +198,8 @@ POOL_OFF(free, 8);
 POOL_OFF(get_last_allocation_error, 9);
 COMPAT_ASSERT(sizeof(umf_memory_pool_ops_t) == 10 * PTR, pool_size);
 
-/* ============================ a user's provider ============================ */
+/* ============================ a user's provider ============================
+ */
 
 struct my_provider {
     int magic;
@@ -446,8 +445,7 @@ static umf_result_t my_pool_initialize(umf_memory_provider_handle_t provider,
 
 static void my_pool_finalize(void *pool) { free(pool); }
 
-static void *my_pool_aligned_malloc(void *pool, size_t size,
-                                    size_t alignment) {
+static void *my_pool_aligned_malloc(void *pool, size_t size, size_t alignment) {
     struct my_pool *p = pool;
     void *raw = NULL;
     umf_result_t r;
@@ -630,9 +628,8 @@ START_TEST(user_small_provider) {
     umf_memory_provider_handle_t h = NULL;
     size_t hs = 0;
     char x[16];
-    ck_assert_int_eq(
-        umfMemoryProviderCreate(&my_small_provider_ops, NULL, &h),
-        UMF_RESULT_SUCCESS);
+    ck_assert_int_eq(umfMemoryProviderCreate(&my_small_provider_ops, NULL, &h),
+                     UMF_RESULT_SUCCESS);
     ck_assert_int_eq(umfMemoryProviderPurgeForce(h, x, 16),
                      UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
     ck_assert_uint_eq(g_prov->purge_force, 1);
@@ -711,21 +708,13 @@ START_TEST(user_provider_pool_ipc) {
     ck_assert_int_eq(umfPoolCreate(&my_pool_ops, h, NULL,
                                    UMF_POOL_CREATE_FLAG_OWN_PROVIDER, &pool),
                      UMF_RESULT_SUCCESS);
-#ifdef UMF_TEST_POOL_IPC_PENDING
-    if (umfPoolGetIPCHandleSize(pool, &hs) == UMF_RESULT_ERROR_NOT_SUPPORTED) {
-        printf("note: user_provider_pool_ipc: pool-level IPC is not "
-               "implemented yet; skipped\n");
-        fflush(stdout);
-        umfPoolDestroy(pool);
-        return;
-    }
-#endif
     ck_assert_int_eq(umfPoolGetIPCHandleSize(pool, &hs), UMF_RESULT_SUCCESS);
     ck_assert_uint_ge(hs, sizeof(struct my_ipc_data));
     ck_assert_uint_ge(g_prov->ipc_size, 1);
 
     a = umfPoolMalloc(pool, 500);
     ck_assert_ptr_nonnull(a);
+    memset(a, 0x42, 500);
     ck_assert_int_eq(umfGetIPCHandle(a, &ipc, &size), UMF_RESULT_SUCCESS);
     ck_assert_uint_eq(size, hs);
     ck_assert_uint_eq(g_prov->ipc_get, 1);

@@ -24,8 +24,10 @@
 static void ba_check_block(size_t size) {
     unsigned char *p = umf_ba_alloc(size);
     ck_assert_msg(p != NULL, "umf_ba_alloc(%zu) failed", size);
-    ck_assert_msg((uintptr_t)p % 16 == 0, "umf_ba_alloc(%zu) = %p not 16-byte "
-                  "aligned", size, (void *)p);
+    ck_assert_msg((uintptr_t)p % 16 == 0,
+                  "umf_ba_alloc(%zu) = %p not 16-byte "
+                  "aligned",
+                  size, (void *)p);
     memset(p, 0xa5, size);
     ck_assert_int_eq(p[0], 0xa5);
     ck_assert_int_eq(p[size - 1], 0xa5);
@@ -374,7 +376,8 @@ START_TEST(log_long_message) {
                   "a 20 KiB message gave a %zu-byte line", len1);
     ck_assert_ptr_nonnull(strstr(l1, " ERROR UMF] log_emit_long: xxxx"));
     /* after the prefix the line is only the message's bytes */
-    const char *body = strstr(l1, "log_emit_long: ") + strlen("log_emit_long: ");
+    const char *body =
+        strstr(l1, "log_emit_long: ") + strlen("log_emit_long: ");
     ck_assert(umf_test_all_bytes(body, (size_t)(l2 - 1 - body), 'x'));
     ck_assert_ptr_nonnull(strstr(l2, " ERROR UMF] log_emit_long: after 1\n"));
     ck_assert_msg(len3 < 8192, "a 20 KiB message with errno gave %zu bytes",

@@ -15,9 +15,10 @@
  *
  * Slabs. A slab is one provider allocation of max(bucket size, slab minimum)
  * bytes cut into chunks of the bucket size. Its descriptor (umf_ba memory)
- * holds a two-level free bitmap: one bit per chunk and one summary bit per
+ * holds a two-level free bitmap, one bit per chunk and one summary bit per
  * 64-chunk word, so taking the lowest free chunk costs two
- * count-trailing-zeros and freeing one costs two bit sets.
+ * count-trailing-zeros and freeing one two bit sets; and a second bitmap
+ * where other threads' frees wait for the slab's owner (below).
  *
  * Lookup on free: a pool-private radix tree over the address space at the
  * granularity G = the largest power of 2 not above the smallest slab. Every
@@ -33,22 +34,33 @@
  * free. So freeing is O(1) with or without the tracker
  * (UMF_POOL_CREATE_FLAG_DISABLE_TRACKING), large allocations included.
  *
- * Threads. There is no pool-wide lock on the allocation and free paths.
- * Each CPU has its own arena (created on first use) holding, per bucket, a
- * list of partly used slabs behind a small spinlock; a thread allocates from
- * the arena of the CPU it runs on (sched_getcpu, an rseq read in glibc), and
- * a free goes to the arena that owns the chunk's slab. A slab belongs to one
- * arena from the moment it is taken until it is empty again.
+ * Threads. Each thread that allocates from the pool gets a heap of its own
+ * (found through a small thread-local table keyed by pool id): per bucket,
+ * the list of partly used slabs it owns. The owning thread allocates from
+ * and frees into its slabs with plain loads and stores: no lock and no
+ * atomic read-modify-write on that path, so a thread never waits for
+ * another and never stalls on a locked instruction. A free from another
+ * thread takes the slab's small lock, marks the chunk in the slab's remote
+ * bitmap and queues the slab (once) on its owner's lock-free pending stack;
+ * the owner folds those frees in at its next allocation or free in the
+ * pool. A thread that exits (or is evicted from the table) abandons its
+ * heap: pending frees are folded in, empty slabs are handed to the bucket,
+ * the others become orphans that any thread's free updates under the slab
+ * lock and that the next thread short of a slab adopts. Pool destroy frees
+ * every heap; a global registry of live pools tells an exiting thread which
+ * of its heaps still exist.
  *
- * Empty slabs. Nothing caches free chunks per thread or per CPU: the free
- * that empties a slab takes it out of its arena at once and hands it to the
+ * Empty slabs, capacity and shared limits. Nothing caches free chunks: the
+ * free that empties a slab (a same-thread free, a free into an orphan, or
+ * the owner folding in other threads' frees) hands it at once to the
  * bucket, which keeps it (under the bucket lock) only while the bucket holds
  * fewer than its limit of empty slabs (1 for buckets whose slab holds
  * several chunks, the capacity otherwise) and the shared limits accept its
- * bytes (fetch-add, undone when over the limit); otherwise it goes back to
- * the provider right away. Capacity and shared limits are therefore exact
- * whatever the number of threads, and a thread that exits leaves nothing
- * behind but the chunks it did not free.
+ * bytes (fetch-add, undone when over the limit: no CAS loop, so no
+ * livelock); otherwise it goes back to the provider right away. The number
+ * and bytes of cached empty slabs are therefore exact whatever the number
+ * of threads; the only delay is that a chunk freed by a thread other than
+ * its slab's owner counts as live until the owner's next call (or exit).
  *
  * Destroy returns every slab and every large allocation to the provider and
  * reports the allocations still live under UMF_LOG.
@@ -56,6 +68,7 @@
  * Trace (umfDisjointPoolParamsSetTrace): 1 keeps per-bucket counts, 2 also
  * prints them and the memory held when the pool is destroyed (LOG_INFO),
  * 3 also logs every allocation and free (LOG_DEBUG). */
+#include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -65,6 +78,7 @@
 #include <umf/memory_pool_ops.h>
 #include <umf/pools/pool_disjoint.h>
 
+#include "core/libumf_internal.h"
 #include "pools/pool_disjoint_internal.h"
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
@@ -76,12 +90,13 @@
 #define DJ_MAX_BUCKET_SIZE ((size_t)1 << 31)
 /* Slabs with more chunks than this make a pool refuse to start. */
 #define DJ_MAX_CHUNKS ((size_t)1 << 30)
-/* Arenas: one per configured CPU, at most this many. */
-#define DJ_MAX_ARENAS 256u
+/* Thread-local table of heaps, direct-mapped by pool id. */
+#define DJ_TLS_SLOTS 8
 
-/* Radix tree: addresses below 2^57 (x86-64 5-level paging, arm64 52 bits),
- * leaves of 2^10 granules, interior nodes of 2^11 children. */
-#define DJ_VA_BITS 57
+/* Radix trees: one for addresses below 2^47 (where user-space mappings
+ * live), one for the rest of the 64-bit space (device address ranges),
+ * leaves of 2^10 granules, interior nodes of at most 2^11 children. */
+#define DJ_LO_BITS 47
 #define DJ_LEAF_BITS 10
 #define DJ_NODE_BITS 11
 #define DJ_MAX_LEVELS 6
@@ -95,7 +110,7 @@
 #define DJ_CPU_RELAX() ((void)0)
 #endif
 
-/* ---- small spinlock: one atomic exchange to take, a store to release ---- */
+/* ---- small spinlock (cross-thread paths only) ---- */
 
 typedef struct dj_spin_t {
     int locked;
@@ -131,33 +146,58 @@ static inline void dj_spin_unlock(dj_spin_t *l) {
 /* ---- structures ---- */
 
 struct dj_bucket_t;
-struct dj_arena_t;
+struct dj_heap_t;
+struct dj_pool_t;
 
+/* Orphan states (under the bucket lock and the slab lock together). */
+enum { DJ_ORPHAN_NONE, DJ_ORPHAN_LISTED, DJ_ORPHAN_ADOPTING };
+
+/* A slab descriptor: what every allocation and free touches comes first
+ * (the descriptor is 64-byte aligned, so with its summary word and, for
+ * slabs of up to 64 chunks, its only bitmap word it fills one cache line);
+ * the list links follow the bitmaps (dj_slab_cold_t, see DJ_COLD). */
 typedef struct dj_slab_t {
-    /* set when the slab is created or taken by an arena; stable while it
-     * has live chunks */
+    /* set when the slab is created; never changes */
     char *start;
-    size_t size;
     struct dj_bucket_t *bucket;
-    struct dj_arena_t *arena; /* NULL while empty */
-    /* under the owning arena's class lock */
-    uint32_t used;     /* chunks handed out */
+    /* the heap allocating from it (atomic); changed only by that heap, or
+     * under the lock while it is NULL */
+    struct dj_heap_t *owner;
+    /* the owner's without a lock; an unowned slab's under the lock */
+    uint32_t used;     /* chunks handed out and not yet folded back */
     uint32_t sum_hint; /* no summary word below it has a bit set */
-    bool listed;       /* in the arena's list of partly used slabs */
-    /* under the bucket lock */
+    dj_spin_t lock;
+    /* under the lock */
+    uint32_t rcount; /* frees by other threads waiting for the owner */
+    bool in_pending; /* queued on the owner's pending stack */
+    /* the owner's (or the lock's) */
+    bool listed; /* in the owner's list of partly used slabs */
+    /* under the bucket lock (orphan: and the slab lock) */
     bool cached; /* in the bucket's list of empty slabs */
-    /* arena list of partly used slabs, or the bucket's list of empty ones */
-    struct dj_slab_t *prev, *next;
-    /* under the pool's map lock: every slab of the pool */
-    struct dj_slab_t *all_prev, *all_next;
-    /* free bitmap (1 = free), nwords words, then nsum summary words */
+    uint8_t orphan;
+    /* summary (nsum words), free bitmap (1 = free, nwords), frees by other
+     * threads (nwords), then the cold part */
     uint64_t bits[];
 } dj_slab_t;
+
+_Static_assert(sizeof(dj_slab_t) == 48, "hot part of a slab descriptor");
+
+typedef struct dj_slab_cold_t {
+    /* owner's partial list, or the bucket's orphan / empty list */
+    dj_slab_t *prev, *next;
+    /* owner's list of every slab it owns */
+    dj_slab_t *own_prev, *own_next;
+    dj_slab_t *pending_next;
+    /* under the pool's map lock: every slab of the pool */
+    dj_slab_t *all_prev, *all_next;
+    void *raw; /* what umf_ba_calloc returned */
+} dj_slab_cold_t;
 
 typedef struct dj_bucket_t {
     size_t size;      /* chunk size */
     size_t slab_size; /* provider allocation per slab */
-    size_t desc_size; /* bytes of a slab descriptor */
+    size_t desc_size; /* bytes to allocate for a slab descriptor */
+    size_t cold_off;  /* offset of a descriptor's dj_slab_cold_t */
     size_t max_empty; /* empty slabs kept at most */
     uint32_t nchunks, nwords, nsum;
     unsigned index;
@@ -167,23 +207,33 @@ typedef struct dj_bucket_t {
     pthread_mutex_t lock;
     dj_slab_t *empty; /* cached empty slabs, accounted in the limits */
     size_t nempty;
+    dj_slab_t *orphans; /* partly used slabs no heap owns */
 
     /* statistics (atomics) */
     size_t slabs_held; /* slabs taken from the provider and not returned */
     size_t peak_held;
+    uint64_t allocs, frees; /* of heaps gone, and frees into orphans */
 } dj_bucket_t;
 
-/* A bucket's part of one arena; a cache line of its own. */
-typedef struct dj_aclass_t {
-    dj_spin_t lock;
+#define DJ_COLD(s) ((dj_slab_cold_t *)((char *)(s) + (s)->bucket->cold_off))
+
+/* A bucket's part of a heap (owner only). */
+typedef struct dj_hbucket_t {
     dj_slab_t *head, *tail; /* partly used slabs; allocation takes head */
     uint64_t nalloc, nfree; /* trace >= 1 */
-} __attribute__((aligned(64))) dj_aclass_t;
+} dj_hbucket_t;
 
-typedef struct dj_arena_t {
-    void *raw; /* what umf_ba_calloc returned (the arena is realigned) */
-    dj_aclass_t cls[];
-} __attribute__((aligned(64))) dj_arena_t;
+typedef struct dj_heap_t {
+    /* slabs with frees from other threads (lock-free stack); alone on its
+     * cache line, the only field other threads write */
+    dj_slab_t *pending;
+    char pad[64 - sizeof(dj_slab_t *)];
+    void *raw; /* what umf_ba_calloc returned (the heap is realigned) */
+    struct dj_pool_t *pool;
+    dj_slab_t *owned;
+    struct dj_heap_t *prev, *next; /* the pool's heaps (heaps_lock) */
+    dj_hbucket_t b[];
+} dj_heap_t;
 
 typedef struct dj_leaf_entry_t {
     dj_slab_t *cover_slab; /* slab holding the granule's first byte */
@@ -191,6 +241,13 @@ typedef struct dj_leaf_entry_t {
     uintptr_t start_addr;  /* slab starting inside the granule (0: none) */
     dj_slab_t *start_slab;
 } dj_leaf_entry_t;
+
+typedef struct dj_radix_t {
+    unsigned nlevels; /* interior levels */
+    unsigned level_shift[DJ_MAX_LEVELS];
+    unsigned level_bits[DJ_MAX_LEVELS];
+    void **root;
+} dj_radix_t;
 
 typedef struct dj_large_node_t {
     uintptr_t ptr;
@@ -207,20 +264,18 @@ typedef struct dj_large_stripe_t {
 
 typedef struct dj_pool_t {
     /* read-mostly part used by every operation */
+    uint64_t id; /* unique for the process's lifetime */
+    unsigned long generation; /* of the library, see umf_is_stale() */
     umf_memory_provider_handle_t provider;
     size_t max_small; /* requests up to this go to buckets */
     size_t first_bucket;
     size_t nbuckets;
     dj_bucket_t *buckets;
     int trace;
-    unsigned narenas;
-    dj_arena_t **arenas;
-    /* radix tree */
+    size_t heap_size;
+    /* radix trees: below 2^47, and the rest (root made on first use) */
     unsigned gshift;
-    unsigned nlevels;
-    unsigned level_shift[DJ_MAX_LEVELS];
-    unsigned level_bits[DJ_MAX_LEVELS];
-    void **radix_root;
+    dj_radix_t rlo, rhi;
     /* bucket index of 2^j and of 3*2^(j-1) (-1: no such bucket) */
     int16_t idx_pow2[65];
     int16_t idx_3half[65];
@@ -232,6 +287,12 @@ typedef struct dj_pool_t {
 
     pthread_mutex_t map_lock; /* radix writes and the list of slabs */
     dj_slab_t *all_slabs;
+
+    pthread_mutex_t heaps_lock;
+    dj_heap_t *heaps;
+
+    /* the registry of live pools (dj_registry_lock) */
+    struct dj_pool_t *reg_prev, *reg_next;
 
     dj_large_stripe_t large[DJ_LARGE_STRIPES];
 
@@ -291,43 +352,52 @@ static umf_result_t dj_alloc_error(umf_result_t provider_ret) {
     return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
 }
 
-/* ---- radix tree (address -> slab) ---- */
+/* ---- radix trees (address -> slab) ---- */
 
-static void dj_radix_setup(dj_pool_t *pool, size_t min_slab) {
-    unsigned g = 63 - (unsigned)__builtin_clzll((unsigned long long)min_slab);
-    pool->gshift = g;
-    unsigned key_bits = DJ_VA_BITS > g ? DJ_VA_BITS - g : 1;
+/* Levels of a tree over keys of key_bits bits (address >> gshift). */
+static void dj_radix_setup(dj_radix_t *r, unsigned key_bits) {
     unsigned rest = key_bits > DJ_LEAF_BITS ? key_bits - DJ_LEAF_BITS : 0;
     unsigned n = rest ? (rest + DJ_NODE_BITS - 1) / DJ_NODE_BITS : 1;
     unsigned root_bits = rest ? rest - (n - 1) * DJ_NODE_BITS : 1;
-    pool->nlevels = n;
+    r->nlevels = n;
     for (unsigned i = 0; i < n; i++) {
-        pool->level_bits[i] = i == 0 ? root_bits : DJ_NODE_BITS;
-        pool->level_shift[i] = DJ_LEAF_BITS + (n - 1 - i) * DJ_NODE_BITS;
+        r->level_bits[i] = i == 0 ? root_bits : DJ_NODE_BITS;
+        r->level_shift[i] = DJ_LEAF_BITS + (n - 1 - i) * DJ_NODE_BITS;
     }
 }
 
-static size_t dj_radix_node_bytes(const dj_pool_t *pool, unsigned level) {
-    if (level >= pool->nlevels) {
+static size_t dj_radix_node_bytes(const dj_radix_t *r, unsigned level) {
+    if (level >= r->nlevels) {
         return DJ_LEAF_ENTRIES * sizeof(dj_leaf_entry_t);
     }
-    return ((size_t)1 << pool->level_bits[level]) * sizeof(void *);
+    return ((size_t)1 << r->level_bits[level]) * sizeof(void *);
+}
+
+static inline dj_radix_t *dj_radix_of(dj_pool_t *pool, uintptr_t addr) {
+    return UMF_LIKELY((addr >> DJ_LO_BITS) == 0) ? &pool->rlo : &pool->rhi;
 }
 
 /* The leaf entry of granule key k; creates missing nodes when create
  * (caller holds map_lock), NULL when absent or out of memory. */
 static dj_leaf_entry_t *dj_radix_entry(dj_pool_t *pool, uintptr_t k,
                                        bool create) {
-    void **node = pool->radix_root;
-    for (unsigned i = 0; i < pool->nlevels; i++) {
-        size_t idx = (k >> pool->level_shift[i]) &
-                     (((size_t)1 << pool->level_bits[i]) - 1);
+    dj_radix_t *r = dj_radix_of(pool, k << pool->gshift);
+    void **node = r->root;
+    if (!node) {
+        if (!create || !(node = umf_ba_calloc(1, dj_radix_node_bytes(r, 0)))) {
+            return NULL;
+        }
+        utils_atomic_store_release(&r->root, node);
+    }
+    for (unsigned i = 0; i < r->nlevels; i++) {
+        size_t idx = (k >> r->level_shift[i]) &
+                     (((size_t)1 << r->level_bits[i]) - 1);
         void *child = utils_atomic_load_acquire(&node[idx]);
         if (!child) {
             if (!create) {
                 return NULL;
             }
-            child = umf_ba_calloc(1, dj_radix_node_bytes(pool, i + 1));
+            child = umf_ba_calloc(1, dj_radix_node_bytes(r, i + 1));
             if (!child) {
                 return NULL;
             }
@@ -339,15 +409,16 @@ static dj_leaf_entry_t *dj_radix_entry(dj_pool_t *pool, uintptr_t k,
 }
 
 /* The slab holding address p, or NULL. Lock-free. */
-static inline dj_slab_t *dj_radix_find(const dj_pool_t *pool, uintptr_t p) {
-    if (UMF_UNLIKELY(p >> DJ_VA_BITS)) {
-        return NULL;
-    }
+static inline dj_slab_t *dj_radix_find(dj_pool_t *pool, uintptr_t p) {
+    dj_radix_t *r = dj_radix_of(pool, p);
     uintptr_t k = p >> pool->gshift;
-    void **node = pool->radix_root;
-    for (unsigned i = 0; i < pool->nlevels; i++) {
-        size_t idx = (k >> pool->level_shift[i]) &
-                     (((size_t)1 << pool->level_bits[i]) - 1);
+    void **node = utils_atomic_load_acquire(&r->root);
+    if (UMF_UNLIKELY(!node)) {
+        return NULL; /* nothing registered in that range (or no buckets) */
+    }
+    for (unsigned i = 0; i < r->nlevels; i++) {
+        size_t idx = (k >> r->level_shift[i]) &
+                     (((size_t)1 << r->level_bits[i]) - 1);
         node = utils_atomic_load_acquire(&node[idx]);
         if (!node) {
             return NULL;
@@ -365,14 +436,14 @@ static inline dj_slab_t *dj_radix_find(const dj_pool_t *pool, uintptr_t p) {
 }
 
 /* Record a slab (caller holds map_lock). Nodes are created before any entry
- * is written, so a failure leaves the tree unchanged. */
+ * is written, so a failure leaves the lookups unchanged. */
 static bool dj_radix_register(dj_pool_t *pool, dj_slab_t *s) {
     uintptr_t a = (uintptr_t)s->start;
     uintptr_t end;
-    if (utils_add_overflow(a, s->size, &end) || ((end - 1) >> DJ_VA_BITS)) {
-        LOG_ERR("slab %p (%zu bytes) lies outside the address range the "
-                "pool can index",
-                (void *)s->start, s->size);
+    if (utils_add_overflow(a, s->bucket->slab_size, &end)) {
+        /* a slab ending exactly at 2^64 cannot record its end address */
+        LOG_ERR("slab %p (%zu bytes) ends at the top of the address space",
+                (void *)s->start, s->bucket->slab_size);
         return false;
     }
     uintptr_t k0 = a >> pool->gshift, k1 = (end - 1) >> pool->gshift;
@@ -398,7 +469,7 @@ static bool dj_radix_register(dj_pool_t *pool, dj_slab_t *s) {
 static void dj_radix_unregister(dj_pool_t *pool, dj_slab_t *s) {
     uintptr_t a = (uintptr_t)s->start;
     uintptr_t k0 = a >> pool->gshift;
-    uintptr_t k1 = (a + s->size - 1) >> pool->gshift;
+    uintptr_t k1 = (a + s->bucket->slab_size - 1) >> pool->gshift;
     for (uintptr_t k = k0; k <= k1; k++) {
         dj_leaf_entry_t *e = dj_radix_entry(pool, k, false);
         if ((k << pool->gshift) >= a) {
@@ -411,14 +482,14 @@ static void dj_radix_unregister(dj_pool_t *pool, dj_slab_t *s) {
     }
 }
 
-static void dj_radix_free(dj_pool_t *pool, void **node, unsigned level) {
+static void dj_radix_free(dj_radix_t *r, void **node, unsigned level) {
     if (!node) {
         return;
     }
-    if (level < pool->nlevels) {
-        size_t n = (size_t)1 << pool->level_bits[level];
+    if (level < r->nlevels) {
+        size_t n = (size_t)1 << r->level_bits[level];
         for (size_t i = 0; i < n; i++) {
-            dj_radix_free(pool, node[i], level + 1);
+            dj_radix_free(r, node[i], level + 1);
         }
     }
     umf_ba_free(node);
@@ -520,7 +591,7 @@ static size_t dj_large_size(dj_pool_t *pool, void *ptr) {
     return size;
 }
 
-/* ---- buckets ---- */
+/* ---- buckets and slabs ---- */
 
 static inline size_t dj_bucket_index(const dj_pool_t *pool, size_t n) {
     if (n <= pool->first_bucket) {
@@ -540,9 +611,11 @@ static inline size_t dj_chunk_index(const dj_bucket_t *b, size_t off) {
 }
 
 static void dj_slab_init_bitmap(const dj_bucket_t *b, dj_slab_t *s) {
-    uint64_t *words = s->bits, *sum = s->bits + b->nwords;
+    uint64_t *sum = s->bits, *words = s->bits + b->nsum;
+    uint64_t *remote = words + b->nwords;
     for (uint32_t w = 0; w < b->nwords; w++) {
         words[w] = ~(uint64_t)0;
+        remote[w] = 0;
     }
     if (b->nchunks % 64) {
         words[b->nwords - 1] = ((uint64_t)1 << (b->nchunks % 64)) - 1;
@@ -556,10 +629,9 @@ static void dj_slab_init_bitmap(const dj_bucket_t *b, dj_slab_t *s) {
     s->sum_hint = 0;
 }
 
-/* Take the lowest free chunk (caller holds the arena class lock; the slab
- * is not full). */
+/* Take the lowest free chunk (the slab is not full). */
 static inline void *dj_slab_take(const dj_bucket_t *b, dj_slab_t *s) {
-    uint64_t *words = s->bits, *sum = s->bits + b->nwords;
+    uint64_t *sum = s->bits, *words = s->bits + b->nsum;
     uint32_t si = s->sum_hint;
     while (sum[si] == 0) {
         si++;
@@ -577,65 +649,99 @@ static inline void *dj_slab_take(const dj_bucket_t *b, dj_slab_t *s) {
     return s->start + ((size_t)w * 64 + bit) * b->size;
 }
 
-/* Give chunk idx back; false when it was not handed out (double free). */
-static inline bool dj_slab_put(const dj_bucket_t *b, dj_slab_t *s,
-                               size_t idx) {
-    uint64_t *words = s->bits, *sum = s->bits + b->nwords;
-    size_t w = idx / 64;
-    uint64_t mask = (uint64_t)1 << (idx % 64);
-    uint64_t word = words[w];
-    if (UMF_UNLIKELY(word & mask)) {
-        return false;
-    }
-    if (!word) {
+/* Mark the chunks of mask in word w free (they are all in use). */
+static inline void dj_slab_put_bits(const dj_bucket_t *b, dj_slab_t *s,
+                                    size_t w, uint64_t mask) {
+    uint64_t *sum = s->bits, *words = s->bits + b->nsum;
+    if (!words[w]) {
         uint32_t si = (uint32_t)(w / 64);
         sum[si] |= (uint64_t)1 << (w % 64);
         if (si < s->sum_hint) {
             s->sum_hint = si;
         }
     }
-    words[w] = word | mask;
+    words[w] |= mask;
+}
+
+/* Give chunk idx back; false when it was not handed out (double free). */
+static inline bool dj_slab_put(const dj_bucket_t *b, dj_slab_t *s,
+                               size_t idx) {
+    uint64_t mask = (uint64_t)1 << (idx % 64);
+    if (UMF_UNLIKELY(s->bits[b->nsum + idx / 64] & mask)) {
+        return false;
+    }
+    dj_slab_put_bits(b, s, idx / 64, mask);
     s->used--;
     return true;
 }
 
-static inline void dj_list_push_head(dj_aclass_t *ac, dj_slab_t *s) {
-    s->prev = NULL;
-    s->next = ac->head;
-    if (ac->head) {
-        ac->head->prev = s;
-    } else {
-        ac->tail = s;
+/* Fold the frees other threads left in the remote bitmap into the free
+ * bitmap (caller holds the slab lock); returns how many. A chunk that is
+ * free already (a double free) is not counted twice. */
+static uint32_t dj_slab_fold_remote(const dj_bucket_t *b, dj_slab_t *s) {
+    uint32_t left = s->rcount;
+    if (!left) {
+        return 0;
     }
-    ac->head = s;
-    s->listed = true;
+    uint64_t *remote = s->bits + b->nwords + b->nsum;
+    uint32_t n = 0;
+    for (uint32_t w = 0; left && w < b->nwords; w++) {
+        uint64_t r = remote[w];
+        if (r) {
+            left -= (uint32_t)__builtin_popcountll(r);
+            r &= ~s->bits[b->nsum + w];
+            if (r) {
+                n += (uint32_t)__builtin_popcountll(r);
+                dj_slab_put_bits(b, s, w, r);
+            }
+            remote[w] = 0;
+        }
+    }
+    s->rcount = 0;
+    s->used -= n;
+    return n;
 }
 
-static inline void dj_list_push_tail(dj_aclass_t *ac, dj_slab_t *s) {
-    s->next = NULL;
-    s->prev = ac->tail;
-    if (ac->tail) {
-        ac->tail->next = s;
-    } else {
-        ac->head = s;
+static inline void dj_list_push_head(dj_slab_t **head, dj_slab_t **tail,
+                                     dj_slab_t *s) {
+    dj_slab_cold_t *c = DJ_COLD(s);
+    c->prev = NULL;
+    c->next = *head;
+    if (*head) {
+        DJ_COLD(*head)->prev = s;
+    } else if (tail) {
+        *tail = s;
     }
-    ac->tail = s;
-    s->listed = true;
+    *head = s;
 }
 
-static inline void dj_list_remove(dj_aclass_t *ac, dj_slab_t *s) {
-    if (s->prev) {
-        s->prev->next = s->next;
+static inline void dj_list_push_tail(dj_slab_t **head, dj_slab_t **tail,
+                                     dj_slab_t *s) {
+    dj_slab_cold_t *c = DJ_COLD(s);
+    c->next = NULL;
+    c->prev = *tail;
+    if (*tail) {
+        DJ_COLD(*tail)->next = s;
     } else {
-        ac->head = s->next;
+        *head = s;
     }
-    if (s->next) {
-        s->next->prev = s->prev;
+    *tail = s;
+}
+
+static inline void dj_list_remove(dj_slab_t **head, dj_slab_t **tail,
+                                  dj_slab_t *s) {
+    dj_slab_cold_t *c = DJ_COLD(s);
+    if (c->prev) {
+        DJ_COLD(c->prev)->next = c->next;
     } else {
-        ac->tail = s->prev;
+        *head = c->next;
     }
-    s->prev = s->next = NULL;
-    s->listed = false;
+    if (c->next) {
+        DJ_COLD(c->next)->prev = c->prev;
+    } else if (tail) {
+        *tail = c->prev;
+    }
+    c->prev = c->next = NULL;
 }
 
 /* A new slab from the provider, registered for lookups; NULL with the last
@@ -651,31 +757,28 @@ static dj_slab_t *dj_slab_create(dj_pool_t *pool, dj_bucket_t *b) {
         dj_last_error = dj_alloc_error(ret);
         return NULL;
     }
-    dj_slab_t *s = umf_ba_alloc(b->desc_size);
-    if (!s) {
+    void *raw = umf_ba_calloc(1, b->desc_size);
+    if (!raw) {
         LOG_ERR("cannot allocate a slab descriptor");
         goto err_free;
     }
+    dj_slab_t *s = (dj_slab_t *)utils_align_ptr_up((uintptr_t)raw, 64);
     s->start = mem;
-    s->size = b->slab_size;
     s->bucket = b;
-    s->arena = NULL;
-    s->used = 0;
-    s->listed = false;
-    s->cached = false;
-    s->prev = s->next = NULL;
+    dj_slab_cold_t *c = DJ_COLD(s);
+    c->raw = raw;
     dj_slab_init_bitmap(b, s);
 
     pthread_mutex_lock(&pool->map_lock);
     if (!dj_radix_register(pool, s)) {
         pthread_mutex_unlock(&pool->map_lock);
-        umf_ba_free(s);
+        umf_ba_free(raw);
         goto err_free;
     }
-    s->all_prev = NULL;
-    s->all_next = pool->all_slabs;
+    c->all_prev = NULL;
+    c->all_next = pool->all_slabs;
     if (pool->all_slabs) {
-        pool->all_slabs->all_prev = s;
+        DJ_COLD(pool->all_slabs)->all_prev = s;
     }
     pool->all_slabs = s;
     pthread_mutex_unlock(&pool->map_lock);
@@ -702,59 +805,44 @@ err_free:
  * finding it before the provider may hand its addresses out again. */
 static void dj_slab_destroy(dj_pool_t *pool, dj_slab_t *s) {
     dj_bucket_t *b = s->bucket;
+    dj_slab_cold_t *c = DJ_COLD(s);
     pthread_mutex_lock(&pool->map_lock);
     dj_radix_unregister(pool, s);
-    if (s->all_prev) {
-        s->all_prev->all_next = s->all_next;
+    if (c->all_prev) {
+        DJ_COLD(c->all_prev)->all_next = c->all_next;
     } else {
-        pool->all_slabs = s->all_next;
+        pool->all_slabs = c->all_next;
     }
-    if (s->all_next) {
-        s->all_next->all_prev = s->all_prev;
+    if (c->all_next) {
+        DJ_COLD(c->all_next)->all_prev = c->all_prev;
     }
     pthread_mutex_unlock(&pool->map_lock);
 
     if (UMF_UNLIKELY(pool->trace >= 3)) {
         LOG_DEBUG("pool \"%s\": slab %p of %zu bytes back to the provider",
-                  pool->params.name, (void *)s->start, s->size);
+                  pool->params.name, (void *)s->start, b->slab_size);
     }
-    umf_result_t ret = umfMemoryProviderFree(pool->provider, s->start, s->size);
+    umf_result_t ret =
+        umfMemoryProviderFree(pool->provider, s->start, b->slab_size);
     if (ret != UMF_RESULT_SUCCESS) {
         LOG_ERR("pool \"%s\": provider free of slab %p (%zu bytes) failed "
                 "(result %d)",
-                pool->params.name, (void *)s->start, s->size, (int)ret);
+                pool->params.name, (void *)s->start, b->slab_size, (int)ret);
     }
     utils_fetch_sub(&b->slabs_held, 1);
-    dj_held_sub(pool, s->size);
-    umf_ba_free(s);
+    dj_held_sub(pool, b->slab_size);
+    umf_ba_free(c->raw);
 }
 
-/* An empty slab for an arena: a cached one, else a new one. */
-static dj_slab_t *dj_bucket_acquire(dj_pool_t *pool, dj_bucket_t *b) {
-    pthread_mutex_lock(&b->lock);
-    dj_slab_t *s = b->empty;
-    if (s) {
-        b->empty = s->next;
-        b->nempty--;
-        s->cached = false;
-        s->next = NULL;
-    }
-    pthread_mutex_unlock(&b->lock);
-    if (s) {
-        dj_limits_sub(pool->limits, s->size);
-        return s;
-    }
-    return dj_slab_create(pool, b);
-}
-
-/* A slab just became empty (it is in no list): keep it if the bucket and
- * the limits allow, else return it to the provider at once. */
+/* A slab just became empty and nothing refers to it: keep it if the bucket
+ * and the limits allow, else return it to the provider at once. */
 static void dj_bucket_release(dj_pool_t *pool, dj_bucket_t *b, dj_slab_t *s) {
+    __atomic_store_n(&s->owner, NULL, __ATOMIC_RELAXED);
     pthread_mutex_lock(&b->lock);
-    if (b->nempty < b->max_empty && dj_limits_try_add(pool->limits, s->size)) {
+    if (b->nempty < b->max_empty &&
+        dj_limits_try_add(pool->limits, b->slab_size)) {
         s->cached = true;
-        s->next = b->empty;
-        b->empty = s;
+        dj_list_push_head(&b->empty, NULL, s);
         b->nempty++;
         pthread_mutex_unlock(&b->lock);
         return;
@@ -763,75 +851,286 @@ static void dj_bucket_release(dj_pool_t *pool, dj_bucket_t *b, dj_slab_t *s) {
     dj_slab_destroy(pool, s);
 }
 
-/* ---- arenas ---- */
+/* ---- heaps ---- */
 
-static dj_arena_t *dj_arena_create(dj_pool_t *pool, unsigned idx) {
-    size_t bytes;
-    if (utils_mul_overflow(pool->nbuckets, sizeof(dj_aclass_t), &bytes) ||
-        utils_add_overflow(bytes, sizeof(dj_arena_t) + 64, &bytes)) {
-        return NULL;
+static void dj_heap_own(dj_heap_t *h, dj_slab_t *s) {
+    dj_slab_cold_t *c = DJ_COLD(s);
+    __atomic_store_n(&s->owner, h, __ATOMIC_RELAXED);
+    c->own_prev = NULL;
+    c->own_next = h->owned;
+    if (h->owned) {
+        DJ_COLD(h->owned)->own_prev = s;
     }
-    void *raw = umf_ba_calloc(1, bytes);
-    if (!raw) {
-        LOG_ERR("cannot allocate a pool arena");
-        return NULL;
-    }
-    dj_arena_t *a = (dj_arena_t *)utils_align_ptr_up((uintptr_t)raw, 64);
-    a->raw = raw;
-    dj_arena_t *expected = NULL;
-    if (!__atomic_compare_exchange_n(&pool->arenas[idx], &expected, a, false,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        umf_ba_free(raw);
-        return expected;
-    }
-    return a;
+    h->owned = s;
 }
 
-static inline dj_arena_t *dj_arena_get(dj_pool_t *pool) {
-    unsigned idx = 0;
-    if (pool->narenas > 1) {
-        int cpu = sched_getcpu();
-        if (cpu > 0) {
-            idx = (unsigned)cpu % pool->narenas;
+static void dj_heap_disown(dj_heap_t *h, dj_slab_t *s) {
+    dj_slab_cold_t *c = DJ_COLD(s);
+    if (c->own_prev) {
+        DJ_COLD(c->own_prev)->own_next = c->own_next;
+    } else {
+        h->owned = c->own_next;
+    }
+    if (c->own_next) {
+        DJ_COLD(c->own_next)->own_prev = c->own_prev;
+    }
+    c->own_prev = c->own_next = NULL;
+}
+
+/* An owned slab became empty: out of the heap and to the bucket. */
+static void dj_heap_release_slab(dj_pool_t *pool, dj_heap_t *h, dj_slab_t *s) {
+    dj_hbucket_t *hb = &h->b[s->bucket->index];
+    if (s->listed) {
+        dj_list_remove(&hb->head, &hb->tail, s);
+        s->listed = false;
+    }
+    dj_heap_disown(h, s);
+    dj_bucket_release(pool, s->bucket, s);
+}
+
+/* Fold in the frees other threads made into this heap's slabs. */
+static void dj_heap_collect(dj_pool_t *pool, dj_heap_t *h) {
+    dj_slab_t *s = __atomic_exchange_n(&h->pending, NULL, __ATOMIC_ACQUIRE);
+    while (s) {
+        /* stable until in_pending is cleared below */
+        dj_slab_t *next = DJ_COLD(s)->pending_next;
+        dj_bucket_t *b = s->bucket;
+        dj_spin_lock(&s->lock);
+        s->in_pending = false;
+        bool was_full = s->used == b->nchunks;
+        uint32_t n = dj_slab_fold_remote(b, s);
+        dj_spin_unlock(&s->lock);
+        dj_hbucket_t *hb = &h->b[b->index];
+        hb->nfree += n;
+        if (s->used == 0) {
+            dj_heap_release_slab(pool, h, s);
+        } else if (was_full && n) {
+            dj_list_push_tail(&hb->head, &hb->tail, s);
+            s->listed = true;
+        }
+        s = next;
+    }
+}
+
+/* A slab for heap h in bucket b: a partly used orphan, a cached empty
+ * slab, or a new one. NULL with the last error set on failure. */
+static dj_slab_t *dj_heap_refill(dj_pool_t *pool, dj_heap_t *h,
+                                 dj_bucket_t *b) {
+    dj_slab_t *s = NULL;
+    bool orphan = false;
+    pthread_mutex_lock(&b->lock);
+    if (b->orphans) {
+        s = b->orphans;
+        dj_list_remove(&b->orphans, NULL, s);
+        s->orphan = DJ_ORPHAN_ADOPTING;
+        orphan = true;
+    } else if (b->empty) {
+        s = b->empty;
+        dj_list_remove(&b->empty, NULL, s);
+        s->cached = false;
+        b->nempty--;
+    }
+    pthread_mutex_unlock(&b->lock);
+    if (orphan) {
+        /* frees into it may still be running */
+        dj_spin_lock(&s->lock);
+        s->orphan = DJ_ORPHAN_NONE;
+        dj_heap_own(h, s);
+        dj_spin_unlock(&s->lock);
+    } else {
+        if (s) {
+            dj_limits_sub(pool->limits, b->slab_size);
+        } else if (!(s = dj_slab_create(pool, b))) {
+            return NULL;
+        }
+        dj_heap_own(h, s);
+    }
+    dj_hbucket_t *hb = &h->b[b->index];
+    dj_list_push_head(&hb->head, &hb->tail, s);
+    s->listed = true;
+    return s;
+}
+
+/* The thread's heap is going away (thread exit, table eviction): pending
+ * frees are folded in, empty slabs go to their buckets, the others become
+ * orphans. */
+static void dj_heap_abandon(dj_pool_t *pool, dj_heap_t *h) {
+    dj_heap_collect(pool, h);
+    for (size_t i = 0; i < pool->nbuckets; i++) {
+        utils_fetch_add(&pool->buckets[i].allocs, h->b[i].nalloc);
+        utils_fetch_add(&pool->buckets[i].frees, h->b[i].nfree);
+    }
+    dj_slab_t *s = h->owned;
+    while (s) {
+        dj_slab_cold_t *c = DJ_COLD(s);
+        dj_slab_t *next = c->own_next;
+        dj_bucket_t *b = s->bucket;
+        s->listed = false;
+        c->prev = c->next = NULL;
+        c->own_prev = c->own_next = NULL;
+        dj_spin_lock(&s->lock);
+        /* frees queued after the collect above */
+        utils_fetch_add(&b->frees, (uint64_t)dj_slab_fold_remote(b, s));
+        s->in_pending = false;
+        __atomic_store_n(&s->owner, NULL, __ATOMIC_RELAXED);
+        if (s->used) {
+            if (s->used < b->nchunks) {
+                pthread_mutex_lock(&b->lock);
+                dj_list_push_head(&b->orphans, NULL, s);
+                s->orphan = DJ_ORPHAN_LISTED;
+                pthread_mutex_unlock(&b->lock);
+            }
+            dj_spin_unlock(&s->lock);
+        } else {
+            dj_spin_unlock(&s->lock);
+            dj_bucket_release(pool, b, s);
+        }
+        s = next;
+    }
+    pthread_mutex_lock(&pool->heaps_lock);
+    if (h->prev) {
+        h->prev->next = h->next;
+    } else {
+        pool->heaps = h->next;
+    }
+    if (h->next) {
+        h->next->prev = h->prev;
+    }
+    pthread_mutex_unlock(&pool->heaps_lock);
+    umf_ba_free(h->raw);
+}
+
+/* ---- the thread-local table of heaps, the registry of live pools ---- */
+
+typedef struct dj_tls_slot_t {
+    dj_pool_t *pool;
+    uint64_t id;
+    dj_heap_t *heap;
+} dj_tls_slot_t;
+
+static __thread dj_tls_slot_t dj_tls[DJ_TLS_SLOTS];
+static __thread bool dj_tls_registered;
+
+static pthread_mutex_t dj_registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static dj_pool_t *dj_registry;
+static uint64_t dj_next_id = 1;
+static pthread_once_t dj_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t dj_key;
+static bool dj_key_ok;
+
+/* Drop the thread's binding in a slot, abandoning its heap if the pool is
+ * still alive (the registry lock keeps it alive meanwhile). */
+static void dj_tls_release(dj_tls_slot_t *slot) {
+    if (!slot->pool) {
+        return;
+    }
+    pthread_mutex_lock(&dj_registry_lock);
+    for (dj_pool_t *p = dj_registry; p; p = p->reg_next) {
+        if (p == slot->pool && p->id == slot->id) {
+            /* a pool that outlived umfTearDown is left alone */
+            if (!umf_is_stale(p->generation)) {
+                dj_heap_abandon(p, slot->heap);
+            }
+            break;
         }
     }
-    dj_arena_t *a = utils_atomic_load_acquire(&pool->arenas[idx]);
-    if (UMF_LIKELY(a != NULL)) {
-        return a;
+    pthread_mutex_unlock(&dj_registry_lock);
+    slot->pool = NULL;
+    slot->id = 0;
+    slot->heap = NULL;
+}
+
+static void dj_thread_exit(void *arg) {
+    (void)arg;
+    for (unsigned i = 0; i < DJ_TLS_SLOTS; i++) {
+        dj_tls_release(&dj_tls[i]);
     }
-    return dj_arena_create(pool, idx);
+    dj_tls_registered = false;
+}
+
+static void dj_key_create(void) {
+    dj_key_ok = pthread_key_create(&dj_key, dj_thread_exit) == 0;
+    if (!dj_key_ok) {
+        LOG_ERR("cannot create the disjoint pool's thread key: heaps of "
+                "exiting threads stay until their pools are destroyed");
+    }
+}
+
+/* When libumf is unloaded, threads must not call into it at exit. */
+__attribute__((destructor)) static void dj_lib_fini(void) {
+    if (dj_key_ok) {
+        pthread_key_delete(dj_key);
+        dj_key_ok = false;
+    }
+}
+
+static dj_heap_t *dj_heap_bind(dj_pool_t *pool, dj_tls_slot_t *slot) {
+    dj_tls_release(slot);
+    void *raw = umf_ba_calloc(1, pool->heap_size + 64);
+    if (!raw) {
+        LOG_ERR("cannot allocate a heap for this thread");
+        return NULL;
+    }
+    dj_heap_t *h = (dj_heap_t *)utils_align_ptr_up((uintptr_t)raw, 64);
+    h->raw = raw;
+    h->pool = pool;
+    pthread_mutex_lock(&pool->heaps_lock);
+    h->next = pool->heaps;
+    if (pool->heaps) {
+        pool->heaps->prev = h;
+    }
+    pool->heaps = h;
+    pthread_mutex_unlock(&pool->heaps_lock);
+    if (!dj_tls_registered) {
+        pthread_once(&dj_key_once, dj_key_create);
+        if (dj_key_ok) {
+            pthread_setspecific(dj_key, (void *)1);
+        }
+        dj_tls_registered = true;
+    }
+    slot->pool = pool;
+    slot->id = pool->id;
+    slot->heap = h;
+    return h;
+}
+
+/* The calling thread's heap in pool; created when create, else NULL when
+ * the thread has none. */
+static inline dj_heap_t *dj_heap_get(dj_pool_t *pool, bool create) {
+    dj_tls_slot_t *slot = &dj_tls[pool->id % DJ_TLS_SLOTS];
+    if (UMF_LIKELY(slot->pool == pool && slot->id == pool->id)) {
+        return slot->heap;
+    }
+    return create ? dj_heap_bind(pool, slot) : NULL;
 }
 
 /* ---- allocation ---- */
 
 static void *dj_alloc_small(dj_pool_t *pool, dj_bucket_t *b) {
-    dj_arena_t *a = dj_arena_get(pool);
-    if (UMF_UNLIKELY(!a)) {
+    dj_heap_t *h = dj_heap_get(pool, true);
+    if (UMF_UNLIKELY(!h)) {
         dj_last_error = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
         return NULL;
     }
-    dj_aclass_t *ac = &a->cls[b->index];
-    dj_spin_lock(&ac->lock);
-    dj_slab_t *s = ac->head;
+    if (UMF_UNLIKELY(__atomic_load_n(&h->pending, __ATOMIC_RELAXED) != NULL)) {
+        dj_heap_collect(pool, h);
+    }
+    dj_hbucket_t *hb = &h->b[b->index];
+    dj_slab_t *s = hb->head;
     if (UMF_UNLIKELY(!s)) {
-        /* no lock held while the provider works */
-        dj_spin_unlock(&ac->lock);
-        s = dj_bucket_acquire(pool, b);
+        s = dj_heap_refill(pool, h, b);
         if (!s) {
             return NULL;
         }
-        s->arena = a;
-        dj_spin_lock(&ac->lock);
-        dj_list_push_head(ac, s);
     }
     void *p = dj_slab_take(b, s);
     if (s->used == b->nchunks) {
-        dj_list_remove(ac, s);
+        dj_list_remove(&hb->head, &hb->tail, s);
+        s->listed = false;
     }
     if (pool->trace) {
-        ac->nalloc++;
+        hb->nalloc++;
     }
-    dj_spin_unlock(&ac->lock);
     return p;
 }
 
@@ -877,7 +1176,7 @@ static void *dj_malloc(void *pool_, size_t size) {
     return p;
 }
 
-static umf_result_t dj_free_small(dj_pool_t *pool, dj_slab_t *s, void *ptr);
+static umf_result_t dj_free_slab(dj_pool_t *pool, dj_slab_t *s, void *ptr);
 
 static void *dj_aligned_malloc(void *pool_, size_t size, size_t alignment) {
     dj_pool_t *pool = pool_;
@@ -913,7 +1212,7 @@ static void *dj_aligned_malloc(void *pool_, size_t size, size_t alignment) {
             goto out;
         }
         /* a provider whose slabs are less aligned: fall through */
-        dj_free_small(pool, dj_radix_find(pool, (uintptr_t)p), p);
+        dj_free_slab(pool, dj_radix_find(pool, (uintptr_t)p), p);
         p = NULL;
     }
     if (padded <= pool->max_small) {
@@ -953,50 +1252,118 @@ static void *dj_realloc(void *pool, void *ptr, size_t size) {
 
 /* ---- free ---- */
 
-static umf_result_t dj_free_small(dj_pool_t *pool, dj_slab_t *s, void *ptr) {
+static umf_result_t dj_free_invalid(dj_pool_t *pool, void *ptr) {
+    LOG_ERR("pool \"%s\": %p is not an allocation of this pool (or was "
+            "freed already)",
+            pool->params.name, ptr);
+    return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+}
+
+/* A free by the slab's owner: plain loads and stores. */
+static umf_result_t dj_free_local(dj_pool_t *pool, dj_heap_t *h,
+                                  dj_slab_t *s, size_t idx, void *ptr) {
     dj_bucket_t *b = s->bucket;
-    size_t idx = dj_chunk_index(b, (size_t)((char *)ptr - s->start));
-    dj_arena_t *a = s->arena;
-    if (UMF_UNLIKELY(idx >= b->nchunks || !a)) {
-        LOG_ERR("pool \"%s\": %p was not allocated from this pool",
-                pool->params.name, ptr);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
-    }
-    dj_aclass_t *ac = &a->cls[b->index];
-    dj_spin_lock(&ac->lock);
     bool was_full = s->used == b->nchunks;
     if (UMF_UNLIKELY(!dj_slab_put(b, s, idx))) {
-        dj_spin_unlock(&ac->lock);
-        LOG_ERR("pool \"%s\": %p is not allocated (double free?)",
-                pool->params.name, ptr);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+        return dj_free_invalid(pool, ptr);
     }
+    dj_hbucket_t *hb = &h->b[b->index];
     if (pool->trace) {
-        ac->nfree++;
+        hb->nfree++;
     }
     if (UMF_UNLIKELY(s->used == 0)) {
-        if (s->listed) {
-            dj_list_remove(ac, s);
+        dj_heap_release_slab(pool, h, s);
+    } else if (was_full) {
+        /* behind the slabs being filled, so those fill up first */
+        dj_list_push_tail(&hb->head, &hb->tail, s);
+        s->listed = true;
+    }
+    return UMF_RESULT_SUCCESS;
+}
+
+/* A free by any other thread, under the slab lock: into the remote bitmap
+ * of an owned slab, or straight into an orphan. */
+static umf_result_t dj_free_remote(dj_pool_t *pool, dj_slab_t *s, size_t idx,
+                                   void *ptr) {
+    dj_bucket_t *b = s->bucket;
+    uint64_t mask = (uint64_t)1 << (idx % 64);
+    dj_spin_lock(&s->lock);
+    dj_heap_t *owner = __atomic_load_n(&s->owner, __ATOMIC_RELAXED);
+    if (owner) {
+        uint64_t *remote = s->bits + b->nwords + b->nsum;
+        if (UMF_UNLIKELY(remote[idx / 64] & mask)) {
+            dj_spin_unlock(&s->lock);
+            return dj_free_invalid(pool, ptr);
         }
-        s->arena = NULL;
-        dj_spin_unlock(&ac->lock);
-        dj_bucket_release(pool, b, s);
+        remote[idx / 64] |= mask;
+        s->rcount++;
+        if (!s->in_pending) {
+            s->in_pending = true;
+            dj_slab_t *head = __atomic_load_n(&owner->pending, __ATOMIC_RELAXED);
+            do {
+                DJ_COLD(s)->pending_next = head;
+            } while (!__atomic_compare_exchange_n(&owner->pending, &head, s,
+                                                  true, __ATOMIC_RELEASE,
+                                                  __ATOMIC_RELAXED));
+        }
+        dj_spin_unlock(&s->lock);
         return UMF_RESULT_SUCCESS;
     }
-    if (was_full) {
-        /* behind the slabs being filled, so those fill up first */
-        dj_list_push_tail(ac, s);
+    /* an orphan (or an empty slab: a double free, which put detects) */
+    bool was_full = s->used == b->nchunks;
+    if (UMF_UNLIKELY(!dj_slab_put(b, s, idx))) {
+        dj_spin_unlock(&s->lock);
+        return dj_free_invalid(pool, ptr);
     }
-    dj_spin_unlock(&ac->lock);
+    utils_fetch_add(&b->frees, (uint64_t)1);
+    bool release = false;
+    if (s->used == 0 || was_full) {
+        pthread_mutex_lock(&b->lock);
+        if (s->used == 0) {
+            /* an adopter that took it off the list will use it */
+            if (s->orphan == DJ_ORPHAN_LISTED) {
+                dj_list_remove(&b->orphans, NULL, s);
+                s->orphan = DJ_ORPHAN_NONE;
+                release = true;
+            } else if (s->orphan == DJ_ORPHAN_NONE) {
+                release = true;
+            }
+        } else {
+            dj_list_push_head(&b->orphans, NULL, s);
+            s->orphan = DJ_ORPHAN_LISTED;
+        }
+        pthread_mutex_unlock(&b->lock);
+    }
+    dj_spin_unlock(&s->lock);
+    if (release) {
+        dj_bucket_release(pool, b, s);
+    }
     return UMF_RESULT_SUCCESS;
+}
+
+static umf_result_t dj_free_slab(dj_pool_t *pool, dj_slab_t *s, void *ptr) {
+    dj_bucket_t *b = s->bucket;
+    size_t idx = dj_chunk_index(b, (size_t)((char *)ptr - s->start));
+    if (UMF_UNLIKELY(idx >= b->nchunks)) {
+        return dj_free_invalid(pool, ptr);
+    }
+    dj_heap_t *h = dj_heap_get(pool, false);
+    if (UMF_LIKELY(h != NULL)) {
+        if (UMF_UNLIKELY(__atomic_load_n(&h->pending, __ATOMIC_RELAXED) !=
+                         NULL)) {
+            dj_heap_collect(pool, h);
+        }
+        if (UMF_LIKELY(__atomic_load_n(&s->owner, __ATOMIC_RELAXED) == h)) {
+            return dj_free_local(pool, h, s, idx, ptr);
+        }
+    }
+    return dj_free_remote(pool, s, idx, ptr);
 }
 
 static umf_result_t dj_free_large(dj_pool_t *pool, void *ptr) {
     dj_large_node_t *node = dj_large_remove(pool, ptr);
     if (!node) {
-        LOG_ERR("pool \"%s\": %p was not allocated from this pool",
-                pool->params.name, ptr);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+        return dj_free_invalid(pool, ptr);
     }
     umf_result_t ret = umfMemoryProviderFree(pool->provider, ptr, node->size);
     if (ret != UMF_RESULT_SUCCESS) {
@@ -1027,7 +1394,7 @@ static umf_result_t dj_free(void *pool_, void *ptr) {
     }
     dj_slab_t *s = dj_radix_find(pool, (uintptr_t)ptr);
     if (UMF_LIKELY(s != NULL)) {
-        return dj_free_small(pool, s, ptr);
+        return dj_free_slab(pool, s, ptr);
     }
     return dj_free_large(pool, ptr);
 }
@@ -1057,22 +1424,6 @@ static umf_result_t dj_get_last_allocation_error(void *pool) {
 
 /* ---- statistics and destroy ---- */
 
-typedef struct dj_bucket_stats_t {
-    uint64_t allocs, frees;
-} dj_bucket_stats_t;
-
-static void dj_bucket_counts(const dj_pool_t *pool, const dj_bucket_t *b,
-                             dj_bucket_stats_t *st) {
-    st->allocs = st->frees = 0;
-    for (unsigned i = 0; i < pool->narenas; i++) {
-        const dj_arena_t *a = pool->arenas[i];
-        if (a) {
-            st->allocs += a->cls[b->index].nalloc;
-            st->frees += a->cls[b->index].nfree;
-        }
-    }
-}
-
 static void dj_print_stats(const dj_pool_t *pool) {
     const char *name = pool->params.name;
     LOG_INFO("pool \"%s\" statistics: slab min size %zu, max poolable size "
@@ -1082,19 +1433,22 @@ static void dj_print_stats(const dj_pool_t *pool) {
     uint64_t allocs = 0, frees = 0;
     for (size_t i = 0; i < pool->nbuckets; i++) {
         const dj_bucket_t *b = &pool->buckets[i];
-        dj_bucket_stats_t st;
-        dj_bucket_counts(pool, b, &st);
-        allocs += st.allocs;
-        frees += st.frees;
-        if (!st.allocs && !b->peak_held) {
+        uint64_t na = b->allocs, nf = b->frees;
+        for (const dj_heap_t *h = pool->heaps; h; h = h->next) {
+            na += h->b[i].nalloc;
+            nf += h->b[i].nfree;
+        }
+        allocs += na;
+        frees += nf;
+        if (!na && !b->peak_held) {
             continue;
         }
         LOG_INFO("pool \"%s\" bucket %zu: allocs %llu frees %llu "
                  "slabs_in_use %zu slabs_cached %zu peak_slabs %zu "
                  "slab_size %zu",
-                 name, b->size, (unsigned long long)st.allocs,
-                 (unsigned long long)st.frees, b->slabs_held - b->nempty,
-                 b->nempty, b->peak_held, b->slab_size);
+                 name, b->size, (unsigned long long)na,
+                 (unsigned long long)nf, b->slabs_held - b->nempty, b->nempty,
+                 b->peak_held, b->slab_size);
     }
     LOG_INFO("pool \"%s\" large: allocs %zu frees %zu", name,
              pool->large_allocs, pool->large_frees);
@@ -1107,33 +1461,52 @@ static void dj_print_stats(const dj_pool_t *pool) {
 
 /* Free the pool's own memory (no slab or large allocation left). */
 static void dj_pool_release(dj_pool_t *pool) {
-    if (pool->arenas) {
-        for (unsigned i = 0; i < pool->narenas; i++) {
-            if (pool->arenas[i]) {
-                umf_ba_free(pool->arenas[i]->raw);
-            }
-        }
-        umf_ba_free(pool->arenas);
+    dj_heap_t *h = pool->heaps;
+    while (h) {
+        dj_heap_t *next = h->next;
+        umf_ba_free(h->raw);
+        h = next;
     }
     for (size_t i = 0; i < pool->nbuckets; i++) {
         pthread_mutex_destroy(&pool->buckets[i].lock);
     }
     umf_ba_free(pool->buckets);
-    dj_radix_free(pool, pool->radix_root, 0);
+    dj_radix_free(&pool->rlo, pool->rlo.root, 0);
+    dj_radix_free(&pool->rhi, pool->rhi.root, 0);
     for (unsigned i = 0; i < DJ_LARGE_STRIPES; i++) {
         umf_ba_free(pool->large[i].heads);
         pthread_mutex_destroy(&pool->large[i].lock);
     }
     pthread_mutex_destroy(&pool->map_lock);
+    pthread_mutex_destroy(&pool->heaps_lock);
     if (pool->shared_limits) {
         disjoint_limits_unref(pool->limits);
     }
     umf_ba_free(pool);
 }
 
+static void dj_registry_remove(dj_pool_t *pool) {
+    pthread_mutex_lock(&dj_registry_lock);
+    if (pool->reg_prev) {
+        pool->reg_prev->reg_next = pool->reg_next;
+    } else if (dj_registry == pool) {
+        dj_registry = pool->reg_next;
+    }
+    if (pool->reg_next) {
+        pool->reg_next->reg_prev = pool->reg_prev;
+    }
+    pthread_mutex_unlock(&dj_registry_lock);
+}
+
 static void dj_finalize(void *pool_) {
     dj_pool_t *pool = pool_;
     const char *name = pool->params.name;
+    /* exiting threads leave this pool's heaps alone from now on */
+    dj_registry_remove(pool);
+    /* frees other threads made, so counts and live allocations are right */
+    for (dj_heap_t *h = pool->heaps; h; h = h->next) {
+        dj_heap_collect(pool, h);
+    }
     if (pool->trace >= 2) {
         dj_print_stats(pool);
     } else if (pool->trace == 1) {
@@ -1144,31 +1517,33 @@ static void dj_finalize(void *pool_) {
     size_t live_chunks = 0, live_slabs = 0, live_large = 0, live_bytes = 0;
     dj_slab_t *s = pool->all_slabs;
     while (s) {
-        dj_slab_t *next = s->all_next;
+        dj_slab_cold_t *c = DJ_COLD(s);
+        dj_slab_t *next = c->all_next;
+        uint32_t live = s->used - s->rcount;
         if (s->cached) {
-            dj_limits_sub(pool->limits, s->size);
-        } else if (s->used) {
+            dj_limits_sub(pool->limits, s->bucket->slab_size);
+        } else if (live) {
             live_slabs++;
-            live_chunks += s->used;
-            live_bytes += (size_t)s->used * s->bucket->size;
+            live_chunks += live;
+            live_bytes += (size_t)live * s->bucket->size;
             if (live_slabs <= 16) {
                 LOG_DEBUG("pool \"%s\": slab %p (bucket %zu) still has %u "
                           "live chunks",
-                          name, (void *)s->start, s->bucket->size, s->used);
+                          name, (void *)s->start, s->bucket->size, live);
             }
         }
-        if (umfMemoryProviderFree(pool->provider, s->start, s->size) !=
-            UMF_RESULT_SUCCESS) {
+        if (umfMemoryProviderFree(pool->provider, s->start,
+                                  s->bucket->slab_size) != UMF_RESULT_SUCCESS) {
             LOG_ERR("pool \"%s\": provider free of slab %p failed", name,
                     (void *)s->start);
         }
-        umf_ba_free(s);
+        umf_ba_free(c->raw);
         s = next;
     }
     for (unsigned i = 0; i < DJ_LARGE_STRIPES; i++) {
         dj_large_stripe_t *st = &pool->large[i];
-        for (size_t h = 0; h < st->nheads; h++) {
-            dj_large_node_t *node = st->heads[h];
+        for (size_t j = 0; j < st->nheads; j++) {
+            dj_large_node_t *node = st->heads[j];
             while (node) {
                 dj_large_node_t *next = node->next;
                 live_large++;
@@ -1186,6 +1561,7 @@ static void dj_finalize(void *pool_) {
                 umf_ba_free(node);
                 node = next;
             }
+            st->heads[j] = NULL;
         }
     }
     if (live_chunks || live_large) {
@@ -1195,7 +1571,6 @@ static void dj_finalize(void *pool_) {
                  name, live_chunks + live_large, live_chunks, live_slabs,
                  live_large, live_bytes);
     }
-
     dj_pool_release(pool);
 }
 
@@ -1210,7 +1585,7 @@ static void dj_default_params(struct umf_disjoint_pool_params_t *p) {
     memcpy(p->name, DISJOINT_DEFAULT_NAME, sizeof(DISJOINT_DEFAULT_NAME));
 }
 
-/* Lay out the buckets; false when the parameters cannot work. */
+/* Lay out the buckets. */
 static umf_result_t dj_setup_buckets(dj_pool_t *pool) {
     const struct umf_disjoint_pool_params_t *pp = &pool->params;
     size_t first = UMF_MAX(pp->min_bucket_size, DJ_MIN_ALIGN);
@@ -1256,6 +1631,7 @@ static umf_result_t dj_setup_buckets(dj_pool_t *pool) {
         dj_bucket_t *b = &pool->buckets[i];
         b->size = sizes[i];
         b->index = (unsigned)i;
+        pthread_mutex_init(&b->lock, NULL);
         b->slab_size = UMF_MAX(b->size, pp->slab_min_size);
         size_t nchunks = b->slab_size / b->size;
         if (nchunks > DJ_MAX_CHUNKS) {
@@ -1267,9 +1643,11 @@ static umf_result_t dj_setup_buckets(dj_pool_t *pool) {
         b->nchunks = (uint32_t)nchunks;
         b->nwords = (uint32_t)((nchunks + 63) / 64);
         b->nsum = (b->nwords + 63) / 64;
-        size_t words = (size_t)b->nwords + b->nsum;
-        if (utils_mul_overflow(words, sizeof(uint64_t), &b->desc_size) ||
-            utils_add_overflow(b->desc_size, sizeof(dj_slab_t),
+        /* header, bitmaps, cold part, and room to align to 64 */
+        size_t words = 2 * (size_t)b->nwords + b->nsum;
+        if (utils_mul_overflow(words, sizeof(uint64_t), &b->cold_off) ||
+            utils_add_overflow(b->cold_off, sizeof(dj_slab_t), &b->cold_off) ||
+            utils_add_overflow(b->cold_off, sizeof(dj_slab_cold_t) + 64,
                                &b->desc_size)) {
             return UMF_RESULT_ERROR_INVALID_ARGUMENT;
         }
@@ -1277,13 +1655,18 @@ static umf_result_t dj_setup_buckets(dj_pool_t *pool) {
         b->div3 = (b->size >> lg) == 3;
         b->shift = lg;
         /* buckets whose slab holds several chunks keep one empty slab */
-        b->max_empty =
-            b->size <= pp->slab_min_size / 2 ? 1 : pp->capacity;
-        pthread_mutex_init(&b->lock, NULL);
+        b->max_empty = b->size <= pp->slab_min_size / 2 ? 1 : pp->capacity;
     }
-    dj_radix_setup(pool, UMF_MAX(first, pp->slab_min_size));
-    pool->radix_root = umf_ba_calloc(1, dj_radix_node_bytes(pool, 0));
-    if (!pool->radix_root) {
+    pool->heap_size = sizeof(dj_heap_t) + n * sizeof(dj_hbucket_t);
+    /* granules: the largest power of 2 not above the smallest slab */
+    size_t min_slab = UMF_MAX(first, pp->slab_min_size);
+    pool->gshift = 63 - (unsigned)__builtin_clzll((unsigned long long)min_slab);
+    dj_radix_setup(&pool->rlo, pool->gshift < DJ_LO_BITS
+                                   ? DJ_LO_BITS - pool->gshift
+                                   : 1);
+    dj_radix_setup(&pool->rhi, 64 - pool->gshift);
+    pool->rlo.root = umf_ba_calloc(1, dj_radix_node_bytes(&pool->rlo, 0));
+    if (!pool->rlo.root) {
         return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
     }
     return UMF_RESULT_SUCCESS;
@@ -1307,13 +1690,14 @@ static umf_result_t dj_initialize(umf_memory_provider_handle_t provider,
         dj_default_params(&pool->params);
     }
     pool->trace = UMF_MIN(pool->params.trace, DISJOINT_TRACE_MAX);
-    if (pool->params.slab_min_size == 0 ||
+    if (pool->params.slab_min_size == 0 || pool->params.trace < 0 ||
         !utils_is_power_of_2(pool->params.min_bucket_size)) {
         LOG_ERR("invalid disjoint pool parameters");
         umf_ba_free(pool);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     pthread_mutex_init(&pool->map_lock, NULL);
+    pthread_mutex_init(&pool->heaps_lock, NULL);
     for (unsigned i = 0; i < DJ_LARGE_STRIPES; i++) {
         pthread_mutex_init(&pool->large[i].lock, NULL);
     }
@@ -1326,29 +1710,26 @@ static umf_result_t dj_initialize(umf_memory_provider_handle_t provider,
         disjoint_limits_ref(pool->limits);
     }
 
-    long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-    pool->narenas = ncpu < 1 ? 1u
-                    : (unsigned long)ncpu > DJ_MAX_ARENAS
-                        ? DJ_MAX_ARENAS
-                        : (unsigned)ncpu;
-
     umf_result_t ret = dj_setup_buckets(pool);
-    if (ret == UMF_RESULT_SUCCESS) {
-        pool->arenas = umf_ba_calloc(pool->narenas, sizeof(*pool->arenas));
-        if (!pool->arenas) {
-            ret = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
-        }
-    }
     if (ret != UMF_RESULT_SUCCESS) {
         dj_pool_release(pool);
         return ret;
     }
+    pool->generation = umf_generation();
+    pthread_mutex_lock(&dj_registry_lock);
+    pool->id = dj_next_id++;
+    pool->reg_next = dj_registry;
+    if (dj_registry) {
+        dj_registry->reg_prev = pool;
+    }
+    dj_registry = pool;
+    pthread_mutex_unlock(&dj_registry_lock);
     if (pool->trace) {
         LOG_DEBUG("pool \"%s\": %zu buckets of %zu..%zu bytes, slab min size "
-                  "%zu, capacity %zu, %u arenas",
+                  "%zu, capacity %zu",
                   pool->params.name, pool->nbuckets, pool->first_bucket,
                   pool->max_small, pool->params.slab_min_size,
-                  pool->params.capacity, pool->narenas);
+                  pool->params.capacity);
     }
     *pool_out = pool;
     return UMF_RESULT_SUCCESS;

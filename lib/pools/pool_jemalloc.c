@@ -48,6 +48,38 @@
 #include "util/log_internal.h"
 #include "util/utils_internal.h"
 
+/* jemalloc is not built for ThreadSanitizer, which therefore cannot see that
+ * a block freed on one thread and allocated again on another is handed over
+ * in order. In a TSan build the pool tells it, page by page (a block may be
+ * reused at another offset): a free releases every page of the block, an
+ * allocation acquires them. */
+#if defined(__SANITIZE_THREAD__)
+#define POOL_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define POOL_TSAN 1
+#endif
+#endif
+#ifdef POOL_TSAN
+#include <sanitizer/tsan_interface.h>
+static void pool_tsan_pages(void *ptr, size_t size, bool release) {
+    uintptr_t a = (uintptr_t)ptr & ~(uintptr_t)4095;
+    uintptr_t end = (uintptr_t)ptr + (size ? size : 1);
+    for (; a < end; a += 4096) {
+        if (release) {
+            __tsan_release((void *)a);
+        } else {
+            __tsan_acquire((void *)a);
+        }
+    }
+}
+#define POOL_TSAN_ACQUIRE(p) pool_tsan_pages((p), je.sallocx((p), 0), false)
+#define POOL_TSAN_RELEASE(p) pool_tsan_pages((p), je.sallocx((p), 0), true)
+#else
+#define POOL_TSAN_ACQUIRE(p) ((void)0)
+#define POOL_TSAN_RELEASE(p) ((void)0)
+#endif
+
 #define JE_SONAME "libjemalloc.so.2"
 #define JE_HOW_TO_ENABLE                                                       \
     "link the program with `pkg-config --libs umf` (it adds "                  \
@@ -87,7 +119,7 @@ typedef struct je_arena_config_t {
 
 static void je_log_unavailable(const char *why) {
     bool first = !__atomic_exchange_n(&je_warned, true, __ATOMIC_RELAXED);
-    utils_log(first ? LOG_FATAL_LEVEL : LOG_ERROR_LEVEL, false, __func__,
+    utils_log(first ? LOG_FATAL_LEVEL : LOG_ERROR_LEVEL, false, "je_load",
               "the jemalloc pool is unavailable: %s; to enable it, %s", why,
               JE_HOW_TO_ENABLE);
 }
@@ -759,6 +791,7 @@ static void *je_malloc(void *pool, size_t size) {
     if (UMF_UNLIKELY(!ptr)) {
         return je_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
     }
+    POOL_TSAN_ACQUIRE(ptr);
     return ptr;
 }
 
@@ -773,11 +806,13 @@ static void *je_calloc(void *pool, size_t num, size_t size) {
     if (!ptr) {
         return je_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
     }
+    POOL_TSAN_ACQUIRE(ptr);
     return ptr;
 }
 
 static umf_result_t je_free(void *pool, void *ptr) {
     if (ptr) {
+        POOL_TSAN_RELEASE(ptr);
         je.dallocx(ptr, je_flags(pool));
     }
     return UMF_RESULT_SUCCESS;
@@ -789,15 +824,18 @@ static void *je_realloc(void *pool, void *ptr, size_t size) {
         return je_malloc(pool, size);
     }
     if (size == 0) {
+        POOL_TSAN_RELEASE(ptr);
         je.dallocx(ptr, je_flags(p));
         je_last_error = UMF_RESULT_SUCCESS;
         return NULL;
     }
     /* on failure rallocx leaves ptr as it was */
+    POOL_TSAN_RELEASE(ptr);
     void *nptr = je.rallocx(ptr, size, je_flags(p));
     if (!nptr) {
         return je_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
     }
+    POOL_TSAN_ACQUIRE(nptr);
     return nptr;
 }
 
@@ -821,6 +859,7 @@ static void *je_aligned_malloc(void *pool, size_t size, size_t alignment) {
     if (!ptr) {
         return je_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
     }
+    POOL_TSAN_ACQUIRE(ptr);
     return ptr;
 }
 

@@ -20,6 +20,38 @@
 #include "util/log_internal.h"
 #include "util/utils_internal.h"
 
+/* tbbmalloc is not built for ThreadSanitizer, which therefore cannot see that
+ * a block freed on one thread and allocated again on another is handed over
+ * in order. In a TSan build the pool tells it, page by page (a block may be
+ * reused at another offset): a free releases every page of the block, an
+ * allocation acquires them. */
+#if defined(__SANITIZE_THREAD__)
+#define POOL_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define POOL_TSAN 1
+#endif
+#endif
+#ifdef POOL_TSAN
+#include <sanitizer/tsan_interface.h>
+static void pool_tsan_pages(void *ptr, size_t size, bool release) {
+    uintptr_t a = (uintptr_t)ptr & ~(uintptr_t)4095;
+    uintptr_t end = (uintptr_t)ptr + (size ? size : 1);
+    for (; a < end; a += 4096) {
+        if (release) {
+            __tsan_release((void *)a);
+        } else {
+            __tsan_acquire((void *)a);
+        }
+    }
+}
+#define POOL_TSAN_ACQUIRE(p) pool_tsan_pages((p), tbb.pool_msize(((scalable_pool_t *)(pool))->tbb_pool, (p)), false)
+#define POOL_TSAN_RELEASE(p) pool_tsan_pages((p), tbb.pool_msize(((scalable_pool_t *)(pool))->tbb_pool, (p)), true)
+#else
+#define POOL_TSAN_ACQUIRE(p) ((void)0)
+#define POOL_TSAN_RELEASE(p) ((void)0)
+#endif
+
 #define TBB_SONAME "libtbbmalloc.so.2"
 #define SCALABLE_DEFAULT_GRANULARITY ((size_t)2 << 20)
 /* Larger requests fail before they reach tbbmalloc, whose size arithmetic
@@ -262,6 +294,7 @@ static void *scalable_malloc(void *pool, size_t size) {
     if (UMF_UNLIKELY(!ptr)) {
         return scalable_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
     }
+    POOL_TSAN_ACQUIRE(ptr);
     return ptr;
 }
 
@@ -284,6 +317,7 @@ static void *scalable_realloc(void *pool, void *ptr, size_t size) {
         return scalable_malloc(pool, size);
     }
     if (size == 0) {
+        POOL_TSAN_RELEASE(ptr);
         tbb.pool_free(p->tbb_pool, ptr);
         scalable_last_error = UMF_RESULT_SUCCESS;
         return NULL;
@@ -293,10 +327,12 @@ static void *scalable_realloc(void *pool, void *ptr, size_t size) {
         return NULL;
     }
     /* on failure pool_realloc leaves ptr as it was */
+    POOL_TSAN_RELEASE(ptr);
     void *nptr = tbb.pool_realloc(p->tbb_pool, ptr, size);
     if (!nptr) {
         return scalable_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
     }
+    POOL_TSAN_ACQUIRE(nptr);
     return nptr;
 }
 
@@ -322,6 +358,7 @@ static void *scalable_aligned_malloc(void *pool, size_t size,
     if (!ptr) {
         return scalable_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
     }
+    POOL_TSAN_ACQUIRE(ptr);
     return ptr;
 }
 
@@ -332,7 +369,11 @@ static size_t scalable_malloc_usable_size(void *pool, void *ptr) {
 
 static umf_result_t scalable_free(void *pool, void *ptr) {
     scalable_pool_t *p = pool;
-    if (ptr && !tbb.pool_free(p->tbb_pool, ptr)) {
+    if (!ptr) {
+        return UMF_RESULT_SUCCESS;
+    }
+    POOL_TSAN_RELEASE(ptr);
+    if (!tbb.pool_free(p->tbb_pool, ptr)) {
         LOG_ERR("rml::pool_free(%p) failed", ptr);
         return UMF_RESULT_ERROR_UNKNOWN;
     }

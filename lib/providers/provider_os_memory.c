@@ -1,10 +1,46 @@
 /* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
-/* provider_os_memory.c -- the OS memory provider: anonymous private mmap.
+/* provider_os_memory.c -- the OS memory provider: mmap, NUMA binding, shared
+ * memory.
  *
- * This issue implements PRIVATE visibility without NUMA binding. SHARED
- * visibility (memfd/shm_open backing file, IPC) and the NUMA modes arrive with
- * the shared-memory and NUMA work: their parameters are stored and validated
- * now, and initialize answers NOT_SUPPORTED for them.
+ * PRIVATE visibility: anonymous private mappings, one per allocation.
+ *
+ * SHARED visibility: one backing file per provider, a memfd (anonymous) or a
+ * POSIX shared-memory object (umfOsMemoryProviderParamsSetShmName). Each
+ * allocation maps its own range of the file with MAP_SHARED; the ranges
+ * are handed out by a coarse instance over the file's offset space, so a
+ * freed range is reused (the reference never reuses offsets). Freeing
+ * punches a hole, which gives the pages back and makes the next user of
+ * the offsets see zeros as with fresh anonymous memory. The file is grown
+ * (sparse, ftruncate) as offsets are used. A hash map takes an allocation's
+ * address to its offset and size; split and merge keep it and the coarse
+ * blocks in step. The backing fd is closed and a named object unlinked at
+ * destroy (the reference leaks both).
+ *
+ * IPC (SHARED only): the handle names the file (producer pid + fd for a
+ * memfd, taken with pidfd_getfd(2); or the shm name) and the range. Opening
+ * maps the range with the *opening* provider's protection. For a memfd the
+ * producer calls prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY) once, for hosts
+ * whose Yama ptrace_scope would refuse pidfd_getfd; EINVAL (no Yama) is
+ * ignored. The consumer never unlinks a named object: the producer's
+ * destroy does.
+ *
+ * NUMA (PRIVATE only; SHARED with a mode other than DEFAULT is
+ * NOT_SUPPORTED, as in the reference): node lists are checked against the
+ * process-wide hwloc topology (lib/topology) at create, node masks are
+ * built once, and every allocation is bound with mbind right after mmap:
+ * - BIND: MPOL_BIND over the list (strict);
+ * - PREFERRED: the list preferred (MPOL_PREFERRED_MANY where the kernel has
+ *   it, else the first node); an empty list prefers the local node;
+ * - INTERLEAVE: MPOL_INTERLEAVE over the list, or with part_size > 0 the
+ *   allocation cut in part_size chunks, chunk i preferring node i % n;
+ * - SPLIT: the pages cut in proportion to the partitions' weights (equal
+ *   weights over the list when no partition is given), each part preferring
+ *   its partition's node;
+ * - LOCAL: MPOL_LOCAL (the node of the CPU that first touches a page).
+ * A binding failure other than ENOSYS unmaps the range and gives
+ * PROVIDER_SPECIFIC / BIND_FAILED. Without hwloc every mode but DEFAULT is
+ * NOT_SUPPORTED; a topology that cannot be loaded gives PROVIDER_SPECIFIC /
+ * TOPO_DISCOVERY_FAILED at create.
  *
  * Decisions:
  * - alloc(size 0) is INVALID_ARGUMENT (the reference maps 0 bytes, which
@@ -18,24 +54,64 @@
  *   visibility; the other four IPC ops give INVALID_ARGUMENT for PRIVATE, as
  *   the reference does.
  * - A shm name must be non-empty, hold no '/', and be at most NAME_MAX - 1
- *   bytes (a '/' is prepended for shm_open). */
+ *   bytes (a '/' is prepended for shm_open).
+ * - SHARED free needs the allocation's start and its size (or 0 for the
+ *   whole allocation): a part of a shared allocation cannot be freed, since
+ *   its offsets are one coarse block (INVALID_ARGUMENT otherwise).
+ * - SHARED merge needs the two ranges to be adjacent in the file too
+ *   (INVALID_ARGUMENT otherwise): one handle describes one file range.
+ * - SHARED purge_lazy is MADV_COLD (MADV_FREE applies to private memory
+ *   only); purge_force is MADV_REMOVE, which frees the file's pages. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <umf/memory_provider.h>
 #include <umf/memory_provider_ops.h>
 #include <umf/providers/provider_os_memory.h>
 
+#include "core/coarse_internal.h"
+#include "topology/topology_internal.h"
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
 #include "util/native_error_internal.h"
 #include "util/utils_internal.h"
 
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef PR_SET_PTRACER
+#define PR_SET_PTRACER 0x59616d61
+#endif
+#ifndef PR_SET_PTRACER_ANY
+#define PR_SET_PTRACER_ANY ((unsigned long)-1)
+#endif
+
 #define OS_PROTECTION_ALL                                                      \
     (UMF_PROTECTION_NONE | UMF_PROTECTION_READ | UMF_PROTECTION_WRITE |        \
      UMF_PROTECTION_EXEC)
+
+/* The backing file's offsets are managed by a coarse instance as if they
+ * were addresses: offset o is the "address" OS_OFF_BASE + o (coarse never
+ * touches what it manages and rejects NULL). 2^46 bytes (64 TiB) of
+ * offsets per provider. */
+#define OS_OFF_SPACE ((size_t)1 << 46)
+/* the backing file grows by at least this much (it is sparse) */
+#define OS_FILE_GROW_MIN ((uint64_t)64 << 20)
 
 struct umf_os_memory_provider_params_t {
     unsigned protection;                /* UMF_PROTECTION_* bits */
@@ -49,16 +125,51 @@ struct umf_os_memory_provider_params_t {
     unsigned partitions_len;
 };
 
+/* One live SHARED allocation: where it is mapped and which file range. */
+typedef struct os_shm_entry_t {
+    uintptr_t addr; /* 0: free slot */
+    uint64_t off;
+    size_t size; /* page rounded */
+} os_shm_entry_t;
+
+/* Open-addressing hash map, linear probing, backward-shift deletion. */
+typedef struct os_shm_map_t {
+    os_shm_entry_t *slots;
+    size_t cap; /* power of two */
+    size_t count;
+} os_shm_map_t;
+
+/* A node binding step of SPLIT or chunked INTERLEAVE. */
+typedef struct os_numa_part_t {
+    umf_numa_nodemask_t *mask; /* one node */
+    unsigned weight;
+} os_numa_part_t;
+
 typedef struct os_provider_t {
     int mmap_prot;       /* PROT_* derived from the protection flags */
     unsigned protection; /* UMF_PROTECTION_* as given */
     umf_memory_visibility_t visibility;
     size_t page_size;
+
+    /* NUMA (PRIVATE only) */
+    umf_numa_mode_t numa_mode;
+    umf_numa_nodemask_t *mask; /* the whole list (may be empty) */
+    os_numa_part_t *parts;     /* SPLIT partitions / INTERLEAVE nodes */
+    unsigned num_parts;
+    uint64_t weight_sum; /* SPLIT */
+    size_t part_size;    /* INTERLEAVE chunk, page rounded; 0 = kernel */
+
+    /* SHARED */
+    int fd;         /* backing file, -1 for PRIVATE */
+    char *shm_name; /* without the leading '/'; NULL for a memfd */
+    coarse_t *offsets;
+    pthread_mutex_t lock; /* map and file_size */
+    os_shm_map_t map;
+    uint64_t file_size;
 } os_provider_t;
 
-/* Blob handed out by get_ipc_handle for SHARED visibility (filled by the
- * shared-memory work). Fixed-width fields so producer and consumer agree
- * whatever they were compiled with. */
+/* Blob handed out by get_ipc_handle for SHARED visibility. Fixed-width
+ * fields so producer and consumer agree whatever they were compiled with. */
 typedef struct os_ipc_data_t {
     int32_t pid;
     int32_t fd;
@@ -290,7 +401,83 @@ UMF_EXPORT umf_result_t umfOsMemoryProviderParamsSetPartitions(
 }
 
 /* ---------------------------------------------------------------------- */
-/* Provider ops                                                           */
+/* The address -> file range map of SHARED allocations                    */
+/* ---------------------------------------------------------------------- */
+
+static size_t shm_map_slot(const os_shm_map_t *m, uintptr_t addr) {
+    uint64_t h = ((uint64_t)addr >> 12) * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> 17) & (m->cap - 1);
+}
+
+static os_shm_entry_t *shm_map_find(os_shm_map_t *m, uintptr_t addr) {
+    if (m->cap == 0) {
+        return NULL;
+    }
+    for (size_t i = shm_map_slot(m, addr);; i = (i + 1) & (m->cap - 1)) {
+        if (m->slots[i].addr == addr) {
+            return &m->slots[i];
+        }
+        if (m->slots[i].addr == 0) {
+            return NULL;
+        }
+    }
+}
+
+static void shm_map_put(os_shm_map_t *m, const os_shm_entry_t *e) {
+    size_t i = shm_map_slot(m, e->addr);
+    while (m->slots[i].addr != 0) {
+        i = (i + 1) & (m->cap - 1);
+    }
+    m->slots[i] = *e;
+    m->count++;
+}
+
+/* Insert a new entry (addr not present); ENOMEM when growing fails. */
+static int shm_map_insert(os_shm_map_t *m, uintptr_t addr, uint64_t off,
+                          size_t size) {
+    if ((m->count + 1) * 2 > m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 64;
+        os_shm_entry_t *ns = umf_ba_calloc(ncap, sizeof(*ns));
+        if (!ns) {
+            return ENOMEM;
+        }
+        os_shm_map_t nm = {ns, ncap, 0};
+        for (size_t i = 0; i < m->cap; i++) {
+            if (m->slots[i].addr) {
+                shm_map_put(&nm, &m->slots[i]);
+            }
+        }
+        umf_ba_free(m->slots);
+        *m = nm;
+    }
+    os_shm_entry_t e = {addr, off, size};
+    shm_map_put(m, &e);
+    return 0;
+}
+
+static void shm_map_remove(os_shm_map_t *m, os_shm_entry_t *e) {
+    size_t mask = m->cap - 1;
+    size_t i = (size_t)(e - m->slots);
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (m->slots[j].addr == 0) {
+            break;
+        }
+        size_t k = shm_map_slot(m, m->slots[j].addr);
+        /* entry j may stay when its home slot k lies cyclically in (i, j] */
+        bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (!stays) {
+            m->slots[i] = m->slots[j];
+            i = j;
+        }
+    }
+    m->slots[i].addr = 0;
+    m->count--;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Create and destroy                                                     */
 /* ---------------------------------------------------------------------- */
 
 /* The NUMA list must fit the mode: DEFAULT and LOCAL bind nowhere in
@@ -352,6 +539,172 @@ os_validate_numa(const struct umf_os_memory_provider_params_t *p,
     return UMF_RESULT_SUCCESS;
 }
 
+/* Translate an errno from the topology layer into a create result. */
+static umf_result_t os_topology_error(int err) {
+    switch (err) {
+    case ENOTSUP:
+        LOG_ERR("NUMA modes other than UMF_NUMA_MODE_DEFAULT need hwloc, "
+                "which this build of libumf lacks");
+        return UMF_RESULT_ERROR_NOT_SUPPORTED;
+    case ENODEV:
+        os_store_native_error(UMF_OS_RESULT_ERROR_TOPO_DISCOVERY_FAILED, 0);
+        LOG_ERR("the hwloc topology could not be loaded");
+        return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
+    case ENOMEM:
+        LOG_ERR("allocating a NUMA node mask failed");
+        return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+    default: /* EINVAL: a node that the topology does not have */
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+}
+
+static void os_numa_free(os_provider_t *os) {
+    umf_numa_nodemask_destroy(os->mask);
+    for (unsigned i = 0; i < os->num_parts; i++) {
+        umf_numa_nodemask_destroy(os->parts[i].mask);
+    }
+    umf_ba_free(os->parts);
+}
+
+/* Build the node masks the mode binds with (validation already done). */
+static umf_result_t
+os_numa_init(os_provider_t *os,
+             const struct umf_os_memory_provider_params_t *p) {
+    os->numa_mode = p->numa_mode;
+    if (p->numa_mode == UMF_NUMA_MODE_DEFAULT) {
+        return UMF_RESULT_SUCCESS;
+    }
+    /* even LOCAL and an empty PREFERRED load the topology: without one
+     * this process cannot be said to have NUMA nodes at all */
+    int err =
+        umf_numa_nodemask_create(p->numa_list, p->numa_list_len, &os->mask);
+    if (err) {
+        return os_topology_error(err);
+    }
+
+    unsigned n = 0;
+    if (p->numa_mode == UMF_NUMA_MODE_SPLIT) {
+        n = p->partitions_len ? p->partitions_len : p->numa_list_len;
+    } else if (p->numa_mode == UMF_NUMA_MODE_INTERLEAVE && p->part_size) {
+        n = p->numa_list_len;
+        (void)utils_align_up_checked(p->part_size, os->page_size,
+                                     &os->part_size);
+    }
+    if (n == 0) {
+        return UMF_RESULT_SUCCESS;
+    }
+    os->parts = umf_ba_calloc(n, sizeof(*os->parts));
+    if (!os->parts) {
+        LOG_ERR("allocating the NUMA partitions failed");
+        return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        unsigned node = p->numa_list[i % p->numa_list_len];
+        unsigned weight = 1;
+        if (p->numa_mode == UMF_NUMA_MODE_SPLIT && p->partitions_len) {
+            node = p->partitions[i].target;
+            weight = p->partitions[i].weight;
+        }
+        err = umf_numa_nodemask_create(&node, 1, &os->parts[i].mask);
+        if (err) {
+            return os_topology_error(err);
+        }
+        os->num_parts = i + 1;
+        os->parts[i].weight = weight;
+        os->weight_sum += weight;
+    }
+    return UMF_RESULT_SUCCESS;
+}
+
+static void os_shared_fini(os_provider_t *os) {
+    coarse_delete(os->offsets);
+    os->offsets = NULL;
+    umf_ba_free(os->map.slots);
+    os->map.slots = NULL;
+    if (os->fd >= 0) {
+        close(os->fd);
+        os->fd = -1;
+    }
+    if (os->shm_name) {
+        char path[NAME_MAX + 2];
+        snprintf(path, sizeof(path), "/%s", os->shm_name);
+        if (shm_unlink(path) != 0 && errno != ENOENT) {
+            LOG_PWARN("shm_unlink(%s) failed", path);
+        }
+        umf_ba_free(os->shm_name);
+        os->shm_name = NULL;
+    }
+}
+
+/* coarse callbacks for the offset space: nothing to keep in step, the map
+ * is updated by the provider's own split and merge */
+static umf_result_t os_off_split_cb(void *provider, void *ptr, size_t totalSize,
+                                    size_t firstSize) {
+    (void)provider;
+    (void)ptr;
+    (void)totalSize;
+    (void)firstSize;
+    return UMF_RESULT_SUCCESS;
+}
+
+static umf_result_t os_off_merge_cb(void *provider, void *lowPtr, void *highPtr,
+                                    size_t totalSize) {
+    (void)provider;
+    (void)lowPtr;
+    (void)highPtr;
+    (void)totalSize;
+    return UMF_RESULT_SUCCESS;
+}
+
+/* Create the backing file of a SHARED provider. */
+static umf_result_t os_shared_init(os_provider_t *os, const char *shm_name) {
+    if (shm_name) {
+        char path[NAME_MAX + 2];
+        snprintf(path, sizeof(path), "/%s", shm_name);
+        /* a leftover of a crashed process would make O_EXCL fail forever;
+         * like the reference, take the name over */
+        if (shm_unlink(path) == 0) {
+            LOG_WARN("removed a stale shared memory object %s", path);
+        }
+        os->fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+        if (os->fd < 0) {
+            int err = errno;
+            os_store_native_error(UMF_OS_RESULT_ERROR_ALLOC_FAILED, err);
+            LOG_PERR("shm_open(%s) failed", path);
+            return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
+        }
+        os->shm_name = umf_ba_strdup(shm_name);
+        if (!os->shm_name) {
+            shm_unlink(path);
+            LOG_ERR("copying the shared memory object name failed");
+            return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+        }
+    } else {
+        os->fd = (int)syscall(SYS_memfd_create, "umf_os_provider",
+                              (unsigned)MFD_CLOEXEC);
+        if (os->fd < 0) {
+            int err = errno;
+            os_store_native_error(UMF_OS_RESULT_ERROR_ALLOC_FAILED, err);
+            LOG_PERR("memfd_create failed");
+            return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
+        }
+    }
+
+    coarse_params_t cp;
+    memset(&cp, 0, sizeof(cp));
+    cp.provider = os;
+    cp.cb.split = os_off_split_cb;
+    cp.cb.merge = os_off_merge_cb;
+    cp.page_size = os->page_size;
+    cp.name = "OS shared offsets";
+    umf_result_t ret = coarse_new(&cp, &os->offsets);
+    if (ret != UMF_RESULT_SUCCESS) {
+        return ret;
+    }
+    return coarse_add_memory_fixed(os->offsets, (void *)os->page_size,
+                                   OS_OFF_SPACE);
+}
+
 static umf_result_t os_initialize(void *params, void **provider) {
     if (params == NULL || provider == NULL) {
         LOG_ERR("the OS memory provider needs params and an out-pointer");
@@ -382,18 +735,6 @@ static umf_result_t os_initialize(void *params, void **provider) {
         return ret;
     }
 
-    if (p->visibility == UMF_MEM_MAP_SHARED) {
-        LOG_ERR("UMF_MEM_MAP_SHARED visibility is not supported yet: it "
-                "arrives with the shared-memory/NUMA work");
-        return UMF_RESULT_ERROR_NOT_SUPPORTED;
-    }
-    if (p->numa_mode != UMF_NUMA_MODE_DEFAULT || p->numa_list_len > 0) {
-        LOG_ERR("NUMA binding (mode %d, %u nodes) is not supported yet: it "
-                "arrives with the shared-memory/NUMA work",
-                (int)p->numa_mode, p->numa_list_len);
-        return UMF_RESULT_ERROR_NOT_SUPPORTED;
-    }
-
     os_provider_t *os = umf_ba_calloc(1, sizeof(*os));
     if (!os) {
         LOG_ERR("allocating the OS memory provider failed");
@@ -403,16 +744,230 @@ static umf_result_t os_initialize(void *params, void **provider) {
     os->mmap_prot = os_protection_to_prot(p->protection);
     os->visibility = p->visibility;
     os->page_size = page_size;
+    os->fd = -1;
 
+    ret = os_numa_init(os, p);
+    if (ret == UMF_RESULT_SUCCESS && p->visibility == UMF_MEM_MAP_SHARED) {
+        if (pthread_mutex_init(&os->lock, NULL) != 0) {
+            LOG_ERR("initialising the provider mutex failed");
+            ret = UMF_RESULT_ERROR_UNKNOWN;
+        } else {
+            ret = os_shared_init(os, p->shm_name);
+            if (ret != UMF_RESULT_SUCCESS) {
+                os_shared_fini(os);
+                pthread_mutex_destroy(&os->lock);
+            }
+        }
+    }
+    if (ret != UMF_RESULT_SUCCESS) {
+        os_numa_free(os);
+        umf_ba_free(os);
+        return ret;
+    }
     *provider = os;
     return UMF_RESULT_SUCCESS;
 }
 
-static void os_finalize(void *provider) { umf_ba_free(provider); }
+static void os_finalize(void *provider) {
+    os_provider_t *os = provider;
+    if (!os) {
+        return;
+    }
+    if (os->visibility == UMF_MEM_MAP_SHARED) {
+        os_shared_fini(os);
+        pthread_mutex_destroy(&os->lock);
+    }
+    os_numa_free(os);
+    umf_ba_free(os);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Alloc and free                                                         */
+/* ---------------------------------------------------------------------- */
 
 static bool os_alignment_valid(size_t alignment, size_t page_size) {
     return alignment == 0 || alignment % page_size == 0 ||
            page_size % alignment == 0;
+}
+
+/* Map size bytes at an address that is a multiple of alignment (a multiple
+ * of the page size above it; it need not be a power of 2): map size +
+ * alignment bytes, keep the aligned part and give the head and tail back.
+ * With fd >= 0 the kept part is then replaced by the file range. Returns
+ * MAP_FAILED with errno set on failure. */
+static void *os_map_aligned(size_t size, size_t alignment, size_t page_size,
+                            int prot, int fd, uint64_t off) {
+    size_t map_len;
+    if (utils_add_overflow(size, alignment, &map_len)) {
+        errno = ENOMEM;
+        return MAP_FAILED;
+    }
+    int rprot = fd >= 0 ? PROT_NONE : prot;
+    int rflags = MAP_PRIVATE | MAP_ANONYMOUS | (fd >= 0 ? MAP_NORESERVE : 0);
+    void *addr = mmap(NULL, map_len, rprot, rflags, -1, 0);
+    if (addr == MAP_FAILED) {
+        return MAP_FAILED;
+    }
+    uintptr_t base = (uintptr_t)addr;
+    uintptr_t aligned = base;
+    size_t rem = base % alignment; /* alignment need not be a power of 2 */
+    if (rem) {
+        aligned += alignment - rem;
+    }
+    /* alignment is a multiple of the page size, so aligned is too */
+    size_t head = aligned - base;
+    /* end of the used part, rounded up to a page; it never passes the end
+     * of the mapping because head + size <= size + alignment */
+    uintptr_t used_end = aligned + size;
+    size_t tail_rem = used_end % page_size;
+    if (tail_rem) {
+        used_end += page_size - tail_rem;
+    }
+    uintptr_t map_end = base + map_len;
+    if (map_len % page_size) {
+        map_end += page_size - map_len % page_size;
+    }
+    if (head > 0) {
+        (void)munmap(addr, head);
+    }
+    if (map_end > used_end) {
+        (void)munmap((void *)used_end, map_end - used_end);
+    }
+    if (fd >= 0) {
+        void *p = mmap((void *)aligned, used_end - aligned, prot,
+                       MAP_SHARED | MAP_FIXED, fd, (off_t)off);
+        if (p == MAP_FAILED) {
+            int err = errno;
+            (void)munmap((void *)aligned, used_end - aligned);
+            errno = err;
+            return MAP_FAILED;
+        }
+    }
+    return (void *)aligned;
+}
+
+/* Bind a fresh private mapping as the NUMA mode says; 0 or an errno. */
+static int os_numa_bind(const os_provider_t *os, void *addr, size_t len) {
+    size_t ps = os->page_size;
+    switch (os->numa_mode) {
+    case UMF_NUMA_MODE_DEFAULT:
+        return 0;
+    case UMF_NUMA_MODE_BIND:
+        return umf_numa_bind_area(addr, len, UMF_NUMA_POLICY_BIND, os->mask);
+    case UMF_NUMA_MODE_PREFERRED:
+        return umf_numa_bind_area(addr, len, UMF_NUMA_POLICY_PREFERRED,
+                                  os->mask);
+    case UMF_NUMA_MODE_LOCAL:
+        return umf_numa_bind_area(addr, len, UMF_NUMA_POLICY_LOCAL, NULL);
+    case UMF_NUMA_MODE_INTERLEAVE:
+        if (os->part_size == 0) {
+            return umf_numa_bind_area(addr, len, UMF_NUMA_POLICY_INTERLEAVE,
+                                      os->mask);
+        }
+        for (size_t off = 0, i = 0; off < len; off += os->part_size, i++) {
+            size_t chunk = UMF_MIN(os->part_size, len - off);
+            int err = umf_numa_bind_area((char *)addr + off, chunk,
+                                         UMF_NUMA_POLICY_PREFERRED,
+                                         os->parts[i % os->num_parts].mask);
+            if (err) {
+                return err;
+            }
+        }
+        return 0;
+    case UMF_NUMA_MODE_SPLIT: {
+        /* part i gets pages [pages*W(i-1)/W, pages*W(i)/W), W(i) being the
+         * running sum of the weights: every page lands once, in proportion */
+        uint64_t pages = len / ps;
+        uint64_t cum = 0;
+        uint64_t start = 0;
+        for (unsigned i = 0; i < os->num_parts; i++) {
+            cum += os->parts[i].weight;
+            uint64_t end =
+                (uint64_t)((unsigned __int128)pages * cum / os->weight_sum);
+            if (end > start) {
+                int err = umf_numa_bind_area(
+                    (char *)addr + start * ps, (end - start) * ps,
+                    UMF_NUMA_POLICY_PREFERRED, os->parts[i].mask);
+                if (err) {
+                    return err;
+                }
+            }
+            start = end;
+        }
+        return 0;
+    }
+    }
+    return EINVAL;
+}
+
+/* Make the backing file at least end bytes long (sparse). */
+static umf_result_t os_shared_grow(os_provider_t *os, uint64_t end) {
+    umf_result_t ret = UMF_RESULT_SUCCESS;
+    pthread_mutex_lock(&os->lock);
+    if (end > os->file_size) {
+        uint64_t nsize = UMF_MAX(end, os->file_size * 2);
+        nsize = UMF_MAX(nsize, OS_FILE_GROW_MIN);
+        nsize = UMF_MIN(nsize, (uint64_t)OS_OFF_SPACE);
+        if (ftruncate(os->fd, (off_t)nsize) != 0) {
+            int err = errno;
+            os_store_native_error(UMF_OS_RESULT_ERROR_ALLOC_FAILED, err);
+            LOG_PERR("growing the shared memory file to %llu bytes failed",
+                     (unsigned long long)nsize);
+            ret = UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
+        } else {
+            os->file_size = nsize;
+        }
+    }
+    pthread_mutex_unlock(&os->lock);
+    return ret;
+}
+
+static umf_result_t os_alloc_shared(os_provider_t *os, size_t size,
+                                    size_t alignment, void **resultPtr) {
+    size_t ps = os->page_size;
+    size_t rsize;
+    if (!utils_align_up_checked(size, ps, &rsize)) {
+        LOG_ERR("size %zu is too large", size);
+        return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    void *op = NULL;
+    umf_result_t ret = coarse_alloc(os->offsets, rsize, 0, &op);
+    if (ret != UMF_RESULT_SUCCESS) {
+        LOG_ERR("no room for %zu bytes in the shared memory file", rsize);
+        return ret;
+    }
+    uint64_t off = (uint64_t)((uintptr_t)op - ps);
+    ret = os_shared_grow(os, off + rsize);
+    if (ret != UMF_RESULT_SUCCESS) {
+        (void)coarse_free(os->offsets, op, rsize);
+        return ret;
+    }
+
+    void *addr;
+    if (alignment > ps) {
+        addr = os_map_aligned(rsize, alignment, ps, os->mmap_prot, os->fd, off);
+    } else {
+        addr = mmap(NULL, rsize, os->mmap_prot, MAP_SHARED, os->fd, (off_t)off);
+    }
+    if (addr == MAP_FAILED) {
+        int err = errno;
+        os_store_native_error(UMF_OS_RESULT_ERROR_ALLOC_FAILED, err);
+        LOG_PERR("mapping %zu bytes of the shared memory file failed", rsize);
+        (void)coarse_free(os->offsets, op, rsize);
+        return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
+    }
+
+    pthread_mutex_lock(&os->lock);
+    int err = shm_map_insert(&os->map, (uintptr_t)addr, off, rsize);
+    pthread_mutex_unlock(&os->lock);
+    if (err) {
+        LOG_ERR("recording the shared allocation failed");
+        (void)munmap(addr, rsize);
+        (void)coarse_free(os->offsets, op, rsize);
+        return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    *resultPtr = addr;
+    return UMF_RESULT_SUCCESS;
 }
 
 static umf_result_t os_alloc(void *provider, size_t size, size_t alignment,
@@ -433,7 +988,6 @@ static umf_result_t os_alloc(void *provider, size_t size, size_t alignment,
                 alignment, page_size);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
-
     /* Alignments up to a page come for free with mmap; bigger ones are cut
      * out of a mapping that is one alignment longer. */
     bool over_map = alignment > page_size;
@@ -443,42 +997,23 @@ static umf_result_t os_alloc(void *provider, size_t size, size_t alignment,
         return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
     }
 
-    void *addr =
-        mmap(NULL, map_len, os->mmap_prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (os->visibility == UMF_MEM_MAP_SHARED) {
+        return os_alloc_shared(os, size, alignment, resultPtr);
+    }
+
+    void *addr;
+    if (over_map) {
+        addr = os_map_aligned(size, alignment, page_size, os->mmap_prot, -1, 0);
+    } else {
+        addr =
+            mmap(NULL, size, os->mmap_prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    }
     if (addr == MAP_FAILED) {
         int err = errno;
         os_store_native_error(UMF_OS_RESULT_ERROR_ALLOC_FAILED, err);
-        LOG_PERR("memory allocation of %zu bytes failed", map_len);
+        LOG_PERR("memory allocation of %zu bytes failed",
+                 over_map ? map_len : size);
         return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
-    }
-
-    if (over_map) {
-        uintptr_t base = (uintptr_t)addr;
-        uintptr_t aligned = base;
-        size_t rem = base % alignment; /* alignment need not be a power of 2 */
-        if (rem) {
-            aligned += alignment - rem;
-        }
-        /* alignment is a multiple of the page size, so aligned is too */
-        size_t head = aligned - base;
-        /* end of the used part, rounded up to a page; it never passes the
-         * end of the mapping because head + size <= size + alignment */
-        uintptr_t used_end = aligned + size;
-        size_t tail_rem = used_end % page_size;
-        if (tail_rem) {
-            used_end += page_size - tail_rem;
-        }
-        uintptr_t map_end = base + map_len;
-        if (map_len % page_size) {
-            map_end += page_size - map_len % page_size;
-        }
-        if (head > 0) {
-            (void)munmap(addr, head);
-        }
-        if (map_end > used_end) {
-            (void)munmap((void *)used_end, map_end - used_end);
-        }
-        addr = (void *)aligned;
     }
 
     if (alignment > 0 && (uintptr_t)addr % alignment) {
@@ -490,7 +1025,66 @@ static umf_result_t os_alloc(void *provider, size_t size, size_t alignment,
         return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
     }
 
+    if (os->numa_mode != UMF_NUMA_MODE_DEFAULT) {
+        size_t len = size;
+        (void)utils_align_up_checked(size, page_size, &len); /* fits: mapped */
+        int err = os_numa_bind(os, addr, len);
+        if (err && err != ENOSYS) {
+            os_store_native_error(UMF_OS_RESULT_ERROR_BIND_FAILED, err);
+            LOG_ERR("binding %zu bytes at %p (NUMA mode %d) failed: %s", len,
+                    addr, (int)os->numa_mode, strerror(err));
+            (void)munmap(addr, len);
+            return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
+        }
+    }
+
     *resultPtr = addr;
+    return UMF_RESULT_SUCCESS;
+}
+
+static umf_result_t os_free_shared(os_provider_t *os, void *ptr, size_t size) {
+    size_t rsize = 0;
+    if (size && !utils_align_up_checked(size, os->page_size, &rsize)) {
+        rsize = SIZE_MAX; /* matches no allocation */
+    }
+    pthread_mutex_lock(&os->lock);
+    os_shm_entry_t *e = shm_map_find(&os->map, (uintptr_t)ptr);
+    if (!e || (size && rsize != e->size)) {
+        pthread_mutex_unlock(&os->lock);
+        if (!e) {
+            os_store_native_error(UMF_OS_RESULT_ERROR_FREE_FAILED, EINVAL);
+            LOG_ERR("%p is not a shared allocation of this provider", ptr);
+            return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
+        }
+        LOG_ERR("size %zu does not match the size %zu of the shared "
+                "allocation %p",
+                size, e->size, ptr);
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+    os_shm_entry_t ent = *e;
+    shm_map_remove(&os->map, e);
+    pthread_mutex_unlock(&os->lock);
+
+    if (munmap(ptr, ent.size) != 0) {
+        int err = errno;
+        os_store_native_error(UMF_OS_RESULT_ERROR_FREE_FAILED, err);
+        LOG_PERR("unmapping the shared allocation %p failed", ptr);
+        pthread_mutex_lock(&os->lock);
+        (void)shm_map_insert(&os->map, ent.addr, ent.off, ent.size);
+        pthread_mutex_unlock(&os->lock);
+        return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
+    }
+    /* give the pages back, so the next user of these offsets gets zeros */
+    if (fallocate(os->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                  (off_t)ent.off, (off_t)ent.size) != 0) {
+        /* keep the offsets out of use rather than hand out stale data */
+        LOG_PWARN("punching [%llu, +%zu) out of the shared memory file "
+                  "failed; the range is not reused",
+                  (unsigned long long)ent.off, ent.size);
+        return UMF_RESULT_SUCCESS;
+    }
+    (void)coarse_free(os->offsets, (void *)(uintptr_t)(ent.off + os->page_size),
+                      ent.size);
     return UMF_RESULT_SUCCESS;
 }
 
@@ -501,6 +1095,10 @@ static umf_result_t os_free(void *provider, void *ptr, size_t size) {
     if (ptr == NULL) {
         return UMF_RESULT_SUCCESS;
     }
+    os_provider_t *os = provider;
+    if (os->visibility == UMF_MEM_MAP_SHARED) {
+        return os_free_shared(os, ptr, size);
+    }
     if (munmap(ptr, size) != 0) {
         int err = errno;
         os_store_native_error(UMF_OS_RESULT_ERROR_FREE_FAILED, err);
@@ -509,6 +1107,10 @@ static umf_result_t os_free(void *provider, void *ptr, size_t size) {
     }
     return UMF_RESULT_SUCCESS;
 }
+
+/* ---------------------------------------------------------------------- */
+/* Information, purge, split and merge                                    */
+/* ---------------------------------------------------------------------- */
 
 static void os_get_last_native_error(void *provider, const char **ppMessage,
                                      int32_t *pError) {
@@ -545,7 +1147,9 @@ static umf_result_t os_purge_lazy(void *provider, void *ptr, size_t size) {
     if (provider == NULL || ptr == NULL) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
-    if (madvise(ptr, size, MADV_FREE) != 0) {
+    os_provider_t *os = provider;
+    int advice = os->visibility == UMF_MEM_MAP_SHARED ? MADV_COLD : MADV_FREE;
+    if (madvise(ptr, size, advice) != 0) {
         int err = errno;
         os_store_native_error(UMF_OS_RESULT_ERROR_PURGE_LAZY_FAILED, err);
         LOG_PERR("lazy purging of %p (%zu bytes) failed", ptr, size);
@@ -558,7 +1162,12 @@ static umf_result_t os_purge_force(void *provider, void *ptr, size_t size) {
     if (provider == NULL || ptr == NULL) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
-    if (madvise(ptr, size, MADV_DONTNEED) != 0) {
+    os_provider_t *os = provider;
+    /* MADV_DONTNEED would only drop this process's view of shared pages;
+     * MADV_REMOVE frees them in the file */
+    int advice =
+        os->visibility == UMF_MEM_MAP_SHARED ? MADV_REMOVE : MADV_DONTNEED;
+    if (madvise(ptr, size, advice) != 0) {
         int err = errno;
         os_store_native_error(UMF_OS_RESULT_ERROR_PURGE_FORCE_FAILED, err);
         LOG_PERR("force purging of %p (%zu bytes) failed", ptr, size);
@@ -568,28 +1177,101 @@ static umf_result_t os_purge_force(void *provider, void *ptr, size_t size) {
 }
 
 /* Private anonymous mappings carry no per-range metadata, so split and merge
- * have nothing to update; munmap works on any page range. */
-static umf_result_t os_allocation_merge(void *provider, void *lowPtr,
-                                        void *highPtr, size_t totalSize) {
-    (void)lowPtr;
-    (void)highPtr;
-    (void)totalSize;
-    if (provider == NULL) {
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
-    }
-    return UMF_RESULT_SUCCESS;
-}
-
+ * have nothing to update; munmap works on any page range. Shared ones keep
+ * the map and the coarse offset blocks in step. */
 static umf_result_t os_allocation_split(void *provider, void *ptr,
                                         size_t totalSize, size_t firstSize) {
-    (void)ptr;
-    (void)totalSize;
-    (void)firstSize;
     if (provider == NULL) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
-    return UMF_RESULT_SUCCESS;
+    os_provider_t *os = provider;
+    if (os->visibility != UMF_MEM_MAP_SHARED) {
+        return UMF_RESULT_SUCCESS;
+    }
+    size_t ps = os->page_size;
+    size_t rtotal;
+    if (ptr == NULL || firstSize == 0 || firstSize >= totalSize ||
+        firstSize % ps || !utils_align_up_checked(totalSize, ps, &rtotal)) {
+        LOG_ERR("cannot split %p (%zu bytes) at %zu", ptr, totalSize,
+                firstSize);
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+    umf_result_t ret = UMF_RESULT_SUCCESS;
+    pthread_mutex_lock(&os->lock);
+    os_shm_entry_t *e = shm_map_find(&os->map, (uintptr_t)ptr);
+    if (!e || e->size != rtotal) {
+        LOG_ERR("%p is not a shared allocation of %zu bytes", ptr, totalSize);
+        ret = UMF_RESULT_ERROR_INVALID_ARGUMENT;
+        goto out;
+    }
+    uint64_t off = e->off;
+    ret = coarse_split(os->offsets, (void *)(uintptr_t)(off + ps), rtotal,
+                       firstSize);
+    if (ret != UMF_RESULT_SUCCESS) {
+        goto out;
+    }
+    e->size = firstSize;
+    if (shm_map_insert(&os->map, (uintptr_t)ptr + firstSize, off + firstSize,
+                       rtotal - firstSize) != 0) {
+        /* e may have moved if the table grew; it did not: insert failed */
+        e->size = rtotal;
+        (void)coarse_merge(os->offsets, (void *)(uintptr_t)(off + ps),
+                           (void *)(uintptr_t)(off + ps + firstSize), rtotal);
+        ret = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+    }
+out:
+    pthread_mutex_unlock(&os->lock);
+    return ret;
 }
+
+static umf_result_t os_allocation_merge(void *provider, void *lowPtr,
+                                        void *highPtr, size_t totalSize) {
+    if (provider == NULL) {
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+    os_provider_t *os = provider;
+    if (os->visibility != UMF_MEM_MAP_SHARED) {
+        return UMF_RESULT_SUCCESS;
+    }
+    size_t ps = os->page_size;
+    size_t rtotal;
+    if (!lowPtr || !highPtr ||
+        !utils_align_up_checked(totalSize, ps, &rtotal)) {
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+    umf_result_t ret = UMF_RESULT_SUCCESS;
+    pthread_mutex_lock(&os->lock);
+    os_shm_entry_t *lo = shm_map_find(&os->map, (uintptr_t)lowPtr);
+    os_shm_entry_t *hi = shm_map_find(&os->map, (uintptr_t)highPtr);
+    if (!lo || !hi || lo->addr + lo->size != hi->addr ||
+        lo->size + hi->size != rtotal) {
+        LOG_ERR("%p and %p are not adjacent shared allocations of %zu bytes "
+                "in all",
+                lowPtr, highPtr, totalSize);
+        ret = UMF_RESULT_ERROR_INVALID_ARGUMENT;
+        goto out;
+    }
+    if (lo->off + lo->size != hi->off) {
+        LOG_ERR("%p and %p are not adjacent in the shared memory file", lowPtr,
+                highPtr);
+        ret = UMF_RESULT_ERROR_INVALID_ARGUMENT;
+        goto out;
+    }
+    ret = coarse_merge(os->offsets, (void *)(uintptr_t)(lo->off + ps),
+                       (void *)(uintptr_t)(hi->off + ps), rtotal);
+    if (ret != UMF_RESULT_SUCCESS) {
+        goto out;
+    }
+    lo->size = rtotal;
+    shm_map_remove(&os->map, hi); /* may move entries, lo is not used after */
+out:
+    pthread_mutex_unlock(&os->lock);
+    return ret;
+}
+
+/* ---------------------------------------------------------------------- */
+/* IPC                                                                    */
+/* ---------------------------------------------------------------------- */
 
 static umf_result_t os_get_ipc_handle_size(void *provider, size_t *size) {
     if (provider == NULL || size == NULL) {
@@ -601,29 +1283,109 @@ static umf_result_t os_get_ipc_handle_size(void *provider, size_t *size) {
 
 /* Private mappings cannot be shared: every IPC op except the size query is
  * an argument error for them (the reference does the same). */
-static umf_result_t os_ipc_private_error(const os_provider_t *os,
-                                         const char *what) {
-    (void)os;
+static umf_result_t os_ipc_private_error(const char *what) {
     LOG_ERR("%s: memory of an OS provider with UMF_MEM_MAP_PRIVATE "
             "visibility cannot be shared",
             what);
     return UMF_RESULT_ERROR_INVALID_ARGUMENT;
 }
 
+static pthread_once_t os_ptracer_once = PTHREAD_ONCE_INIT;
+
+/* Let other processes take our memfd with pidfd_getfd() on hosts where Yama
+ * restricts ptrace (ptrace_scope 1); without Yama the call fails with
+ * EINVAL and nothing is needed. */
+static void os_allow_ptracer(void) {
+    if (prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0) != 0) {
+        if (errno == EINVAL) {
+            LOG_DEBUG("PR_SET_PTRACER: no Yama here, nothing to allow");
+        } else {
+            LOG_PWARN("PR_SET_PTRACER failed; other processes may not be "
+                      "able to open IPC handles of anonymous shared memory");
+        }
+    }
+}
+
 static umf_result_t os_get_ipc_handle(void *provider, const void *ptr,
                                       size_t size, void *providerIpcData) {
-    (void)size;
     if (provider == NULL || ptr == NULL || providerIpcData == NULL) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
-    return os_ipc_private_error(provider, "get_ipc_handle");
+    os_provider_t *os = provider;
+    if (os->visibility != UMF_MEM_MAP_SHARED) {
+        return os_ipc_private_error("get_ipc_handle");
+    }
+    pthread_mutex_lock(&os->lock);
+    os_shm_entry_t *e = shm_map_find(&os->map, (uintptr_t)ptr);
+    os_shm_entry_t ent = e ? *e : (os_shm_entry_t){0, 0, 0};
+    pthread_mutex_unlock(&os->lock);
+    if (!e || size > ent.size) {
+        LOG_ERR("%p (%zu bytes) is not a shared allocation of this provider",
+                ptr, size);
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+    if (!os->shm_name) {
+        pthread_once(&os_ptracer_once, os_allow_ptracer);
+    }
+
+    os_ipc_data_t *d = providerIpcData;
+    memset(d, 0, sizeof(*d));
+    d->pid = (int32_t)getpid();
+    d->fd = os->fd;
+    d->fd_offset = ent.off;
+    d->size = size ? size : ent.size;
+    d->protection = os->protection;
+    d->visibility = (uint32_t)os->visibility;
+    if (os->shm_name) {
+        size_t len = strlen(os->shm_name);
+        memcpy(d->shm_name, os->shm_name, len + 1);
+        d->shm_name_len = (uint32_t)len;
+    }
+    return UMF_RESULT_SUCCESS;
 }
 
 static umf_result_t os_put_ipc_handle(void *provider, void *providerIpcData) {
     if (provider == NULL || providerIpcData == NULL) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
-    return os_ipc_private_error(provider, "put_ipc_handle");
+    os_provider_t *os = provider;
+    if (os->visibility != UMF_MEM_MAP_SHARED) {
+        return os_ipc_private_error("put_ipc_handle");
+    }
+    const os_ipc_data_t *d = providerIpcData;
+    bool ours = d->pid == (int32_t)getpid();
+    if (ours && os->shm_name) {
+        ours = d->shm_name_len < sizeof(d->shm_name) &&
+               strcmp(d->shm_name, os->shm_name) == 0;
+    } else if (ours) {
+        ours = d->shm_name_len == 0 && d->fd == os->fd;
+    }
+    if (!ours) {
+        LOG_ERR("the IPC handle was not made by this provider");
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+    return UMF_RESULT_SUCCESS;
+}
+
+/* A descriptor of the producer's backing file; -1 with errno on failure. */
+static int os_ipc_get_fd(const os_ipc_data_t *d, bool writable) {
+    if (d->shm_name_len) {
+        char path[NAME_MAX + 2];
+        snprintf(path, sizeof(path), "/%s", d->shm_name);
+        return shm_open(path, writable ? O_RDWR : O_RDONLY, 0);
+    }
+    if (d->pid == (int32_t)getpid()) {
+        return fcntl(d->fd, F_DUPFD_CLOEXEC, 0);
+    }
+    int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)d->pid, 0);
+    if (pidfd < 0) {
+        return -1;
+    }
+    int fd = (int)syscall(SYS_pidfd_getfd, pidfd, d->fd, 0);
+    int err = errno;
+    close(pidfd);
+    errno = err;
+    return fd;
 }
 
 static umf_result_t os_open_ipc_handle(void *provider, void *providerIpcData,
@@ -631,16 +1393,64 @@ static umf_result_t os_open_ipc_handle(void *provider, void *providerIpcData,
     if (provider == NULL || providerIpcData == NULL || ptr == NULL) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
-    return os_ipc_private_error(provider, "open_ipc_handle");
+    os_provider_t *os = provider;
+    if (os->visibility != UMF_MEM_MAP_SHARED) {
+        return os_ipc_private_error("open_ipc_handle");
+    }
+    const os_ipc_data_t *d = providerIpcData;
+    if (d->visibility != UMF_MEM_MAP_SHARED || d->size == 0 ||
+        d->fd_offset % os->page_size || d->fd_offset > (uint64_t)INT64_MAX ||
+        d->size > (uint64_t)SIZE_MAX ||
+        d->shm_name_len >= sizeof(d->shm_name) ||
+        d->shm_name[d->shm_name_len] != '\0' ||
+        (d->shm_name_len && strlen(d->shm_name) != d->shm_name_len)) {
+        LOG_ERR("malformed IPC handle of the OS memory provider");
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+    int fd = os_ipc_get_fd(d, (os->mmap_prot & PROT_WRITE) != 0);
+    if (fd < 0) {
+        int err = errno;
+        os_store_native_error(UMF_OS_RESULT_ERROR_ALLOC_FAILED, err);
+        if (d->shm_name_len) {
+            LOG_PERR("opening the shared memory object /%s failed",
+                     d->shm_name);
+        } else {
+            LOG_PERR("taking descriptor %d of process %d failed", (int)d->fd,
+                     (int)d->pid);
+        }
+        return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
+    }
+    void *addr = mmap(NULL, (size_t)d->size, os->mmap_prot, MAP_SHARED, fd,
+                      (off_t)d->fd_offset);
+    int err = errno;
+    close(fd);
+    if (addr == MAP_FAILED) {
+        os_store_native_error(UMF_OS_RESULT_ERROR_ALLOC_FAILED, err);
+        LOG_ERR("mapping an IPC handle (%llu bytes at offset %llu) failed: %s",
+                (unsigned long long)d->size, (unsigned long long)d->fd_offset,
+                strerror(err));
+        return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
+    }
+    *ptr = addr;
+    return UMF_RESULT_SUCCESS;
 }
 
 static umf_result_t os_close_ipc_handle(void *provider, void *ptr,
                                         size_t size) {
-    (void)size;
     if (provider == NULL || ptr == NULL) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
-    return os_ipc_private_error(provider, "close_ipc_handle");
+    os_provider_t *os = provider;
+    if (os->visibility != UMF_MEM_MAP_SHARED) {
+        return os_ipc_private_error("close_ipc_handle");
+    }
+    if (munmap(ptr, size) != 0) {
+        int err = errno;
+        os_store_native_error(UMF_OS_RESULT_ERROR_FREE_FAILED, err);
+        LOG_PERR("unmapping an opened IPC handle at %p failed", ptr);
+        return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
+    }
+    return UMF_RESULT_SUCCESS;
 }
 
 static umf_memory_provider_ops_t os_memory_provider_ops = {

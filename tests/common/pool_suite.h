@@ -42,8 +42,7 @@ typedef struct pool_suite_row_t {
     void (*pool_params_destroy)(void *params);
     /* the provider under the pool; *ctx is handed back to the destroyer */
     umf_memory_provider_handle_t (*provider_create)(void **ctx);
-    void (*provider_destroy)(umf_memory_provider_handle_t provider,
-                             void *ctx);
+    void (*provider_destroy)(umf_memory_provider_handle_t provider, void *ctx);
     umf_pool_create_flags_t pool_flags; /* OWN_PROVIDER is not allowed */
     unsigned caps;                      /* POOL_CAP_* */
 } pool_suite_row_t;

@@ -18,8 +18,8 @@ int umf_test_run_suite(Suite *s) {
     /* CK_NORMAL; CK_VERBOSITY=verbose lists every test (never silent: the
      * summary line must always be printed) */
     const char *v = getenv("CK_VERBOSITY");
-    srunner_run_all(sr, v && strcmp(v, "verbose") == 0 ? CK_VERBOSE
-                                                       : CK_NORMAL);
+    srunner_run_all(sr,
+                    v && strcmp(v, "verbose") == 0 ? CK_VERBOSE : CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
@@ -125,8 +125,8 @@ int umf_test_run_threads(unsigned n, void *(*fn)(void *), void *args,
     for (unsigned i = 0; i < n; i++) {
         starts[i].barrier = &barrier;
         starts[i].fn = fn;
-        starts[i].arg = args ? (char *)args + (size_t)i * elem_size
-                             : (void *)(uintptr_t)i;
+        starts[i].arg =
+            args ? (char *)args + (size_t)i * elem_size : (void *)(uintptr_t)i;
         rc = pthread_create(&tids[i], NULL, thread_trampoline, &starts[i]);
         if (rc != 0) {
             break;

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +18,22 @@
 #include "test_providers.h"
 
 static const char *const op_names[UMF_TEST_OP_COUNT] = {
-    "initialize",  "finalize",    "alloc",
-    "free",        "get_last_native_error",
-    "get_recommended_page_size",  "get_min_page_size",
-    "get_name",    "purge_lazy",  "purge_force",
-    "allocation_merge",           "allocation_split",
-    "get_ipc_handle_size",        "get_ipc_handle",
-    "put_ipc_handle",             "open_ipc_handle",
+    "initialize",
+    "finalize",
+    "alloc",
+    "free",
+    "get_last_native_error",
+    "get_recommended_page_size",
+    "get_min_page_size",
+    "get_name",
+    "purge_lazy",
+    "purge_force",
+    "allocation_merge",
+    "allocation_split",
+    "get_ipc_handle_size",
+    "get_ipc_handle",
+    "put_ipc_handle",
+    "open_ipc_handle",
     "close_ipc_handle",
 };
 
@@ -112,8 +123,8 @@ static umf_result_t malloc_initialize(void *params, void **provider) {
 }
 static void malloc_finalize(void *provider) { (void)provider; }
 
-static umf_result_t malloc_alloc(void *provider, size_t size,
-                                 size_t alignment, void **ptr) {
+static umf_result_t malloc_alloc(void *provider, size_t size, size_t alignment,
+                                 void **ptr) {
     (void)provider;
     if (alignment == 0) {
         alignment = 16;
@@ -123,6 +134,13 @@ static umf_result_t malloc_alloc(void *provider, size_t size,
     }
     if (alignment < sizeof(void *)) {
         alignment = sizeof(void *);
+    }
+    if (size > (size_t)PTRDIFF_MAX) {
+        malloc_native.code = ENOMEM;
+        snprintf(malloc_native.msg, sizeof(malloc_native.msg),
+                 "%zu bytes is more than malloc can give", size);
+        *ptr = NULL;
+        return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
     }
     void *p = NULL;
     int rc = posix_memalign(&p, alignment, size ? size : 1);
@@ -172,8 +190,8 @@ static umf_result_t malloc_ipc_size(void *provider, size_t *size) {
     *size = sizeof(malloc_ipc_blob_t);
     return UMF_RESULT_SUCCESS;
 }
-static umf_result_t malloc_ipc_get(void *provider, const void *ptr,
-                                   size_t size, void *data) {
+static umf_result_t malloc_ipc_get(void *provider, const void *ptr, size_t size,
+                                   void *data) {
     (void)provider;
     malloc_ipc_blob_t *b = data;
     b->magic = MALLOC_IPC_MAGIC;
@@ -266,8 +284,8 @@ static umf_result_t failing_fail(umf_test_op_t op) {
     return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
 }
 
-static umf_result_t failing_alloc(void *provider, size_t size,
-                                  size_t alignment, void **ptr) {
+static umf_result_t failing_alloc(void *provider, size_t size, size_t alignment,
+                                  void **ptr) {
     (void)provider;
     (void)size;
     (void)alignment;
@@ -307,8 +325,7 @@ static const char *failing_name(void *provider) {
     (void)provider;
     return UMF_TEST_FAILING_PROVIDER_NAME;
 }
-static umf_result_t failing_purge_lazy(void *provider, void *ptr,
-                                       size_t size) {
+static umf_result_t failing_purge_lazy(void *provider, void *ptr, size_t size) {
     (void)provider;
     (void)ptr;
     (void)size;
@@ -361,8 +378,7 @@ static umf_result_t failing_ipc_open(void *provider, void *data, void **ptr) {
     (void)ptr;
     return failing_fail(UMF_TEST_OP_IPC_OPEN);
 }
-static umf_result_t failing_ipc_close(void *provider, void *ptr,
-                                      size_t size) {
+static umf_result_t failing_ipc_close(void *provider, void *ptr, size_t size) {
     (void)provider;
     (void)ptr;
     (void)size;
@@ -402,8 +418,8 @@ void umf_test_counting_init(umf_test_counting_t *state,
     state->upstream = upstream;
 }
 
-void umf_test_counting_fail_next(umf_test_counting_t *state,
-                                 umf_test_op_t op, umf_result_t result) {
+void umf_test_counting_fail_next(umf_test_counting_t *state, umf_test_op_t op,
+                                 umf_result_t result) {
     __atomic_store_n(&state->fail_next[op], result, __ATOMIC_SEQ_CST);
 }
 
@@ -842,7 +858,8 @@ umf_memory_pool_ops_t *umf_test_simple_pool_ops(void) {
 umf_memory_provider_handle_t
 umf_test_provider_create(const umf_memory_provider_ops_t *ops, void *params) {
     umf_memory_provider_handle_t h = NULL;
-    if (!ops || umfMemoryProviderCreate(ops, params, &h) != UMF_RESULT_SUCCESS) {
+    if (!ops ||
+        umfMemoryProviderCreate(ops, params, &h) != UMF_RESULT_SUCCESS) {
         return NULL;
     }
     return h;
@@ -853,8 +870,8 @@ umf_memory_pool_handle_t umf_test_pool_create(const umf_memory_pool_ops_t *ops,
                                               void *params,
                                               umf_pool_create_flags_t flags) {
     umf_memory_pool_handle_t h = NULL;
-    if (!ops || umfPoolCreate(ops, prov, params, flags, &h) !=
-                    UMF_RESULT_SUCCESS) {
+    if (!ops ||
+        umfPoolCreate(ops, prov, params, flags, &h) != UMF_RESULT_SUCCESS) {
         return NULL;
     }
     return h;

@@ -84,8 +84,8 @@ typedef struct umf_test_counting_t {
     umf_result_t fail_next[UMF_TEST_OP_COUNT];
 
     /* counters, updated atomically; read with umf_test_counting_get() */
-    size_t calls[UMF_TEST_OP_COUNT];   /* every call, failed or not */
-    size_t failed[UMF_TEST_OP_COUNT];  /* calls that returned non-SUCCESS */
+    size_t calls[UMF_TEST_OP_COUNT];  /* every call, failed or not */
+    size_t failed[UMF_TEST_OP_COUNT]; /* calls that returned non-SUCCESS */
     long long live_allocs; /* allocs - frees + splits - merges (successful) */
     long long live_bytes;  /* bytes allocated - bytes freed (successful) */
 } umf_test_counting_t;
@@ -97,8 +97,8 @@ umf_memory_provider_ops_t *umf_test_counting_provider_ops(void);
 /* umfMemoryProviderCreate(counting ops, state, out). */
 umf_result_t umf_test_counting_create(umf_test_counting_t *state,
                                       umf_memory_provider_handle_t *out);
-void umf_test_counting_fail_next(umf_test_counting_t *state,
-                                 umf_test_op_t op, umf_result_t result);
+void umf_test_counting_fail_next(umf_test_counting_t *state, umf_test_op_t op,
+                                 umf_result_t result);
 size_t umf_test_counting_get(umf_test_counting_t *state, umf_test_op_t op);
 long long umf_test_counting_live_allocs(umf_test_counting_t *state);
 long long umf_test_counting_live_bytes(umf_test_counting_t *state);

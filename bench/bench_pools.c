@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
+/* bench_pools.c -- the disjoint pool against glibc malloc and jemalloc on
+ * the churn workload pool users measure, and on page-size batches.
+ *
+ * Workloads:
+ *   churn  each thread keeps LIVE (10,000) allocations; a step frees 10
+ *          random ones and allocates new ones in their place; sizes uniform
+ *          8..4096 bytes or fixed 4096 bytes; 1 and 2 threads (with 2, each
+ *          thread has its own allocations, all from one shared pool).
+ *          Every allocation gets its first and last byte written, so the
+ *          resident memory reflects what the allocator spreads data over.
+ *   pages  1000 page-size allocations, then their 1000 frees, repeated.
+ * Allocators:
+ *   glibc malloc; jemalloc mallocx/dallocx (dlopen of libjemalloc.so.2,
+ *   tcache on); the disjoint pool over the OS provider with its defaults and
+ *   with slab 4 KiB / capacity 4 / min bucket 8 / max poolable 64 KiB; and
+ *   "jemalloc preload": the glibc-malloc variant run under
+ *   LD_PRELOAD=libjemalloc.so.2 (jemalloc as a user who picked it runs it).
+ *
+ * Every measurement runs in a fresh process (this program re-executed with
+ * --one ...), so resident memory is that workload's alone: the table shows
+ * VmRSS after the churn minus VmRSS before the first allocation. Figures
+ * are medians of REPS runs; ops/s counts mallocs plus frees. Nothing is
+ * asserted about time: the program only prints.
+ *
+ * Build (from a configured build directory BUILD, after
+ * `make lib/libumf.la`):
+ *   gcc -O2 -I SRC/include SRC/bench/bench_pools.c -o bench_pools \
+ *       -L BUILD/lib/.libs -Wl,-rpath,BUILD/lib/.libs -lumf -ldl -lpthread
+ * Run:
+ *   ./bench_pools [-r REPS] [-s STEPS] [-l LIVE] [-p PAGE_ROUNDS]
+ * (defaults 5, 200000, 10000, 2000). GLIBC_TUNABLES is set for the
+ * children so that jemalloc can be dlopen'ed (TESTING.md section 4). Run
+ * it on a quiet machine: the load average is printed with the figures. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <umf/memory_pool.h>
+#include <umf/memory_provider.h>
+#include <umf/pools/pool_disjoint.h>
+#include <umf/providers/provider_os_memory.h>
+
+#define JEMALLOC_SO "libjemalloc.so.2"
+#define JEMALLOC_PRELOAD "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+#define TUNABLES "glibc.rtld.optional_static_tls=4096"
+
+/* ---- allocators ---- */
+
+typedef enum variant_t {
+    V_MALLOC,
+    V_JEMALLOC,
+    V_DISJOINT_DEFAULT,
+    V_DISJOINT_SMALL,
+    V_PRELOAD, /* V_MALLOC in a process with jemalloc preloaded */
+    V_COUNT
+} variant_t;
+
+static const char *const variant_names[V_COUNT] = {
+    "glibc malloc", "jemalloc mallocx", "disjoint defaults",
+    "disjoint 4K/4/8/64K", "jemalloc preload"};
+static const char *const variant_keys[V_COUNT] = {
+    "malloc", "jemalloc", "disjoint", "disjoint-small", "preload"};
+
+static void *(*je_mallocx)(size_t, int);
+static void (*je_dallocx)(void *, int);
+static umf_memory_pool_handle_t pool;
+static umf_memory_provider_handle_t provider;
+static variant_t variant;
+
+static int alloc_setup(variant_t v) {
+    variant = v;
+    if (v == V_JEMALLOC) {
+        void *h = dlopen(JEMALLOC_SO, RTLD_NOW | RTLD_LOCAL);
+        if (!h) {
+            fprintf(stderr, "dlopen %s: %s\n", JEMALLOC_SO, dlerror());
+            return -1;
+        }
+        je_mallocx = (void *(*)(size_t, int))dlsym(h, "mallocx");
+        je_dallocx = (void (*)(void *, int))dlsym(h, "dallocx");
+        return je_mallocx && je_dallocx ? 0 : -1;
+    }
+    if (v != V_DISJOINT_DEFAULT && v != V_DISJOINT_SMALL) {
+        return 0;
+    }
+    umf_os_memory_provider_params_handle_t op = NULL;
+    if (umfOsMemoryProviderParamsCreate(&op) != UMF_RESULT_SUCCESS ||
+        umfMemoryProviderCreate(umfOsMemoryProviderOps(), op, &provider) !=
+            UMF_RESULT_SUCCESS) {
+        return -1;
+    }
+    umfOsMemoryProviderParamsDestroy(op);
+    umf_disjoint_pool_params_handle_t dp = NULL;
+    if (v == V_DISJOINT_SMALL) {
+        if (umfDisjointPoolParamsCreate(&dp) != UMF_RESULT_SUCCESS) {
+            return -1;
+        }
+        umfDisjointPoolParamsSetSlabMinSize(dp, 4096);
+        umfDisjointPoolParamsSetCapacity(dp, 4);
+        umfDisjointPoolParamsSetMinBucketSize(dp, 8);
+        umfDisjointPoolParamsSetMaxPoolableSize(dp, 64 * 1024);
+    }
+    umf_result_t r =
+        umfPoolCreate(umfDisjointPoolOps(), provider, dp, 0, &pool);
+    umfDisjointPoolParamsDestroy(dp);
+    return r == UMF_RESULT_SUCCESS ? 0 : -1;
+}
+
+static void alloc_teardown(void) {
+    if (pool) {
+        umfPoolDestroy(pool);
+        umfMemoryProviderDestroy(provider);
+    }
+}
+
+static inline void *bench_alloc(size_t n) {
+    switch (variant) {
+    case V_JEMALLOC:
+        return je_mallocx(n, 0);
+    case V_DISJOINT_DEFAULT:
+    case V_DISJOINT_SMALL:
+        return umfPoolMalloc(pool, n);
+    default:
+        return malloc(n);
+    }
+}
+
+static inline void bench_free(void *p) {
+    switch (variant) {
+    case V_JEMALLOC:
+        je_dallocx(p, 0);
+        break;
+    case V_DISJOINT_DEFAULT:
+    case V_DISJOINT_SMALL:
+        umfPoolFree(pool, p);
+        break;
+    default:
+        free(p);
+    }
+}
+
+/* ---- measurement process ---- */
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static long vm_rss_kb(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    if (!f) {
+        return -1;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "VmRSS:", 6) == 0) {
+            kb = strtol(line + 6, NULL, 10);
+            break;
+        }
+    }
+    fclose(f);
+    return kb;
+}
+
+static inline uint64_t rnd(uint64_t *s) {
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+typedef struct churn_t {
+    size_t live, steps;
+    int fixed; /* sizes all 4096 */
+    unsigned id;
+    void **slots;
+    size_t *sizes;
+    uint64_t ops;
+    int failed;
+    pthread_barrier_t *start, *filled;
+} churn_t;
+
+static inline size_t churn_size(const churn_t *c, uint64_t *rng) {
+    return c->fixed ? 4096 : 8 + (size_t)(rnd(rng) % (4096 - 8 + 1));
+}
+
+static inline void *touch_alloc(size_t n) {
+    char *p = bench_alloc(n);
+    if (p) {
+        p[0] = 1;
+        p[n - 1] = 1;
+    }
+    return p;
+}
+
+static void *churn_thread(void *arg) {
+    churn_t *c = arg;
+    uint64_t rng = 0x853c49e6748fea9bull ^ ((uint64_t)c->id << 32);
+    for (size_t i = 0; i < c->live; i++) {
+        c->sizes[i] = churn_size(c, &rng);
+        if (!(c->slots[i] = touch_alloc(c->sizes[i]))) {
+            c->failed = 1;
+        }
+    }
+    pthread_barrier_wait(c->filled);
+    pthread_barrier_wait(c->start);
+    uint64_t ops = 0;
+    size_t picked[10];
+    for (size_t s = 0; s < c->steps; s++) {
+        unsigned n = 0;
+        for (unsigned k = 0; k < 10; k++) {
+            size_t i = (size_t)(rnd(&rng) % c->live);
+            if (c->slots[i]) {
+                bench_free(c->slots[i]);
+                c->slots[i] = NULL;
+                picked[n++] = i;
+            }
+        }
+        for (unsigned k = 0; k < n; k++) {
+            size_t i = picked[k];
+            c->sizes[i] = churn_size(c, &rng);
+            if (!(c->slots[i] = touch_alloc(c->sizes[i]))) {
+                c->failed = 1;
+            }
+        }
+        ops += 2 * (uint64_t)n;
+    }
+    c->ops = ops;
+    return NULL;
+}
+
+/* One churn measurement: prints "RESULT ops seconds rss_base rss_after". */
+static int run_churn(unsigned threads, int fixed, size_t steps, size_t live) {
+    pthread_barrier_t start, filled;
+    pthread_barrier_init(&start, NULL, threads + 1);
+    pthread_barrier_init(&filled, NULL, threads + 1);
+    churn_t c[2];
+    pthread_t tid[2];
+    long rss_base = vm_rss_kb();
+    for (unsigned t = 0; t < threads; t++) {
+        c[t] = (churn_t){.live = live,
+                         .steps = steps,
+                         .fixed = fixed,
+                         .id = t,
+                         .slots = calloc(live, sizeof(void *)),
+                         .sizes = calloc(live, sizeof(size_t)),
+                         .start = &start,
+                         .filled = &filled};
+        if (!c[t].slots || !c[t].sizes) {
+            return 1;
+        }
+    }
+    /* the bookkeeping arrays are not the allocator's: count them in the
+     * baseline */
+    for (unsigned t = 0; t < threads; t++) {
+        memset(c[t].slots, 0, live * sizeof(void *));
+        memset(c[t].sizes, 0, live * sizeof(size_t));
+    }
+    rss_base = vm_rss_kb();
+    for (unsigned t = 0; t < threads; t++) {
+        pthread_create(&tid[t], NULL, churn_thread, &c[t]);
+    }
+    pthread_barrier_wait(&filled);
+    double t0 = now_s();
+    pthread_barrier_wait(&start);
+    for (unsigned t = 0; t < threads; t++) {
+        pthread_join(tid[t], NULL);
+    }
+    double t1 = now_s();
+    long rss_after = vm_rss_kb();
+    uint64_t ops = 0;
+    int failed = 0;
+    for (unsigned t = 0; t < threads; t++) {
+        ops += c[t].ops;
+        failed |= c[t].failed;
+        for (size_t i = 0; i < live; i++) {
+            if (c[t].slots[i]) {
+                bench_free(c[t].slots[i]);
+            }
+        }
+        free(c[t].slots);
+        free(c[t].sizes);
+    }
+    if (failed) {
+        fprintf(stderr, "an allocation failed\n");
+        return 1;
+    }
+    printf("RESULT %llu %.6f %ld %ld\n", (unsigned long long)ops, t1 - t0,
+           rss_base, rss_after);
+    return 0;
+}
+
+static int run_pages(size_t rounds) {
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    void *p[1000];
+    long rss_base = vm_rss_kb();
+    double t0 = now_s();
+    for (size_t r = 0; r < rounds; r++) {
+        for (int i = 0; i < 1000; i++) {
+            if (!(p[i] = bench_alloc(page))) {
+                fprintf(stderr, "an allocation failed\n");
+                return 1;
+            }
+        }
+        for (int i = 0; i < 1000; i++) {
+            bench_free(p[i]);
+        }
+    }
+    double t1 = now_s();
+    printf("RESULT %llu %.6f %ld %ld\n", (unsigned long long)rounds * 2000,
+           t1 - t0, rss_base, vm_rss_kb());
+    return 0;
+}
+
+static int one_main(int argc, char **argv) {
+    /* --one WORKLOAD VARIANT THREADS STEPS LIVE */
+    if (argc != 7) {
+        return 2;
+    }
+    variant_t v = V_COUNT;
+    for (int i = 0; i < V_COUNT; i++) {
+        if (strcmp(argv[3], variant_keys[i]) == 0) {
+            v = (variant_t)i;
+        }
+    }
+    if (v == V_COUNT) {
+        return 2;
+    }
+    if (alloc_setup(v == V_PRELOAD ? V_MALLOC : v) != 0) {
+        fprintf(stderr, "%s: setup failed\n", variant_names[v]);
+        return 3;
+    }
+    unsigned threads = (unsigned)atoi(argv[4]);
+    size_t steps = (size_t)strtoull(argv[5], NULL, 10);
+    size_t live = (size_t)strtoull(argv[6], NULL, 10);
+    int rc;
+    if (strcmp(argv[2], "pages") == 0) {
+        rc = run_pages(steps);
+    } else {
+        rc = run_churn(threads, strcmp(argv[2], "churn4096") == 0, steps,
+                       live);
+    }
+    alloc_teardown();
+    return rc;
+}
+
+/* ---- driver ---- */
+
+typedef struct figure_t {
+    double mops;   /* median Mops/s */
+    double rss_mb; /* median resident growth, MiB */
+    int ok;
+} figure_t;
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof(double), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Run one measurement in a fresh process; 0 on success. */
+static int measure(const char *workload, variant_t v, unsigned threads,
+                   size_t steps, size_t live, double *mops, double *rss_mb) {
+    int fds[2];
+    if (pipe(fds) != 0) {
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        return -1;
+    }
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        const char *old = getenv("GLIBC_TUNABLES");
+        char tun[512];
+        snprintf(tun, sizeof(tun), "%s%s%s", TUNABLES, old ? ":" : "",
+                 old ? old : "");
+        setenv("GLIBC_TUNABLES", tun, 1);
+        if (v == V_PRELOAD) {
+            setenv("LD_PRELOAD", JEMALLOC_PRELOAD, 1);
+        }
+        char th[16], st[32], lv[32];
+        snprintf(th, sizeof(th), "%u", threads);
+        snprintf(st, sizeof(st), "%zu", steps);
+        snprintf(lv, sizeof(lv), "%zu", live);
+        char *args[] = {"bench_pools",      "--one", (char *)workload,
+                        (char *)variant_keys[v], th,  st,
+                        lv,                NULL};
+        execv("/proc/self/exe", args);
+        _exit(127);
+    }
+    close(fds[1]);
+    char buf[256] = {0};
+    size_t len = 0;
+    ssize_t got;
+    while (len < sizeof(buf) - 1 &&
+           (got = read(fds[0], buf + len, sizeof(buf) - 1 - len)) > 0) {
+        len += (size_t)got;
+    }
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    unsigned long long ops;
+    double secs;
+    long base, after;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+        sscanf(buf, "RESULT %llu %lf %ld %ld", &ops, &secs, &base, &after) !=
+            4 ||
+        secs <= 0) {
+        return -1;
+    }
+    *mops = (double)ops / secs / 1e6;
+    *rss_mb = (double)(after - base) / 1024.0;
+    return 0;
+}
+
+static figure_t run_figure(const char *workload, variant_t v,
+                           unsigned threads, size_t steps, size_t live,
+                           int reps) {
+    double m[64], r[64];
+    figure_t f = {0, 0, 0};
+    int n = 0;
+    for (int i = 0; i < reps && i < 64; i++) {
+        if (measure(workload, v, threads, steps, live, &m[n], &r[n]) == 0) {
+            n++;
+        }
+    }
+    if (n == 0) {
+        return f;
+    }
+    f.mops = median(m, n);
+    f.rss_mb = median(r, n);
+    f.ok = 1;
+    return f;
+}
+
+static void print_load(const char *when) {
+    FILE *f = fopen("/proc/loadavg", "r");
+    char line[128] = "?";
+    if (f) {
+        if (!fgets(line, sizeof(line), f)) {
+            strcpy(line, "?\n");
+        }
+        fclose(f);
+    }
+    printf("load average %s: %s", when, line);
+}
+
+static void print_ratio(const char *label, double num, double den,
+                        double target, int higher_is_better) {
+    if (num <= 0 || den <= 0) {
+        printf("  %-58s n/a\n", label);
+        return;
+    }
+    double ratio = num / den;
+    int met = higher_is_better ? ratio >= target : ratio <= target;
+    printf("  %-58s %6.2fx  (target %s %.2fx: %s)\n", label, ratio,
+           higher_is_better ? ">=" : "<=", target, met ? "met" : "NOT met");
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && strcmp(argv[1], "--one") == 0) {
+        return one_main(argc, argv);
+    }
+    int reps = 5;
+    size_t steps = 200000, live = 10000, rounds = 2000;
+    int opt;
+    while ((opt = getopt(argc, argv, "r:s:l:p:")) != -1) {
+        switch (opt) {
+        case 'r':
+            reps = atoi(optarg);
+            break;
+        case 's':
+            steps = (size_t)strtoull(optarg, NULL, 10);
+            break;
+        case 'l':
+            live = (size_t)strtoull(optarg, NULL, 10);
+            break;
+        case 'p':
+            rounds = (size_t)strtoull(optarg, NULL, 10);
+            break;
+        default:
+            fprintf(stderr,
+                    "usage: %s [-r REPS] [-s STEPS] [-l LIVE] [-p ROUNDS]\n",
+                    argv[0]);
+            return 2;
+        }
+    }
+    if (reps < 1 || reps > 64 || steps == 0 || live == 0 || rounds == 0) {
+        fprintf(stderr, "bad arguments\n");
+        return 2;
+    }
+    int have_preload = access(JEMALLOC_PRELOAD, R_OK) == 0;
+    printf("bench_pools: median of %d runs, each in a fresh process; churn "
+           "%zu live allocations per thread, %zu steps of 10 frees + 10 "
+           "allocations; pages: %zu rounds of 1000 allocations + 1000 "
+           "frees\n",
+           reps, live, steps, rounds);
+    print_load("at start");
+
+    static const struct {
+        const char *key, *title;
+    } workloads[] = {{"churn", "churn, sizes 8..4096"},
+                     {"churn4096", "churn, size 4096"}};
+    figure_t fig[2][3][V_COUNT]; /* workload, threads, variant */
+    memset(fig, 0, sizeof(fig));
+    printf("\n%-22s %-3s %-22s %10s %9s %9s %10s %8s\n", "workload", "thr",
+           "allocator", "Mops/s", "vs glibc", "vs je-pre", "RSS MiB",
+           "RSS/glibc");
+    for (int w = 0; w < 2; w++) {
+        for (unsigned th = 1; th <= 2; th++) {
+            for (int v = 0; v < V_COUNT; v++) {
+                if (v == V_PRELOAD && !have_preload) {
+                    continue;
+                }
+                fig[w][th][v] = run_figure(workloads[w].key, (variant_t)v,
+                                           th, steps, live, reps);
+            }
+            for (int v = 0; v < V_COUNT; v++) {
+                figure_t *f = &fig[w][th][v];
+                figure_t *g = &fig[w][th][V_MALLOC];
+                figure_t *j = &fig[w][th][V_PRELOAD];
+                if (!f->ok) {
+                    printf("%-22s %-3u %-22s %10s\n", workloads[w].title, th,
+                           variant_names[v], "n/a");
+                    continue;
+                }
+                printf("%-22s %-3u %-22s %10.2f %8.2fx %8.2fx %10.1f %7.2fx\n",
+                       workloads[w].title, th, variant_names[v], f->mops,
+                       g->ok ? f->mops / g->mops : 0,
+                       j->ok ? f->mops / j->mops : 0, f->rss_mb,
+                       g->ok && g->rss_mb > 0 ? f->rss_mb / g->rss_mb : 0);
+            }
+            fflush(stdout);
+        }
+    }
+    printf("\n%-22s %-3s %-22s %10s %9s %9s\n", "workload", "thr", "allocator",
+           "Mops/s", "vs glibc", "vs je-pre");
+    figure_t pages[V_COUNT];
+    memset(pages, 0, sizeof(pages));
+    for (int v = 0; v < V_COUNT; v++) {
+        if (v == V_PRELOAD && !have_preload) {
+            continue;
+        }
+        pages[v] = run_figure("pages", (variant_t)v, 1, rounds, 0, reps);
+    }
+    for (int v = 0; v < V_COUNT; v++) {
+        if (!pages[v].ok) {
+            printf("%-22s %-3u %-22s %10s\n", "pages 1000+1000", 1,
+                   variant_names[v], "n/a");
+            continue;
+        }
+        printf("%-22s %-3u %-22s %10.2f %8.2fx %8.2fx\n", "pages 1000+1000", 1,
+               variant_names[v], pages[v].mops,
+               pages[V_MALLOC].ok ? pages[v].mops / pages[V_MALLOC].mops : 0,
+               pages[V_PRELOAD].ok ? pages[v].mops / pages[V_PRELOAD].mops
+                                   : 0);
+    }
+
+    printf("\ntargets (disjoint defaults, churn 8..4096):\n");
+    figure_t *d1 = &fig[0][1][V_DISJOINT_DEFAULT];
+    figure_t *d2 = &fig[0][2][V_DISJOINT_DEFAULT];
+    print_ratio("1 thread vs glibc malloc", d1->mops,
+                fig[0][1][V_MALLOC].mops, 2.0, 1);
+    print_ratio("1 thread vs jemalloc (preload, tcache on)", d1->mops,
+                fig[0][1][V_PRELOAD].mops, 0.6, 1);
+    print_ratio("1 thread vs jemalloc (mallocx)", d1->mops,
+                fig[0][1][V_JEMALLOC].mops, 0.6, 1);
+    print_ratio("2 threads vs 1 thread", d2->mops, d1->mops, 1.7, 1);
+    print_ratio("resident memory after churn vs glibc (1 thread)", d1->rss_mb,
+                fig[0][1][V_MALLOC].rss_mb, 1.3, 0);
+    print_ratio("resident memory after churn vs glibc (2 threads)",
+                d2->rss_mb, fig[0][2][V_MALLOC].rss_mb, 1.3, 0);
+    print_load("at end");
+    return 0;
+}
