@@ -351,8 +351,7 @@ static int one_main(int argc, char **argv) {
     if (strcmp(argv[2], "pages") == 0) {
         rc = run_pages(steps);
     } else {
-        rc = run_churn(threads, strcmp(argv[2], "churn4096") == 0, steps,
-                       live);
+        rc = run_churn(threads, strcmp(argv[2], "churn4096") == 0, steps, live);
     }
     alloc_teardown();
     return rc;
@@ -403,9 +402,14 @@ static int measure(const char *workload, variant_t v, unsigned threads,
         snprintf(th, sizeof(th), "%u", threads);
         snprintf(st, sizeof(st), "%zu", steps);
         snprintf(lv, sizeof(lv), "%zu", live);
-        char *args[] = {"bench_pools",      "--one", (char *)workload,
-                        (char *)variant_keys[v], th,  st,
-                        lv,                NULL};
+        char *args[] = {"bench_pools",
+                        "--one",
+                        (char *)workload,
+                        (char *)variant_keys[v],
+                        th,
+                        st,
+                        lv,
+                        NULL};
         execv("/proc/self/exe", args);
         _exit(127);
     }
@@ -434,9 +438,8 @@ static int measure(const char *workload, variant_t v, unsigned threads,
     return 0;
 }
 
-static figure_t run_figure(const char *workload, variant_t v,
-                           unsigned threads, size_t steps, size_t live,
-                           int reps) {
+static figure_t run_figure(const char *workload, variant_t v, unsigned threads,
+                           size_t steps, size_t live, int reps) {
     double m[64], r[64];
     figure_t f = {0, 0, 0};
     int n = 0;
@@ -533,8 +536,8 @@ int main(int argc, char **argv) {
                 if (v == V_PRELOAD && !have_preload) {
                     continue;
                 }
-                fig[w][th][v] = run_figure(workloads[w].key, (variant_t)v,
-                                           th, steps, live, reps);
+                fig[w][th][v] = run_figure(workloads[w].key, (variant_t)v, th,
+                                           steps, live, reps);
             }
             for (int v = 0; v < V_COUNT; v++) {
                 figure_t *f = &fig[w][th][v];
@@ -573,15 +576,14 @@ int main(int argc, char **argv) {
         printf("%-22s %-3u %-22s %10.2f %8.2fx %8.2fx\n", "pages 1000+1000", 1,
                variant_names[v], pages[v].mops,
                pages[V_MALLOC].ok ? pages[v].mops / pages[V_MALLOC].mops : 0,
-               pages[V_PRELOAD].ok ? pages[v].mops / pages[V_PRELOAD].mops
-                                   : 0);
+               pages[V_PRELOAD].ok ? pages[v].mops / pages[V_PRELOAD].mops : 0);
     }
 
     printf("\ntargets (disjoint defaults, churn 8..4096):\n");
     figure_t *d1 = &fig[0][1][V_DISJOINT_DEFAULT];
     figure_t *d2 = &fig[0][2][V_DISJOINT_DEFAULT];
-    print_ratio("1 thread vs glibc malloc", d1->mops,
-                fig[0][1][V_MALLOC].mops, 2.0, 1);
+    print_ratio("1 thread vs glibc malloc", d1->mops, fig[0][1][V_MALLOC].mops,
+                2.0, 1);
     print_ratio("1 thread vs jemalloc (preload, tcache on)", d1->mops,
                 fig[0][1][V_PRELOAD].mops, 0.6, 1);
     print_ratio("1 thread vs jemalloc (mallocx)", d1->mops,
@@ -589,8 +591,8 @@ int main(int argc, char **argv) {
     print_ratio("2 threads vs 1 thread", d2->mops, d1->mops, 1.7, 1);
     print_ratio("resident memory after churn vs glibc (1 thread)", d1->rss_mb,
                 fig[0][1][V_MALLOC].rss_mb, 1.3, 0);
-    print_ratio("resident memory after churn vs glibc (2 threads)",
-                d2->rss_mb, fig[0][2][V_MALLOC].rss_mb, 1.3, 0);
+    print_ratio("resident memory after churn vs glibc (2 threads)", d2->rss_mb,
+                fig[0][2][V_MALLOC].rss_mb, 1.3, 0);
     print_load("at end");
     return 0;
 }

@@ -77,6 +77,11 @@ nodist_EXTRA_lib_libumf_la_SOURCES = lib/dummy.c
 lib_libumf_la_LIBADD = lib/libumf_internal.la
 lib_libumf_la_LDFLAGS = -version-info $(UMF_LT_VERSION_INFO) -no-undefined \
 	-Wl,--version-script=$(top_srcdir)/lib/libumf.map
+# -no-undefined does not stop an undefined symbol on Linux; -z defs does
+# (sanitizer runtimes resolve at run time, so not in sanitized builds).
+if !SANITIZED
+lib_libumf_la_LDFLAGS += -Wl,-z,defs
+endif
 EXTRA_lib_libumf_la_DEPENDENCIES = $(top_srcdir)/lib/libumf.map
 EXTRA_DIST += lib/libumf.map
 

@@ -166,8 +166,7 @@ START_TEST(params_null_handles) {
     ck_assert_int_eq(umfDisjointPoolParamsSetCapacity(NULL, 4), INVALID);
     ck_assert_int_eq(umfDisjointPoolParamsSetMinBucketSize(NULL, 8), INVALID);
     ck_assert_int_eq(umfDisjointPoolParamsSetTrace(NULL, 1), INVALID);
-    ck_assert_int_eq(umfDisjointPoolParamsSetSharedLimits(NULL, NULL),
-                     INVALID);
+    ck_assert_int_eq(umfDisjointPoolParamsSetSharedLimits(NULL, NULL), INVALID);
     ck_assert_int_eq(umfDisjointPoolParamsSetName(NULL, "x"), INVALID);
     umfDisjointPoolSharedLimitsDestroy(NULL); /* harmless */
 }
@@ -181,15 +180,14 @@ START_TEST(params_invalid_values) {
     ck_assert_int_eq(umfDisjointPoolParamsSetSlabMinSize(p, 1), OK);
     ck_assert_int_eq(umfDisjointPoolParamsSetSlabMinSize(p, SIZE_MAX), OK);
     /* minimum bucket size: a power of 2 */
-    static const size_t bad_buckets[] = {0, 3, 5, 6, 7, 12, 24, 100,
-                                         (size_t)3 << 40, SIZE_MAX};
-    for (size_t i = 0; i < sizeof(bad_buckets) / sizeof(bad_buckets[0]);
-         i++) {
-        ck_assert_int_eq(umfDisjointPoolParamsSetMinBucketSize(p, bad_buckets[i]),
-                         INVALID);
+    static const size_t bad_buckets[] = {
+        0, 3, 5, 6, 7, 12, 24, 100, (size_t)3 << 40, SIZE_MAX};
+    for (size_t i = 0; i < sizeof(bad_buckets) / sizeof(bad_buckets[0]); i++) {
+        ck_assert_int_eq(
+            umfDisjointPoolParamsSetMinBucketSize(p, bad_buckets[i]), INVALID);
     }
-    static const size_t good_buckets[] = {1, 2, 4, 8, 16, 64, 4096,
-                                          (size_t)1 << 40};
+    static const size_t good_buckets[] = {1,  2,  4,    8,
+                                          16, 64, 4096, (size_t)1 << 40};
     for (size_t i = 0; i < sizeof(good_buckets) / sizeof(good_buckets[0]);
          i++) {
         ck_assert_int_eq(
@@ -224,7 +222,8 @@ END_TEST
 START_TEST(params_extremes) {
     env_t e;
     env_init(&e);
-    umf_disjoint_pool_params_handle_t p = params_new(4096, SIZE_MAX, SIZE_MAX, 1);
+    umf_disjoint_pool_params_handle_t p =
+        params_new(4096, SIZE_MAX, SIZE_MAX, 1);
     umf_memory_pool_handle_t pool = pool_new(e.prov, p, 0);
     void *a = umfPoolMalloc(pool, 1);
     ck_assert_ptr_nonnull(a);
@@ -395,9 +394,8 @@ START_TEST(every_size) {
         umf_test_fill(ptrs[i], us, (unsigned)i);
     }
     for (size_t i = 0; i < N; i++) {
-        ck_assert(umf_test_verify(ptrs[i],
-                                  umfPoolMallocUsableSize(pool, ptrs[i]),
-                                  (unsigned)i));
+        ck_assert(umf_test_verify(
+            ptrs[i], umfPoolMallocUsableSize(pool, ptrs[i]), (unsigned)i));
         ck_assert_int_eq(umfPoolFree(pool, ptrs[i]), OK);
     }
     (void)sizes;
@@ -443,9 +441,8 @@ static void check_sizes(umf_disjoint_pool_params_handle_t p,
         void *x = umfPoolMalloc(pool, cases[i].request);
         ck_assert_ptr_nonnull(x);
         ck_assert_msg(umfPoolMallocUsableSize(pool, x) == cases[i].usable,
-                      "malloc(%zu): usable %zu, expected %zu",
-                      cases[i].request, umfPoolMallocUsableSize(pool, x),
-                      cases[i].usable);
+                      "malloc(%zu): usable %zu, expected %zu", cases[i].request,
+                      umfPoolMallocUsableSize(pool, x), cases[i].usable);
         ck_assert_int_eq(umfPoolFree(pool, x), OK);
     }
     umfPoolDestroy(pool);
@@ -454,12 +451,29 @@ static void check_sizes(umf_disjoint_pool_params_handle_t p,
 
 START_TEST(bucket_sizes_default) {
     static const size_case_t cases[] = {
-        {1, 8},         {8, 8},           {9, 16},          {16, 16},
-        {17, 24},       {24, 24},         {25, 32},         {33, 48},
-        {49, 64},       {65, 96},         {97, 128},        {129, 192},
-        {1000, 1024},   {1025, 1536},     {1537, 2048},     {3000, 3072},
-        {4097, 6144},   {65537, 98304},   {98305, 131072},  {MiB + 1, 1536 * KiB},
-        {2 * MiB, 2 * MiB}, {2 * MiB + 1, 2 * MiB + 1}, {5 * MiB, 5 * MiB},
+        {1, 8},
+        {8, 8},
+        {9, 16},
+        {16, 16},
+        {17, 24},
+        {24, 24},
+        {25, 32},
+        {33, 48},
+        {49, 64},
+        {65, 96},
+        {97, 128},
+        {129, 192},
+        {1000, 1024},
+        {1025, 1536},
+        {1537, 2048},
+        {3000, 3072},
+        {4097, 6144},
+        {65537, 98304},
+        {98305, 131072},
+        {MiB + 1, 1536 * KiB},
+        {2 * MiB, 2 * MiB},
+        {2 * MiB + 1, 2 * MiB + 1},
+        {5 * MiB, 5 * MiB},
     };
     check_sizes(NULL, cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -787,8 +801,8 @@ static void prot_none_run(umf_disjoint_pool_params_handle_t p,
     void *x[N];
     uint64_t rng = 42;
     for (int i = 0; i < N; i++) {
-        size_t n = 1 + (size_t)(umf_test_rand(&rng) % (i % 10 == 0 ? 3 * MiB
-                                                                   : 5000));
+        size_t n =
+            1 + (size_t)(umf_test_rand(&rng) % (i % 10 == 0 ? 3 * MiB : 5000));
         if (i % 7 == 0) {
             size_t align = (size_t)1 << (umf_test_rand(&rng) % 23);
             x[i] = umfPoolAlignedMalloc(pool, n, align);
@@ -850,8 +864,8 @@ static umf_result_t fake_alloc(void *provider, size_t size, size_t alignment,
                                void **ptr) {
     fake_dev_t *d = provider;
     /* 8-byte aligned at least, as any provider's default */
-    uintptr_t a = ((d->next + 7) & ~(uintptr_t)7) +
-                  8 * (umf_test_rand(&d->rng) % 4096);
+    uintptr_t a =
+        ((d->next + 7) & ~(uintptr_t)7) + 8 * (umf_test_rand(&d->rng) % 4096);
     if (alignment > 1) {
         a = (a + alignment - 1) & ~(uintptr_t)(alignment - 1);
     }
@@ -1013,8 +1027,7 @@ START_TEST(failing_provider) {
         umfMemoryProviderCreate(umf_test_failing_provider_ops(), NULL, &prov),
         OK);
     umf_memory_pool_handle_t pool = pool_new(prov, NULL, 0);
-    static const size_t sizes[] = {1, 8, 100, 4096, 64 * KiB, 2 * MiB,
-                                   3 * MiB};
+    static const size_t sizes[] = {1, 8, 100, 4096, 64 * KiB, 2 * MiB, 3 * MiB};
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         ck_assert_ptr_null(umfPoolMalloc(pool, sizes[i]));
         ck_assert_int_eq(umfPoolGetLastAllocationError(pool),
@@ -1187,8 +1200,8 @@ START_TEST(aligned_threads) {
         t[i].pool = pool;
         t[i].errors = 0;
     }
-    ck_assert_int_eq(umf_test_run_threads(5, aligned_mt_worker, t, sizeof(t[0])),
-                     0);
+    ck_assert_int_eq(
+        umf_test_run_threads(5, aligned_mt_worker, t, sizeof(t[0])), 0);
     for (int i = 0; i < 5; i++) {
         ck_assert_int_eq(t[i].errors, 0);
     }
@@ -1317,8 +1330,7 @@ static void churn_run(umf_disjoint_pool_params_handle_t p,
     memset(&sh, 0, sizeof(sh));
     pthread_mutex_init(&sh.lock, NULL);
     churn_thread_t t[2] = {{pool, &sh, 0, 30000, 0}, {pool, &sh, 1, 30000, 0}};
-    ck_assert_int_eq(umf_test_run_threads(2, churn_worker, t, sizeof(t[0])),
-                     0);
+    ck_assert_int_eq(umf_test_run_threads(2, churn_worker, t, sizeof(t[0])), 0);
     churn_drain(&t[0]);
     churn_drain(&t[1]);
     ck_assert_int_eq(t[0].errors, 0);
@@ -1365,7 +1377,8 @@ START_TEST(threads_exit) {
     for (int t = 0; t < 8; t++) {
         for (int i = 1; i < 101; i++) {
             ck_assert_ptr_nonnull(slots[t][i]);
-            ck_assert(umf_test_verify(slots[t][i], (size_t)i * 40, (unsigned)i));
+            ck_assert(
+                umf_test_verify(slots[t][i], (size_t)i * 40, (unsigned)i));
             ck_assert_int_eq(umfPoolFree(pool, slots[t][i]), OK);
         }
     }
@@ -1480,8 +1493,7 @@ static void *gen_worker(void *arg) {
         fill_ends(mine[i], n[i], seed[i]);
         /* free a block the previous generation left */
         if (g->in[id][i]) {
-            if (!verify_ends(g->in[id][i], g->in_n[id][i],
-                             g->in_seed[id][i])) {
+            if (!verify_ends(g->in[id][i], g->in_n[id][i], g->in_seed[id][i])) {
                 errors++;
             }
             if (umfPoolFree(g->pool, g->in[id][i]) != OK) {
@@ -1634,7 +1646,8 @@ static int child_main(const char *scenario) {
         }
         umfPoolDestroy(pool);
     } else if (strncmp(scenario, "trace", 5) == 0) {
-        umf_memory_pool_handle_t pool = child_pool(os, atoi(scenario + 5), "tr");
+        umf_memory_pool_handle_t pool =
+            child_pool(os, atoi(scenario + 5), "tr");
         void *x = umfPoolMalloc(pool, 100);
         umfPoolFree(pool, x);
         umfPoolDestroy(pool);
@@ -1749,7 +1762,8 @@ START_TEST(stats_table) {
     ck_assert_uint_eq(b.slab, 96 * KiB);
     /* buckets never used are not listed */
     ck_assert(!find_bucket(text, "stats", 8, &b));
-    ck_assert_ptr_nonnull(strstr(text, "pool \"stats\" large: allocs 1 frees 1"));
+    ck_assert_ptr_nonnull(
+        strstr(text, "pool \"stats\" large: allocs 1 frees 1"));
     /* held at destroy: the cached slabs; peak: everything at once */
     char want[256];
     snprintf(want, sizeof(want),
@@ -1777,7 +1791,8 @@ START_TEST(trace_levels) {
     free(t1);
     char *t2 = run_child("trace2");
     ck_assert_ptr_nonnull(strstr(t2, "pool \"tr\" statistics"));
-    ck_assert_ptr_nonnull(strstr(t2, "pool \"tr\" bucket 128: allocs 1 frees 1"));
+    ck_assert_ptr_nonnull(
+        strstr(t2, "pool \"tr\" bucket 128: allocs 1 frees 1"));
     ck_assert_ptr_null(strstr(t2, "malloc(100)"));
     free(t2);
     char *t3 = run_child("trace3");

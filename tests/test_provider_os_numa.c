@@ -102,7 +102,7 @@ static PH_UNUSED int node_of(void *addr) {
 }
 
 /* move_pages(2) without moving: the node of each of n pages at addr. */
-static void nodes_of_pages(void *addr, size_t n, int *status) {
+static PH_UNUSED void nodes_of_pages(void *addr, size_t n, int *status) {
     void **pages = calloc(n, sizeof(*pages));
     ck_assert_ptr_nonnull(pages);
     for (size_t i = 0; i < n; i++) {
@@ -113,7 +113,7 @@ static void nodes_of_pages(void *addr, size_t n, int *status) {
     free(pages);
 }
 
-static void touch(void *p, size_t size) {
+static PH_UNUSED void touch(void *p, size_t size) {
     for (size_t off = 0; off < size; off += ph_page()) {
         ((volatile char *)p)[off] = 1;
     }
@@ -155,8 +155,8 @@ static umf_memory_provider_handle_t numa_create(umf_numa_mode_t mode,
     return create_from(numa_params(mode, list, n), expect);
 }
 
-static void *xalloc(umf_memory_provider_handle_t prov, size_t size,
-                    size_t align) {
+static PH_UNUSED void *xalloc(umf_memory_provider_handle_t prov, size_t size,
+                              size_t align) {
     void *ptr = NULL;
     umf_result_t ret = umfMemoryProviderAlloc(prov, size, align, &ptr);
     ck_assert_msg(ret == UMF_RESULT_SUCCESS, "alloc(%zu, %zu) gave %d", size,

@@ -264,7 +264,7 @@ typedef struct dj_large_stripe_t {
 
 typedef struct dj_pool_t {
     /* read-mostly part used by every operation */
-    uint64_t id; /* unique for the process's lifetime */
+    uint64_t id;              /* unique for the process's lifetime */
     unsigned long generation; /* of the library, see umf_is_stale() */
     umf_memory_provider_handle_t provider;
     size_t max_small; /* requests up to this go to buckets */
@@ -309,9 +309,9 @@ static __thread umf_result_t dj_last_error;
 
 static void dj_atomic_max(size_t *p, size_t v) {
     size_t cur = utils_atomic_load_relaxed(p);
-    while (cur < v && !__atomic_compare_exchange_n(p, &cur, v, true,
-                                                   __ATOMIC_RELAXED,
-                                                   __ATOMIC_RELAXED)) {
+    while (cur < v &&
+           !__atomic_compare_exchange_n(p, &cur, v, true, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED)) {
     }
 }
 
@@ -390,8 +390,8 @@ static dj_leaf_entry_t *dj_radix_entry(dj_pool_t *pool, uintptr_t k,
         utils_atomic_store_release(&r->root, node);
     }
     for (unsigned i = 0; i < r->nlevels; i++) {
-        size_t idx = (k >> r->level_shift[i]) &
-                     (((size_t)1 << r->level_bits[i]) - 1);
+        size_t idx =
+            (k >> r->level_shift[i]) & (((size_t)1 << r->level_bits[i]) - 1);
         void *child = utils_atomic_load_acquire(&node[idx]);
         if (!child) {
             if (!create) {
@@ -417,8 +417,8 @@ static inline dj_slab_t *dj_radix_find(dj_pool_t *pool, uintptr_t p) {
         return NULL; /* nothing registered in that range (or no buckets) */
     }
     for (unsigned i = 0; i < r->nlevels; i++) {
-        size_t idx = (k >> r->level_shift[i]) &
-                     (((size_t)1 << r->level_bits[i]) - 1);
+        size_t idx =
+            (k >> r->level_shift[i]) & (((size_t)1 << r->level_bits[i]) - 1);
         node = utils_atomic_load_acquire(&node[idx]);
         if (!node) {
             return NULL;
@@ -511,7 +511,8 @@ static void dj_large_grow(dj_large_stripe_t *st) {
         dj_large_node_t *node = st->heads[i];
         while (node) {
             dj_large_node_t *next = node->next;
-            size_t slot = (dj_large_hash(node->ptr) / DJ_LARGE_STRIPES) & (n - 1);
+            size_t slot =
+                (dj_large_hash(node->ptr) / DJ_LARGE_STRIPES) & (n - 1);
             node->next = heads[slot];
             heads[slot] = node;
             node = next;
@@ -664,8 +665,7 @@ static inline void dj_slab_put_bits(const dj_bucket_t *b, dj_slab_t *s,
 }
 
 /* Give chunk idx back; false when it was not handed out (double free). */
-static inline bool dj_slab_put(const dj_bucket_t *b, dj_slab_t *s,
-                               size_t idx) {
+static inline bool dj_slab_put(const dj_bucket_t *b, dj_slab_t *s, size_t idx) {
     uint64_t mask = (uint64_t)1 << (idx % 64);
     if (UMF_UNLIKELY(s->bits[b->nsum + idx / 64] & mask)) {
         return false;
@@ -1260,8 +1260,8 @@ static umf_result_t dj_free_invalid(dj_pool_t *pool, void *ptr) {
 }
 
 /* A free by the slab's owner: plain loads and stores. */
-static umf_result_t dj_free_local(dj_pool_t *pool, dj_heap_t *h,
-                                  dj_slab_t *s, size_t idx, void *ptr) {
+static umf_result_t dj_free_local(dj_pool_t *pool, dj_heap_t *h, dj_slab_t *s,
+                                  size_t idx, void *ptr) {
     dj_bucket_t *b = s->bucket;
     bool was_full = s->used == b->nchunks;
     if (UMF_UNLIKELY(!dj_slab_put(b, s, idx))) {
@@ -1299,7 +1299,8 @@ static umf_result_t dj_free_remote(dj_pool_t *pool, dj_slab_t *s, size_t idx,
         s->rcount++;
         if (!s->in_pending) {
             s->in_pending = true;
-            dj_slab_t *head = __atomic_load_n(&owner->pending, __ATOMIC_RELAXED);
+            dj_slab_t *head =
+                __atomic_load_n(&owner->pending, __ATOMIC_RELAXED);
             do {
                 DJ_COLD(s)->pending_next = head;
             } while (!__atomic_compare_exchange_n(&owner->pending, &head, s,
@@ -1446,9 +1447,9 @@ static void dj_print_stats(const dj_pool_t *pool) {
         LOG_INFO("pool \"%s\" bucket %zu: allocs %llu frees %llu "
                  "slabs_in_use %zu slabs_cached %zu peak_slabs %zu "
                  "slab_size %zu",
-                 name, b->size, (unsigned long long)na,
-                 (unsigned long long)nf, b->slabs_held - b->nempty, b->nempty,
-                 b->peak_held, b->slab_size);
+                 name, b->size, (unsigned long long)na, (unsigned long long)nf,
+                 b->slabs_held - b->nempty, b->nempty, b->peak_held,
+                 b->slab_size);
     }
     LOG_INFO("pool \"%s\" large: allocs %zu frees %zu", name,
              pool->large_allocs, pool->large_frees);
@@ -1661,9 +1662,8 @@ static umf_result_t dj_setup_buckets(dj_pool_t *pool) {
     /* granules: the largest power of 2 not above the smallest slab */
     size_t min_slab = UMF_MAX(first, pp->slab_min_size);
     pool->gshift = 63 - (unsigned)__builtin_clzll((unsigned long long)min_slab);
-    dj_radix_setup(&pool->rlo, pool->gshift < DJ_LO_BITS
-                                   ? DJ_LO_BITS - pool->gshift
-                                   : 1);
+    dj_radix_setup(&pool->rlo,
+                   pool->gshift < DJ_LO_BITS ? DJ_LO_BITS - pool->gshift : 1);
     dj_radix_setup(&pool->rhi, 64 - pool->gshift);
     pool->rlo.root = umf_ba_calloc(1, dj_radix_node_bytes(&pool->rlo, 0));
     if (!pool->rlo.root) {

@@ -12,7 +12,8 @@
 #define DISJOINT_DEFAULT_SLAB_MIN_SIZE ((size_t)64 * 1024)
 #define DISJOINT_DEFAULT_MAX_POOLABLE_SIZE ((size_t)2 * 1024 * 1024)
 #define DISJOINT_DEFAULT_CAPACITY ((size_t)4)
-#define DISJOINT_DEFAULT_MIN_BUCKET_SIZE UMF_DISJOINT_POOL_MIN_BUCKET_DEFAULT_SIZE
+#define DISJOINT_DEFAULT_MIN_BUCKET_SIZE                                       \
+    UMF_DISJOINT_POOL_MIN_BUCKET_DEFAULT_SIZE
 #define DISJOINT_DEFAULT_NAME "disjoint"
 /* A name keeps at most this many characters (longer ones are cut). */
 #define DISJOINT_NAME_MAX 63

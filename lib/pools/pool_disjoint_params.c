@@ -153,8 +153,7 @@ UMF_EXPORT umf_result_t umfDisjointPoolParamsSetName(
     }
     size_t len = strnlen(name, DISJOINT_NAME_MAX + 1);
     if (len > DISJOINT_NAME_MAX) {
-        LOG_WARN("disjoint pool name cut to %d characters",
-                 DISJOINT_NAME_MAX);
+        LOG_WARN("disjoint pool name cut to %d characters", DISJOINT_NAME_MAX);
         len = DISJOINT_NAME_MAX;
     }
     memcpy(hParams->name, name, len);

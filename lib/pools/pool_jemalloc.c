@@ -90,6 +90,9 @@ static void pool_tsan_pages(void *ptr, size_t size, bool release) {
 
 /* Pools that can exist at once (jemalloc allows about 4095 arenas). */
 #define JE_MAX_POOLS 4096u
+/* Largest provider request jemalloc makes to grow an arena (bigger
+ * allocations still get what they need). */
+#define JE_RETAIN_GROW_LIMIT ((size_t)16 << 20)
 /* tcache id meaning "this (thread, pool) has no explicit tcache" */
 #define JE_NO_TCACHE UINT32_MAX
 
@@ -705,6 +708,16 @@ static umf_result_t je_initialize(umf_memory_provider_handle_t provider,
     }
     p->arena = arena;
     p->arena_flags = MALLOCX_ARENA(arena);
+    /* jemalloc grows its retained memory by ever larger provider requests
+     * (2 MiB, 2.5 MiB, ... without limit); a provider of bounded capacity
+     * (fixed, file, devdax, device memory) would run out early */
+    char name[64];
+    size_t limit = JE_RETAIN_GROW_LIMIT;
+    snprintf(name, sizeof(name), "arena.%u.retain_grow_limit", arena);
+    rc = je.mallctl(name, NULL, NULL, &limit, sizeof(limit));
+    if (rc != 0) {
+        LOG_DEBUG("%s: %s", name, strerror(rc));
+    }
 
     pthread_mutex_lock(&je_tc_lock);
     unsigned slot = 0;

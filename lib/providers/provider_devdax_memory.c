@@ -361,7 +361,9 @@ static umf_result_t devdax_initialize(void *params, void **provider) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     uint64_t dev_size = 0;
-    int fd = devdax_open(in->path, O_RDWR, &dev_size);
+    int prot = devdax_protection_to_prot(in->protection);
+    int fd = devdax_open(in->path, (prot & PROT_WRITE) ? O_RDWR : O_RDONLY,
+                         &dev_size);
     if (fd < 0) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
@@ -381,7 +383,7 @@ static umf_result_t devdax_initialize(void *params, void **provider) {
     memcpy(dp->path, in->path, strlen(in->path) + 1);
     dp->size = in->size;
     dp->protection = in->protection;
-    dp->prot = devdax_protection_to_prot(in->protection);
+    dp->prot = prot;
     dp->base = devdax_map(fd, 0, in->size, dp->prot);
     int err = errno;
     close(fd);
