@@ -20,7 +20,9 @@
  * Every measurement runs in a fresh process (this program re-executed with
  * --one ...), so resident memory is that workload's alone: the table shows
  * VmRSS after the churn minus VmRSS before the first allocation. Figures
- * are medians of REPS runs; ops/s counts mallocs plus frees. Nothing is
+ * are medians of REPS runs, each repetition measuring every figure once
+ * (so load changes hit every allocator alike); ops/s counts mallocs plus
+ * frees. Nothing is
  * asserted about time: the program only prints.
  *
  * Build (from a configured build directory BUILD, after
@@ -28,10 +30,11 @@
  *   gcc -O2 -I SRC/include SRC/bench/bench_pools.c -o bench_pools \
  *       -L BUILD/lib/.libs -Wl,-rpath,BUILD/lib/.libs -lumf -ldl -lpthread
  * Run:
- *   ./bench_pools [-r REPS] [-s STEPS] [-l LIVE] [-p PAGE_ROUNDS]
- * (defaults 5, 200000, 10000, 2000). GLIBC_TUNABLES is set for the
- * children so that jemalloc can be dlopen'ed (TESTING.md section 4). Run
- * it on a quiet machine: the load average is printed with the figures. */
+ *   ./bench_pools [-c] [-r REPS] [-s STEPS] [-l LIVE] [-p PAGE_ROUNDS]
+ * (defaults 5, 200000, 10000, 2000; -c: only the 8..4096 churn). GLIBC_TUNABLES
+ * is set for the children so that jemalloc can be dlopen'ed (TESTING.md section
+ * 4). Run it on a quiet machine: the load average is printed with the figures.
+ */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -438,22 +441,27 @@ static int measure(const char *workload, variant_t v, unsigned threads,
     return 0;
 }
 
-static figure_t run_figure(const char *workload, variant_t v, unsigned threads,
-                           size_t steps, size_t live, int reps) {
-    double m[64], r[64];
+/* The median of the successful samples of one figure. */
+typedef struct samples_t {
+    double mops[64], rss[64];
+    int n;
+} samples_t;
+
+static void sample(samples_t *sm, const char *workload, variant_t v,
+                   unsigned threads, size_t steps, size_t live) {
+    if (measure(workload, v, threads, steps, live, &sm->mops[sm->n],
+                &sm->rss[sm->n]) == 0) {
+        sm->n++;
+    }
+}
+
+static figure_t figure_of(samples_t *sm) {
     figure_t f = {0, 0, 0};
-    int n = 0;
-    for (int i = 0; i < reps && i < 64; i++) {
-        if (measure(workload, v, threads, steps, live, &m[n], &r[n]) == 0) {
-            n++;
-        }
+    if (sm->n) {
+        f.mops = median(sm->mops, sm->n);
+        f.rss_mb = median(sm->rss, sm->n);
+        f.ok = 1;
     }
-    if (n == 0) {
-        return f;
-    }
-    f.mops = median(m, n);
-    f.rss_mb = median(r, n);
-    f.ok = 1;
     return f;
 }
 
@@ -487,9 +495,12 @@ int main(int argc, char **argv) {
     }
     int reps = 5;
     size_t steps = 200000, live = 10000, rounds = 2000;
-    int opt;
-    while ((opt = getopt(argc, argv, "r:s:l:p:")) != -1) {
+    int opt, only_rand = 0;
+    while ((opt = getopt(argc, argv, "cr:s:l:p:")) != -1) {
         switch (opt) {
+        case 'c':
+            only_rand = 1;
+            break;
         case 'r':
             reps = atoi(optarg);
             break;
@@ -504,7 +515,8 @@ int main(int argc, char **argv) {
             break;
         default:
             fprintf(stderr,
-                    "usage: %s [-r REPS] [-s STEPS] [-l LIVE] [-p ROUNDS]\n",
+                    "usage: %s [-c] [-r REPS] [-s STEPS] [-l LIVE] [-p "
+                    "ROUNDS]\n",
                     argv[0]);
             return 2;
         }
@@ -525,19 +537,37 @@ int main(int argc, char **argv) {
         const char *key, *title;
     } workloads[] = {{"churn", "churn, sizes 8..4096"},
                      {"churn4096", "churn, size 4096"}};
+    /* every repetition measures every figure once, so that a change in
+     * the machine's load hits all allocators alike */
+    static samples_t sm[2][3][V_COUNT], smp[V_COUNT];
+    int nw = only_rand ? 1 : 2;
+    for (int r = 0; r < reps; r++) {
+        for (int w = 0; w < nw; w++) {
+            for (unsigned th = 1; th <= 2; th++) {
+                for (int v = 0; v < V_COUNT; v++) {
+                    if (v != V_PRELOAD || have_preload) {
+                        sample(&sm[w][th][v], workloads[w].key, (variant_t)v,
+                               th, steps, live);
+                    }
+                }
+            }
+        }
+        for (int v = 0; v < V_COUNT && !only_rand; v++) {
+            if (v != V_PRELOAD || have_preload) {
+                sample(&smp[v], "pages", (variant_t)v, 1, rounds, 0);
+            }
+        }
+        fprintf(stderr, "repetition %d of %d done\n", r + 1, reps);
+    }
     figure_t fig[2][3][V_COUNT]; /* workload, threads, variant */
     memset(fig, 0, sizeof(fig));
     printf("\n%-22s %-3s %-22s %10s %9s %9s %10s %8s\n", "workload", "thr",
            "allocator", "Mops/s", "vs glibc", "vs je-pre", "RSS MiB",
            "RSS/glibc");
-    for (int w = 0; w < 2; w++) {
+    for (int w = 0; w < nw; w++) {
         for (unsigned th = 1; th <= 2; th++) {
             for (int v = 0; v < V_COUNT; v++) {
-                if (v == V_PRELOAD && !have_preload) {
-                    continue;
-                }
-                fig[w][th][v] = run_figure(workloads[w].key, (variant_t)v, th,
-                                           steps, live, reps);
+                fig[w][th][v] = figure_of(&sm[w][th][v]);
             }
             for (int v = 0; v < V_COUNT; v++) {
                 figure_t *f = &fig[w][th][v];
@@ -554,20 +584,13 @@ int main(int argc, char **argv) {
                        j->ok ? f->mops / j->mops : 0, f->rss_mb,
                        g->ok && g->rss_mb > 0 ? f->rss_mb / g->rss_mb : 0);
             }
-            fflush(stdout);
         }
     }
-    printf("\n%-22s %-3s %-22s %10s %9s %9s\n", "workload", "thr", "allocator",
-           "Mops/s", "vs glibc", "vs je-pre");
     figure_t pages[V_COUNT];
-    memset(pages, 0, sizeof(pages));
     for (int v = 0; v < V_COUNT; v++) {
-        if (v == V_PRELOAD && !have_preload) {
-            continue;
-        }
-        pages[v] = run_figure("pages", (variant_t)v, 1, rounds, 0, reps);
+        pages[v] = figure_of(&smp[v]);
     }
-    for (int v = 0; v < V_COUNT; v++) {
+    for (int v = 0; v < V_COUNT && !only_rand; v++) {
         if (!pages[v].ok) {
             printf("%-22s %-3u %-22s %10s\n", "pages 1000+1000", 1,
                    variant_names[v], "n/a");

@@ -342,6 +342,7 @@ static void *je_hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
         memset(ptr, 0, size); /* providers give no zero guarantee */
     }
     *commit = true;
+    je_hook_error = UMF_RESULT_SUCCESS; /* an earlier failure is forgotten */
     return ptr;
 }
 
@@ -787,6 +788,8 @@ static void je_finalize(void *pool) {
     umf_ba_free(p);
 }
 
+/* An allocation failed: record why (the provider's error when a hook saw
+ * one) and return NULL. */
 static void *je_fail(umf_result_t dflt) {
     umf_result_t r = je_hook_error;
     if (r != UMF_RESULT_SUCCESS) {
@@ -797,12 +800,47 @@ static void *je_fail(umf_result_t dflt) {
     return NULL;
 }
 
+/* The provider refused memory: give the arena's cached (dirty and muzzy)
+ * extents back to it, so that a provider of bounded capacity gets room
+ * again. True when there is reason to try the allocation once more. */
+static bool je_reclaim(je_pool_t *p) {
+    if (je_hook_error == UMF_RESULT_SUCCESS) {
+        return false; /* jemalloc refused by itself: no retry helps */
+    }
+    char name[64];
+    snprintf(name, sizeof(name), "arena.%u.purge", p->arena);
+    umf_result_t err = je_hook_error;
+    bool ok = je.mallctl(name, NULL, NULL, NULL, 0) == 0;
+    je_hook_error = err; /* reported if the retry fails too */
+    LOG_DEBUG("provider out of memory; arena %u purged (%s)", p->arena,
+              ok ? "ok" : "failed");
+    return ok;
+}
+
+/* mallocx failed: reclaim and retry once. */
+static __attribute__((noinline)) void *je_mallocx_retry(je_pool_t *p,
+                                                        size_t size,
+                                                        int flags) {
+    void *ptr = NULL;
+    if (je_reclaim(p)) {
+        ptr = je.mallocx(size, flags);
+    }
+    if (!ptr) {
+        return je_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
+    }
+    je_hook_error = UMF_RESULT_SUCCESS;
+    POOL_TSAN_ACQUIRE(ptr);
+    return ptr;
+}
+
 static void *je_malloc(void *pool, size_t size) {
     je_pool_t *p = pool;
     /* malloc(0) gives a unique minimal block, as jemalloc's malloc does */
-    void *ptr = je.mallocx(size ? size : 1, je_flags(p));
+    size = size ? size : 1;
+    int flags = je_flags(p);
+    void *ptr = je.mallocx(size, flags);
     if (UMF_UNLIKELY(!ptr)) {
-        return je_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
+        return je_mallocx_retry(p, size, flags);
     }
     POOL_TSAN_ACQUIRE(ptr);
     return ptr;
@@ -815,9 +853,11 @@ static void *je_calloc(void *pool, size_t num, size_t size) {
         je_last_error = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
         return NULL;
     }
-    void *ptr = je.mallocx(total ? total : 1, je_flags(p) | MALLOCX_ZERO);
+    total = total ? total : 1;
+    int flags = je_flags(p) | MALLOCX_ZERO;
+    void *ptr = je.mallocx(total, flags);
     if (!ptr) {
-        return je_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
+        return je_mallocx_retry(p, total, flags);
     }
     POOL_TSAN_ACQUIRE(ptr);
     return ptr;
@@ -844,10 +884,15 @@ static void *je_realloc(void *pool, void *ptr, size_t size) {
     }
     /* on failure rallocx leaves ptr as it was */
     POOL_TSAN_RELEASE(ptr);
-    void *nptr = je.rallocx(ptr, size, je_flags(p));
+    int flags = je_flags(p);
+    void *nptr = je.rallocx(ptr, size, flags);
+    if (!nptr && je_reclaim(p)) {
+        nptr = je.rallocx(ptr, size, flags);
+    }
     if (!nptr) {
         return je_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
     }
+    je_hook_error = UMF_RESULT_SUCCESS;
     POOL_TSAN_ACQUIRE(nptr);
     return nptr;
 }
@@ -868,9 +913,10 @@ static void *je_aligned_malloc(void *pool, size_t size, size_t alignment) {
         return NULL;
     }
     int flags = je_flags(p) | MALLOCX_LG_ALIGN(__builtin_ctzl(alignment));
-    void *ptr = je.mallocx(size ? size : 1, flags);
+    size = size ? size : 1;
+    void *ptr = je.mallocx(size, flags);
     if (!ptr) {
-        return je_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
+        return je_mallocx_retry(p, size, flags);
     }
     POOL_TSAN_ACQUIRE(ptr);
     return ptr;
