@@ -12,7 +12,8 @@
  *     vm.max_map_count), so the allocations come from a proxy pool over
  *     "bench arena", a trivial provider in this file that hands out 4 KiB
  *     slots of one big mapping; each allocation is still its own tracked
- *     range.
+ *     range.  A control loop that shares nothing runs on 1 and 2 threads
+ *     too: its scaling shows what the machine could give at the time.
  * (c) umfFree against umfPoolFree in alloc+free pairs, proxy pool over the
  *     bench arena and over the fixed provider.
  *
@@ -452,6 +453,20 @@ static void lookup_cycle(void *arg, unsigned thread, size_t iters) {
     }
 }
 
+/* The control for the 2-thread figures: work that shares nothing, so its
+ * scaling is what the machine can give at the moment (other load, SMT,
+ * frequency) and the library's own scaling can be read against it. */
+static void control_work(void *arg, unsigned thread, size_t iters) {
+    uint64_t x = 0x2545f4914f6cdd1dull + thread;
+    (void)arg;
+    for (size_t i = 0; i < iters; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        ESCAPE(x);
+    }
+}
+
 /* xorshift64: a fixed-seed generator, so every run shuffles alike. */
 static uint64_t next_random(uint64_t *s) {
     *s ^= *s << 13;
@@ -484,7 +499,17 @@ typedef struct lookup_ids_t {
     int one_thread, two_threads;
 } lookup_ids_t;
 
-static void bench_lookups(lookup_ids_t same[3], lookup_ids_t cyc[3]) {
+static void bench_control(lookup_ids_t *control) {
+    control->one_thread =
+        bench_run("control: xorshift loop, no libumf", control_work, NULL, 1);
+    control->two_threads =
+        bench_run("control: xorshift loop, no libumf", control_work, NULL, 2);
+    bench_compare(control->two_threads, control->one_thread,
+                  BENCH_RATIO_THROUGHPUT);
+}
+
+static void bench_lookups(lookup_ids_t same[3], lookup_ids_t cyc[3],
+                          lookup_ids_t *control) {
     static const size_t counts[3] = {1, 1000, MAX_LIVE};
     static const char *const labels[3] = {"1", "1,000", "100,000"};
     umf_memory_pool_handle_t pool;
@@ -504,6 +529,7 @@ static void bench_lookups(lookup_ids_t same[3], lookup_ids_t cyc[3]) {
         goto out;
     }
     l->pool = pool;
+    bench_control(control);
 
     for (c = 0; c < 3; c++) {
         /* Grow the set of live allocations to the next count. */
@@ -604,8 +630,8 @@ static const char *verdict(double ratio, double bound, int at_most) {
                                                        : "misses the target";
 }
 
-static void print_targets(const lookup_ids_t same[3],
-                          const lookup_ids_t cyc[3]) {
+static void print_targets(const lookup_ids_t same[3], const lookup_ids_t cyc[3],
+                          const lookup_ids_t *control) {
     static const char *const labels[3] = {"1", "1,000", "100,000"};
     double r;
     int c;
@@ -617,6 +643,11 @@ static void print_targets(const lookup_ids_t same[3],
     r = bench_ratio(cyc[2].one_thread, cyc[0].one_thread, BENCH_RATIO_TIME);
     bench_note("  cycling 1,024 pointers: %.2f x  (%s)", r, verdict(r, 2.0, 1));
     bench_note("target: 2 threads >= 1.8 x 1 thread (total lookups/s)");
+    r = bench_ratio(control->two_threads, control->one_thread,
+                    BENCH_RATIO_THROUGHPUT);
+    bench_note("  (the control, which shares nothing, scaled %.2f x during "
+               "this run)",
+               r);
     for (c = 0; c < 3; c++) {
         double s1 = bench_median(same[c].one_thread);
         double s2 = bench_median(same[c].two_threads);
@@ -655,12 +686,13 @@ static void print_load(void) {
 }
 
 int main(void) {
-    lookup_ids_t same[3], cyc[3];
+    lookup_ids_t same[3], cyc[3], control;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     int v = umfGetCurrentVersion();
 
     memset(same, 0xff, sizeof(same)); /* -1: not measured */
     memset(cyc, 0xff, sizeof(cyc));
+    memset(&control, 0xff, sizeof(control));
     printf("libumf benchmarks: UMF API %d.%d, %ld online CPU%s, page size "
            "%ld\n",
            UMF_MAJOR_VERSION(v), UMF_MINOR_VERSION(v), cpus,
@@ -673,9 +705,9 @@ int main(void) {
         return 2;
     }
     bench_alloc_pairs();
-    bench_lookups(same, cyc);
+    bench_lookups(same, cyc, &control);
     bench_free_paths();
-    print_targets(same, cyc);
+    print_targets(same, cyc, &control);
     bench_print_table();
     if (failures) {
         fprintf(stderr, "bench: some benchmarks did not run correctly; see "

@@ -25,7 +25,9 @@
  * 8..4096 (precomputed per thread) and writes its first byte. Rows:
  *   - jemalloc pool over the OS provider (umfPoolMalloc/umfPoolFree);
  *   - raw mallocx/dallocx on a dedicated arena (arenas.create, the thread's
- *     own tcache), and the same with one explicit tcache per thread;
+ *     own tcache), the same with one explicit tcache per thread, and with
+ *     no tcache at all (MALLOCX_TCACHE_NONE: what a pool that only bypasses
+ *     jemalloc's thread caches would cost);
  *   - scalable pool over the OS provider;
  *   - raw scalable_malloc/scalable_free;
  * each on 1 thread and on 2 threads sharing the one pool/arena. The cost of
@@ -59,13 +61,14 @@
 /* jemalloc's MALLOCX_ARENA / MALLOCX_TCACHE encodings (jemalloc.h) */
 #define JE_ARENA(a) ((int)(((unsigned)(a) + 1) << 20))
 #define JE_TCACHE(t) ((int)(((unsigned)(t) + 2) << 8))
+enum { TC_IMPLICIT, TC_EXPLICIT, TC_NONE };
 
 typedef struct impl_t {
     const char *name;
     void *(*alloc)(void *ctx, size_t size);
     void (*free)(void *ctx, void *ptr);
     void *ctx;
-    int per_thread_tcache; /* raw mallocx with an explicit tcache */
+    int tcache_mode; /* raw mallocx: TC_IMPLICIT, TC_EXPLICIT or TC_NONE */
 } impl_t;
 
 /* ---- the allocators ---- */
@@ -159,7 +162,9 @@ static void *worker(void *arg) {
     }
     if (im->alloc == je_alloc) {
         tl_je_flags = JE_ARENA(r->arena);
-        if (im->per_thread_tcache) {
+        if (im->tcache_mode == TC_NONE) {
+            tl_je_flags |= JE_TCACHE(-1); /* MALLOCX_TCACHE_NONE */
+        } else if (im->tcache_mode == TC_EXPLICIT) {
             unsigned tc;
             size_t sz = sizeof(tc);
             if (je_mallctl("tcache.create", &tc, &sz, NULL, 0) == 0) {
@@ -273,15 +278,23 @@ static umf_memory_pool_handle_t make_pool(umf_memory_pool_ops_t *ops,
     return pool;
 }
 
-enum { JE_POOL, JE_RAW, JE_RAW_TC, SC_POOL, SC_RAW_POOL, SC_RAW, NIMPL };
+enum {
+    JE_POOL,
+    JE_RAW,
+    JE_RAW_TC,
+    JE_RAW_NOTC,
+    SC_POOL,
+    SC_RAW_POOL,
+    SC_RAW,
+    NIMPL
+};
 
 int main(int argc, char **argv) {
     size_t pairs = argc > 1 ? strtoull(argv[1], NULL, 0) : 2000000;
     unsigned reps = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 7;
     const char *filter = argc > 3 ? argv[3] : NULL;
     if (pairs == 0 || reps == 0) {
-        fprintf(stderr,
-                "usage: %s [pairs-per-thread [repetitions [filter]]]\n",
+        fprintf(stderr, "usage: %s [pairs-per-thread [repetitions [filter]]]\n",
                 argv[0]);
         return 2;
     }
@@ -305,9 +318,9 @@ int main(int argc, char **argv) {
         *(void **)&tbb_pool_free =
             dlsym(th, "_ZN3rml9pool_freeEPNS_10MemoryPoolEPv");
         int (*create)(intptr_t, const rml_policy_t *, void **);
-        *(void **)&create = dlsym(
-            th, "_ZN3rml14pool_create_v1ElPKNS_13MemPoolPolicyEPPNS_"
-                "10MemoryPoolE");
+        *(void **)&create =
+            dlsym(th, "_ZN3rml14pool_create_v1ElPKNS_13MemPoolPolicyEPPNS_"
+                      "10MemoryPoolE");
         rml_policy_t pol = {rml_raw_alloc, rml_raw_free, 2 << 20, 1, 0, 0, 0};
         if (create && tbb_pool_malloc && tbb_pool_free &&
             create(0, &pol, &rml_pool) != 0) {
@@ -337,24 +350,24 @@ int main(int argc, char **argv) {
     const impl_t impls[NIMPL] = {
         [JE_POOL] = {"jemalloc pool (OS provider)", umf_alloc, umf_dealloc,
                      jpool, 0},
-        [JE_RAW] = {"raw mallocx, dedicated arena", je_alloc, je_dealloc,
-                    NULL, 0},
+        [JE_RAW] = {"raw mallocx, dedicated arena", je_alloc, je_dealloc, NULL,
+                    0},
         [JE_RAW_TC] = {"raw mallocx, arena+explicit tcache", je_alloc,
-                       je_dealloc, NULL, 1},
+                       je_dealloc, NULL, TC_EXPLICIT},
+        [JE_RAW_NOTC] = {"raw mallocx, arena, no tcache", je_alloc, je_dealloc,
+                         NULL, TC_NONE},
         [SC_POOL] = {"scalable pool (OS provider)", umf_alloc, umf_dealloc,
                      spool, 0},
-        [SC_RAW_POOL] = {"raw rml::pool_malloc (mmap)", rml_alloc,
-                         rml_dealloc, rml_pool, 0},
+        [SC_RAW_POOL] = {"raw rml::pool_malloc (mmap)", rml_alloc, rml_dealloc,
+                         rml_pool, 0},
         [SC_RAW] = {"raw scalable_malloc", tbb_alloc, tbb_dealloc, NULL, 0},
     };
-    const bool ok[NIMPL] = {
-        [JE_POOL] = jpool != NULL,
-        [JE_RAW] = have_raw_je,
-        [JE_RAW_TC] = have_raw_je,
-        [SC_POOL] = spool != NULL,
-        [SC_RAW_POOL] = rml_pool != NULL,
-        [SC_RAW] = tbb_malloc && tbb_free,
-    };
+    bool ok[NIMPL];
+    ok[JE_POOL] = jpool != NULL;
+    ok[JE_RAW] = ok[JE_RAW_TC] = ok[JE_RAW_NOTC] = have_raw_je;
+    ok[SC_POOL] = spool != NULL;
+    ok[SC_RAW_POOL] = rml_pool != NULL;
+    ok[SC_RAW] = tbb_malloc && tbb_free;
     result_t res[NIMPL][MAX_THREADS + 1];
     int missing = 0;
 
@@ -373,7 +386,7 @@ int main(int argc, char **argv) {
         }
         if (!ok[i]) {
             printf("%-36s unavailable (%s)\n", impls[i].name,
-                   i <= JE_RAW_TC
+                   i <= JE_RAW_NOTC
                        ? "jemalloc not loaded: link -lumf_jemalloc or set "
                          "GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096"
                        : "libtbbmalloc.so.2 not found");
@@ -382,8 +395,8 @@ int main(int argc, char **argv) {
         }
         bool fine = true;
         for (unsigned t = 1; t <= MAX_THREADS; t++) {
-            fine = fine && measure(&impls[i], t, pairs, reps, arena,
-                                   &res[i][t]);
+            fine =
+                fine && measure(&impls[i], t, pairs, reps, arena, &res[i][t]);
         }
         if (!fine) {
             printf("%-36s an allocation failed\n", impls[i].name);
@@ -393,8 +406,7 @@ int main(int argc, char **argv) {
         ran[i] = true;
         printf("%-36s %9.2f %9.2f %9.2f %9.2f %7.2fx %7.2fx\n", impls[i].name,
                res[i][1].wall, res[i][1].cpu, res[i][2].wall, res[i][2].cpu,
-               res[i][2].wall / res[i][1].wall,
-               res[i][2].cpu / res[i][1].cpu);
+               res[i][2].wall / res[i][1].wall, res[i][2].cpu / res[i][1].cpu);
     }
 
     printf("\ntargets: pool / raw allocator on 1 thread <= 1.10; "

@@ -45,7 +45,13 @@ lib_libumf_internal_la_SOURCES = \
 	lib/pools/pool_disjoint_internal.h \
 	lib/pools/pool_disjoint.c \
 	lib/pools/pool_disjoint_params.c \
-	lib/topology/topology_none.c \
+	lib/topology/memtarget_internal.h \
+	lib/topology/memtarget.c \
+	lib/topology/memspace_internal.h \
+	lib/topology/memspace.c \
+	lib/topology/memspace_predefined.c \
+	lib/topology/mempolicy_internal.h \
+	lib/topology/mempolicy.c \
 	lib/topology/topology_internal.h
 if HAVE_HWLOC
 lib_libumf_internal_la_SOURCES += lib/topology/topology_hwloc.c

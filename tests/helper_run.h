@@ -26,8 +26,8 @@ extern char **environ;
  * GLIBC_TUNABLES, LD_PRELOAD and UMF_LOG of this process are not passed on.
  * Output (stdout and stderr) goes to out. Returns the exit status, or -1
  * when the helper did not exit normally. */
-static int helper_run(const char *const *extra, const char *je,
-                      const char *sc, char *out, size_t outlen) {
+static int helper_run(const char *const *extra, const char *je, const char *sc,
+                      char *out, size_t outlen) {
     const char *env[256];
     size_t n = 0;
     for (char **e = environ; *e && n < 200; e++) {

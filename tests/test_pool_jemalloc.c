@@ -50,7 +50,9 @@ static void fx_setup_with(fx_t *f, umf_memory_provider_handle_t base) {
     ck_assert_msg(r == UMF_RESULT_SUCCESS, "umfPoolCreate gave %d", (int)r);
 }
 
-static void fx_setup(fx_t *f) { fx_setup_with(f, umf_test_os_provider_create()); }
+static void fx_setup(fx_t *f) {
+    fx_setup_with(f, umf_test_os_provider_create());
+}
 
 /* Destroys the pool and checks that every provider allocation came back
  * with its exact size. */
@@ -71,8 +73,8 @@ static void fx_teardown(fx_t *f) {
 START_TEST(malloc_free_sizes) {
     fx_t f;
     fx_setup(&f);
-    static const size_t sizes[] = {1,     8,      16,      100,     1000,
-                                   4096,  10000,  32768,   65536,   1 << 20,
+    static const size_t sizes[] = {1,       8,       16,      100,   1000,
+                                   4096,    10000,   32768,   65536, 1 << 20,
                                    3 << 20, 8 << 20, 40 << 20};
     char *p[sizeof(sizes) / sizeof(sizes[0])];
     for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
@@ -116,8 +118,7 @@ START_TEST(malloc_zero_and_huge) {
     /* 4 EiB reaches the provider, whose error is reported */
     size_t allocs = umf_test_counting_get(&f.cnt, UMF_TEST_OP_ALLOC);
     ck_assert_ptr_null(umfPoolMalloc(f.pool, (size_t)1 << 62));
-    ck_assert_uint_gt(umf_test_counting_get(&f.cnt, UMF_TEST_OP_ALLOC),
-                      allocs);
+    ck_assert_uint_gt(umf_test_counting_get(&f.cnt, UMF_TEST_OP_ALLOC), allocs);
     ck_assert_int_eq(umfPoolGetLastAllocationError(f.pool),
                      UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
     ck_assert_ptr_null(umfPoolAlignedMalloc(f.pool, SIZE_MAX, 4096));
@@ -192,8 +193,7 @@ START_TEST(realloc_semantics) {
     ck_assert(umf_test_verify(p, 32, 1));
     /* size 0 frees and gives NULL with SUCCESS */
     ck_assert_ptr_null(umfPoolRealloc(f.pool, p, 0));
-    ck_assert_int_eq(umfPoolGetLastAllocationError(f.pool),
-                     UMF_RESULT_SUCCESS);
+    ck_assert_int_eq(umfPoolGetLastAllocationError(f.pool), UMF_RESULT_SUCCESS);
     fx_teardown(&f);
 }
 END_TEST
@@ -250,15 +250,13 @@ END_TEST
  * memory any access by jemalloc would crash. */
 START_TEST(prot_none_provider) {
     umf_os_memory_provider_params_handle_t pp = NULL;
-    ck_assert_int_eq(umfOsMemoryProviderParamsCreate(&pp),
-                     UMF_RESULT_SUCCESS);
-    ck_assert_int_eq(umfOsMemoryProviderParamsSetProtection(
-                         pp, UMF_PROTECTION_NONE),
-                     UMF_RESULT_SUCCESS);
-    umf_memory_provider_handle_t os = NULL;
+    ck_assert_int_eq(umfOsMemoryProviderParamsCreate(&pp), UMF_RESULT_SUCCESS);
     ck_assert_int_eq(
-        umfMemoryProviderCreate(umfOsMemoryProviderOps(), pp, &os),
+        umfOsMemoryProviderParamsSetProtection(pp, UMF_PROTECTION_NONE),
         UMF_RESULT_SUCCESS);
+    umf_memory_provider_handle_t os = NULL;
+    ck_assert_int_eq(umfMemoryProviderCreate(umfOsMemoryProviderOps(), pp, &os),
+                     UMF_RESULT_SUCCESS);
     umfOsMemoryProviderParamsDestroy(pp);
     fx_t f;
     fx_setup_with(&f, os);
@@ -337,23 +335,20 @@ START_TEST(purge_reaches_provider) {
     char name[64];
     ssize_t muzzy_ms = 10000, dirty_ms = 1;
     snprintf(name, sizeof(name), "arena.%u.muzzy_decay_ms", arena);
-    ck_assert_int_eq(mallctl(name, NULL, NULL, &muzzy_ms, sizeof(muzzy_ms)),
-                     0);
+    ck_assert_int_eq(mallctl(name, NULL, NULL, &muzzy_ms, sizeof(muzzy_ms)), 0);
     snprintf(name, sizeof(name), "arena.%u.dirty_decay_ms", arena);
-    ck_assert_int_eq(mallctl(name, NULL, NULL, &dirty_ms, sizeof(dirty_ms)),
-                     0);
+    ck_assert_int_eq(mallctl(name, NULL, NULL, &dirty_ms, sizeof(dirty_ms)), 0);
     for (int i = 0; i < 32; i++) {
         umfPoolFree(f.pool, p[i]);
     }
     snprintf(name, sizeof(name), "arena.%u.decay", arena);
-    for (int k = 0; k < 100 && umf_test_counting_get(
-                                   &f.cnt, UMF_TEST_OP_PURGE_LAZY) == 0;
+    for (int k = 0;
+         k < 100 && umf_test_counting_get(&f.cnt, UMF_TEST_OP_PURGE_LAZY) == 0;
          k++) {
         usleep(10000);
         ck_assert_int_eq(mallctl(name, NULL, NULL, NULL, 0), 0);
     }
-    ck_assert_uint_gt(umf_test_counting_get(&f.cnt, UMF_TEST_OP_PURGE_LAZY),
-                      0);
+    ck_assert_uint_gt(umf_test_counting_get(&f.cnt, UMF_TEST_OP_PURGE_LAZY), 0);
     /* purging the muzzy extents frees them; the refused free makes
      * jemalloc purge that extent for good and keep it */
     ck_assert_uint_eq(umf_test_counting_get(&f.cnt, UMF_TEST_OP_PURGE_FORCE),
@@ -383,13 +378,14 @@ END_TEST
  * emulates them and frees each provider allocation whole. */
 START_TEST(provider_without_split_merge) {
     fx_t f;
-    fx_setup_with(&f, umf_test_provider_create(umf_test_malloc_provider_ops(),
-                                               NULL));
+    fx_setup_with(
+        &f, umf_test_provider_create(umf_test_malloc_provider_ops(), NULL));
     size_t splits0 = umf_test_counting_get(&f.cnt, UMF_TEST_OP_SPLIT);
     char *p[200];
     for (int round = 0; round < 2; round++) {
         for (int i = 0; i < 200; i++) {
-            size_t sz = (i % 10 == 9) ? (size_t)(i + 1) * 5000 : 16 + (size_t)i * 8;
+            size_t sz =
+                (i % 10 == 9) ? (size_t)(i + 1) * 5000 : 16 + (size_t)i * 8;
             p[i] = umfPoolMalloc(f.pool, sz);
             ck_assert_ptr_nonnull(p[i]);
             memset(p[i], i, sz);
@@ -446,8 +442,7 @@ START_TEST(fixed_provider_exhaustion) {
     }
     ck_assert_int_gt(n, 0);
     ck_assert_int_lt(n, 64);
-    ck_assert_int_ne(umfPoolGetLastAllocationError(f.pool),
-                     UMF_RESULT_SUCCESS);
+    ck_assert_int_ne(umfPoolGetLastAllocationError(f.pool), UMF_RESULT_SUCCESS);
     for (int i = 0; i < n; i++) {
         umfPoolFree(f.pool, p[i]);
     }
@@ -456,6 +451,120 @@ START_TEST(fixed_provider_exhaustion) {
     umfPoolFree(f.pool, again);
     fx_teardown(&f);
     munmap(buf, len);
+}
+END_TEST
+
+/* A provider with a byte budget over the OS provider: an allocation that
+ * would exceed it fails with OUT_OF_HOST_MEMORY. */
+typedef struct budget_t {
+    umf_memory_provider_handle_t upstream;
+    size_t limit;
+    size_t used; /* atomic */
+} budget_t;
+
+static umf_result_t bud_init(void *params, void **provider) {
+    *provider = params;
+    return UMF_RESULT_SUCCESS;
+}
+static void bud_fini(void *provider) { (void)provider; }
+static umf_result_t bud_alloc(void *provider, size_t size, size_t align,
+                              void **ptr) {
+    budget_t *b = provider;
+    if (__atomic_add_fetch(&b->used, size, __ATOMIC_SEQ_CST) > b->limit) {
+        __atomic_sub_fetch(&b->used, size, __ATOMIC_SEQ_CST);
+        return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    umf_result_t r = umfMemoryProviderAlloc(b->upstream, size, align, ptr);
+    if (r != UMF_RESULT_SUCCESS) {
+        __atomic_sub_fetch(&b->used, size, __ATOMIC_SEQ_CST);
+    }
+    return r;
+}
+static umf_result_t bud_free(void *provider, void *ptr, size_t size) {
+    budget_t *b = provider;
+    umf_result_t r = umfMemoryProviderFree(b->upstream, ptr, size);
+    if (r == UMF_RESULT_SUCCESS) {
+        __atomic_sub_fetch(&b->used, size, __ATOMIC_SEQ_CST);
+    }
+    return r;
+}
+static void bud_native(void *provider, const char **msg, int32_t *err) {
+    budget_t *b = provider;
+    umfMemoryProviderGetLastNativeError(b->upstream, msg, err);
+}
+static umf_result_t bud_rec(void *provider, size_t size, size_t *page) {
+    budget_t *b = provider;
+    return umfMemoryProviderGetRecommendedPageSize(b->upstream, size, page);
+}
+static umf_result_t bud_min(void *provider, void *ptr, size_t *page) {
+    budget_t *b = provider;
+    return umfMemoryProviderGetMinPageSize(b->upstream, ptr, page);
+}
+static const char *bud_name(void *provider) {
+    (void)provider;
+    return "budget";
+}
+static umf_result_t bud_split(void *provider, void *ptr, size_t total,
+                              size_t first) {
+    budget_t *b = provider;
+    return umfMemoryProviderAllocationSplit(b->upstream, ptr, total, first);
+}
+static umf_result_t bud_merge(void *provider, void *lo, void *hi,
+                              size_t total) {
+    budget_t *b = provider;
+    return umfMemoryProviderAllocationMerge(b->upstream, lo, hi, total);
+}
+static umf_memory_provider_ops_t budget_ops = {
+    .version = UMF_PROVIDER_OPS_VERSION_CURRENT,
+    .initialize = bud_init,
+    .finalize = bud_fini,
+    .alloc = bud_alloc,
+    .free = bud_free,
+    .get_last_native_error = bud_native,
+    .get_recommended_page_size = bud_rec,
+    .get_min_page_size = bud_min,
+    .get_name = bud_name,
+    .ext = {.allocation_split = bud_split, .allocation_merge = bud_merge},
+};
+
+/* When the provider runs out, the pool gives jemalloc's cached (dirty)
+ * extents back to it and tries again. */
+START_TEST(provider_exhausted_reclaims_cache) {
+    budget_t *b = calloc(1, sizeof(*b));
+    ck_assert_ptr_nonnull(b);
+    b->upstream = umf_test_os_provider_create();
+    ck_assert_ptr_nonnull(b->upstream);
+    b->limit = 64 * MiB;
+    fx_t f;
+    fx_setup_with(&f, umf_test_provider_create(&budget_ops, b));
+    void *p[128];
+    int n = 0;
+    while (n < 128 && (p[n] = umfPoolMalloc(f.pool, MiB)) != NULL) {
+        n++;
+    }
+    ck_assert_int_gt(n, 16);
+    ck_assert_int_lt(n, 128);
+    ck_assert_int_eq(umfPoolGetLastAllocationError(f.pool),
+                     UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
+    for (int i = 0; i < n; i++) {
+        umfPoolFree(f.pool, p[i]);
+    }
+    /* the freed 1 MiB extents sit in jemalloc's cache, so a larger block
+     * needs the provider, which is full until the cache is given back */
+    size_t frees = umf_test_counting_get(&f.cnt, UMF_TEST_OP_FREE);
+    void *big = umfPoolMalloc(f.pool, 24 * MiB);
+    ck_assert_msg(big != NULL, "malloc(24 MiB) failed, error %d",
+                  (int)umfPoolGetLastAllocationError(f.pool));
+    ck_assert_uint_gt(umf_test_counting_get(&f.cnt, UMF_TEST_OP_FREE), frees);
+    memset(big, 0x3c, 24 * MiB);
+    umfPoolFree(f.pool, big);
+    umfPoolDestroy(f.pool);
+    ck_assert_int_eq(umf_test_counting_live_allocs(&f.cnt), 0);
+    ck_assert_uint_eq(b->used, 0);
+    umfMemoryProviderDestroy(f.prov);
+    umfMemoryProviderDestroy(f.base);
+    umfMemoryProviderDestroy(b->upstream);
+    free(b);
 }
 END_TEST
 
@@ -614,9 +723,9 @@ START_TEST(many_pools) {
     /* slots and arenas are reused */
     for (int i = 0; i < 300; i++) {
         umf_memory_pool_handle_t pool;
-        ck_assert_int_eq(umfPoolCreate(umfJemallocPoolOps(), os, NULL, 0,
-                                       &pool),
-                         UMF_RESULT_SUCCESS);
+        ck_assert_int_eq(
+            umfPoolCreate(umfJemallocPoolOps(), os, NULL, 0, &pool),
+            UMF_RESULT_SUCCESS);
         void *q = umfPoolMalloc(pool, 64);
         ck_assert_ptr_nonnull(q);
         umfPoolFree(pool, q);
@@ -753,8 +862,8 @@ static const char *scalable_expect(void) {
  * pool says DEPENDENCY_UNAVAILABLE with a line on how to enable it. */
 START_TEST(dlopen_fresh_process_jemalloc_unavailable) {
     static char out[16384];
-    int rc = helper_run(NULL, "unavailable", scalable_expect(), out,
-                        sizeof(out));
+    int rc =
+        helper_run(NULL, "unavailable", scalable_expect(), out, sizeof(out));
     ck_assert_msg(rc == 0, "helper exit %d, output:\n%s", rc, out);
     ck_assert_msg(strstr(out, "jemalloc pool is unavailable") &&
                       strstr(out, "-lumf_jemalloc") &&
@@ -828,6 +937,7 @@ int main(void) {
     tcase_add_test(tc, provider_without_split_merge);
     tcase_add_test(tc, provider_failure_reported);
     tcase_add_test(tc, fixed_provider_exhaustion);
+    tcase_add_test(tc, provider_exhausted_reclaims_cache);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("isolation");

@@ -150,8 +150,7 @@ int main(int argc, char **argv) {
             continue;
         }
         umf_memory_pool_handle_t pool = NULL;
-        umf_result_t r =
-            umfPoolCreate_p(pools[i].ops, prov, NULL, 0, &pool);
+        umf_result_t r = umfPoolCreate_p(pools[i].ops, prov, NULL, 0, &pool);
         if (strcmp(expect, "unavailable") == 0) {
             if (r != UMF_RESULT_ERROR_DEPENDENCY_UNAVAILABLE) {
                 FAIL("%s pool creation gave %d, not "
@@ -175,8 +174,7 @@ int main(int argc, char **argv) {
             }
             memset(p, 0xa5, sz);
             if (umfPoolByPtr_p(p) != pool) {
-                FAIL("%s: umfPoolByPtr does not find the pool",
-                     pools[i].name);
+                FAIL("%s: umfPoolByPtr does not find the pool", pools[i].name);
             }
             if (umfPoolFree_p(pool, p) != UMF_RESULT_SUCCESS) {
                 FAIL("%s: free failed", pools[i].name);
@@ -186,8 +184,7 @@ int main(int argc, char **argv) {
     }
     umfMemoryProviderDestroy_p(prov);
     if (!malloc_is_glibc()) {
-        FAIL("after the pools, malloc comes from %s, not libc",
-             malloc_owner());
+        FAIL("after the pools, malloc comes from %s, not libc", malloc_owner());
     }
     printf("helper: %d failure(s)\n", failures);
     return failures ? 1 : 0;

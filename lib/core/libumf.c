@@ -6,6 +6,7 @@
 
 #include "core/libumf_internal.h"
 #include "core/tracker_internal.h"
+#include "topology/memspace_internal.h"
 #include "topology/topology_internal.h"
 #include "util/log_internal.h"
 #include "util/utils_internal.h"
@@ -67,6 +68,7 @@ UMF_EXPORT void umfTearDown(void) {
         utils_atomic_store_release(&initialized, false);
         utils_fetch_add(&generation, 1);
         tracker_destroy();
+        memspace_predefined_destroy();
         umf_topology_destroy();
     }
     pthread_mutex_unlock(&init_lock);

@@ -90,6 +90,8 @@
 #define DJ_MAX_BUCKET_SIZE ((size_t)1 << 31)
 /* Slabs with more chunks than this make a pool refuse to start. */
 #define DJ_MAX_CHUNKS ((size_t)1 << 30)
+/* Requests up to this size find their bucket in a table. */
+#define DJ_SMALL_TABLE_MAX ((size_t)4096)
 /* Thread-local table of heaps, direct-mapped by pool id. */
 #define DJ_TLS_SLOTS 8
 
@@ -201,8 +203,10 @@ typedef struct dj_bucket_t {
     size_t max_empty; /* empty slabs kept at most */
     uint32_t nchunks, nwords, nsum;
     unsigned index;
-    unsigned shift; /* chunk index = (offset >> shift) / (div3 ? 3 : 1) */
-    bool div3;
+    /* chunk index = (offset * magic) >> mshift, exact for every offset in
+     * a slab: magic 1 for sizes 2^k, ceil(2^64 / 3) for sizes 3 * 2^j */
+    uint64_t magic;
+    unsigned mshift;
 
     pthread_mutex_t lock;
     dj_slab_t *empty; /* cached empty slabs, accounted in the limits */
@@ -279,6 +283,9 @@ typedef struct dj_pool_t {
     /* bucket index of 2^j and of 3*2^(j-1) (-1: no such bucket) */
     int16_t idx_pow2[65];
     int16_t idx_3half[65];
+    /* bucket index of requests up to DJ_SMALL_TABLE_MAX, by (size + 7) / 8
+     * (only entries up to max_small are used) */
+    uint8_t small_index[DJ_SMALL_TABLE_MAX / 8 + 1];
 
     umf_disjoint_pool_shared_limits_handle_t limits; /* shared or &own */
     bool shared_limits;
@@ -425,14 +432,15 @@ static inline dj_slab_t *dj_radix_find(dj_pool_t *pool, uintptr_t p) {
         }
     }
     dj_leaf_entry_t *e = &((dj_leaf_entry_t *)node)[k & (DJ_LEAF_ENTRIES - 1)];
+    /* all four words (one cache line) read, then selected without
+     * branches: whether p falls before or after a slab start inside the
+     * granule is a coin toss for slabs the provider did not align */
     uintptr_t a = utils_atomic_load_acquire(&e->start_addr);
-    if (a && p >= a) {
-        return utils_atomic_load_relaxed(&e->start_slab);
-    }
-    if (p < utils_atomic_load_acquire(&e->cover_end)) {
-        return utils_atomic_load_relaxed(&e->cover_slab);
-    }
-    return NULL;
+    uintptr_t end = utils_atomic_load_acquire(&e->cover_end);
+    dj_slab_t *ss = utils_atomic_load_relaxed(&e->start_slab);
+    dj_slab_t *cs = utils_atomic_load_relaxed(&e->cover_slab);
+    dj_slab_t *cover = p < end ? cs : NULL;
+    return a && p >= a ? ss : cover;
 }
 
 /* Record a slab (caller holds map_lock). Nodes are created before any entry
@@ -595,6 +603,9 @@ static size_t dj_large_size(dj_pool_t *pool, void *ptr) {
 /* ---- buckets and slabs ---- */
 
 static inline size_t dj_bucket_index(const dj_pool_t *pool, size_t n) {
+    if (UMF_LIKELY(n <= DJ_SMALL_TABLE_MAX)) {
+        return pool->small_index[(n + 7) / 8];
+    }
     if (n <= pool->first_bucket) {
         return 0;
     }
@@ -606,9 +617,11 @@ static inline size_t dj_bucket_index(const dj_pool_t *pool, size_t n) {
     return (size_t)pool->idx_pow2[k + 1];
 }
 
+/* Without a branch: bucket sizes alternate between the two kinds, so a
+ * branch on the kind would be mispredicted half of the time. */
 static inline size_t dj_chunk_index(const dj_bucket_t *b, size_t off) {
-    size_t x = off >> b->shift;
-    return b->div3 ? x / 3 : x;
+    unsigned __int128 x = (unsigned __int128)off * b->magic;
+    return (size_t)(x >> b->mshift);
 }
 
 static void dj_slab_init_bitmap(const dj_bucket_t *b, dj_slab_t *s) {
@@ -1653,10 +1666,26 @@ static umf_result_t dj_setup_buckets(dj_pool_t *pool) {
             return UMF_RESULT_ERROR_INVALID_ARGUMENT;
         }
         unsigned lg = (unsigned)__builtin_ctzll((unsigned long long)b->size);
-        b->div3 = (b->size >> lg) == 3;
-        b->shift = lg;
+        if ((b->size >> lg) == 3) {
+            /* off < 2^62 here, far inside the range where this is exact */
+            b->magic = 0x5555555555555556ull;
+            b->mshift = 64 + lg;
+        } else {
+            b->magic = 1;
+            b->mshift = lg;
+        }
         /* buckets whose slab holds several chunks keep one empty slab */
         b->max_empty = b->size <= pp->slab_min_size / 2 ? 1 : pp->capacity;
+    }
+    /* every size in an 8-byte step maps to the same bucket: bucket sizes
+     * are multiples of 8 */
+    for (size_t i = 1; i <= DJ_SMALL_TABLE_MAX / 8; i++) {
+        size_t sz = i * 8;
+        size_t idx = 0;
+        while (idx + 1 < n && sizes[idx] < sz) {
+            idx++;
+        }
+        pool->small_index[i] = (uint8_t)idx;
     }
     pool->heap_size = sizeof(dj_heap_t) + n * sizeof(dj_hbucket_t);
     /* granules: the largest power of 2 not above the smallest slab */

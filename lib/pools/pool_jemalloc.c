@@ -150,8 +150,7 @@ static umf_result_t je_load(void) {
                      err ? err : "");
             goto out;
         }
-        LOG_INFO("%s was not loaded at start-up; dlopen succeeded",
-                 JE_SONAME);
+        LOG_INFO("%s was not loaded at start-up; dlopen succeeded", JE_SONAME);
     }
     je_api_t api;
     *(void **)&api.mallocx = dlsym(h, "mallocx");
@@ -168,8 +167,8 @@ static umf_result_t je_load(void) {
     }
     size_t mib[4];
     size_t miblen = UMF_ARRAY_SIZE(mib);
-    if (api.mallctlnametomib("experimental.arenas_create_ext", mib,
-                             &miblen) != 0) {
+    if (api.mallctlnametomib("experimental.arenas_create_ext", mib, &miblen) !=
+        0) {
         const char *version = "unknown";
         size_t len = sizeof(version);
         api.mallctl("version", &version, &len, NULL, 0);
@@ -203,9 +202,9 @@ typedef struct je_pool_t {
     extent_hooks_t hooks; /* first: a hook's first argument is the pool */
     umf_memory_provider_handle_t provider;
     unsigned arena;
-    int arena_flags; /* MALLOCX_ARENA(arena) */
-    unsigned slot;   /* index into every thread's tcache table */
-    uint64_t gen;    /* unique, never 0: tells a slot's owners apart */
+    int arena_flags;     /* MALLOCX_ARENA(arena) */
+    unsigned slot;       /* index into every thread's tcache table */
+    uint64_t gen;        /* unique, never 0: tells a slot's owners apart */
     bool provider_split; /* the provider splits (and so each extent is one
                             provider allocation) */
     bool provider_merge;
@@ -282,8 +281,8 @@ static bool je_block_release(je_pool_t *p, void *addr, size_t size) {
     long i = je_block_find(p, (uintptr_t)addr);
     if (i < 0 || p->blocks[i].held < size) {
         pthread_mutex_unlock(&p->blocks_lock);
-        LOG_ERR("extent %p (%zu bytes) is not from this pool's provider",
-                addr, size);
+        LOG_ERR("extent %p (%zu bytes) is not from this pool's provider", addr,
+                size);
         return true;
     }
     je_block_t *b = &p->blocks[i];
@@ -317,12 +316,10 @@ static void *je_hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
         return NULL; /* providers cannot place memory at an address */
     }
     void *ptr = NULL;
-    umf_result_t r =
-        umfMemoryProviderAlloc(p->provider, size, alignment, &ptr);
+    umf_result_t r = umfMemoryProviderAlloc(p->provider, size, alignment, &ptr);
     if (r != UMF_RESULT_SUCCESS || !ptr) {
-        je_note_provider_error(r == UMF_RESULT_SUCCESS
-                                   ? UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY
-                                   : r);
+        je_note_provider_error(
+            r == UMF_RESULT_SUCCESS ? UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY : r);
         LOG_DEBUG("provider alloc of %zu bytes (alignment %zu) for arena %u "
                   "failed (result %d)",
                   size, alignment, arena_ind, (int)r);
@@ -387,8 +384,7 @@ static bool je_hook_commit(extent_hooks_t *h, void *addr, size_t size,
 
 /* Opt out: UMF has no decommit; jemalloc purges instead. */
 static bool je_hook_decommit(extent_hooks_t *h, void *addr, size_t size,
-                             size_t offset, size_t length,
-                             unsigned arena_ind) {
+                             size_t offset, size_t length, unsigned arena_ind) {
     return true;
 }
 
@@ -415,8 +411,8 @@ static bool je_hook_split(extent_hooks_t *h, void *addr, size_t size,
     if (!p->provider_split) {
         return false; /* one provider block holds both halves */
     }
-    return umfMemoryProviderAllocationSplit(p->provider, addr, size,
-                                            size_a) != UMF_RESULT_SUCCESS;
+    return umfMemoryProviderAllocationSplit(p->provider, addr, size, size_a) !=
+           UMF_RESULT_SUCCESS;
 }
 
 static bool je_hook_merge(extent_hooks_t *h, void *addr_a, size_t size_a,
@@ -461,9 +457,9 @@ static const extent_hooks_t je_hooks = {
  * entry made by another thread than the owner. */
 
 typedef struct je_tc_entry_t {
-    uint64_t gen;     /* the pool's gen, or 0 */
-    int flags;        /* MALLOCX_ARENA | MALLOCX_TCACHE(id) or _NONE */
-    uint32_t tcache;  /* id, or JE_NO_TCACHE */
+    uint64_t gen;    /* the pool's gen, or 0 */
+    int flags;       /* MALLOCX_ARENA | MALLOCX_TCACHE(id) or _NONE */
+    uint32_t tcache; /* id, or JE_NO_TCACHE */
 } je_tc_entry_t;
 
 typedef struct je_thread_t {
@@ -624,8 +620,7 @@ static inline int je_flags(je_pool_t *p) {
     je_thread_t *t = je_tl;
     if (UMF_LIKELY(t != NULL && p->slot < t->n)) {
         je_tc_entry_t *e = &t->e[p->slot];
-        if (UMF_LIKELY(__atomic_load_n(&e->gen, __ATOMIC_RELAXED) ==
-                       p->gen)) {
+        if (UMF_LIKELY(__atomic_load_n(&e->gen, __ATOMIC_RELAXED) == p->gen)) {
             return e->flags;
         }
     }
@@ -818,9 +813,8 @@ static bool je_reclaim(je_pool_t *p) {
 }
 
 /* mallocx failed: reclaim and retry once. */
-static __attribute__((noinline)) void *je_mallocx_retry(je_pool_t *p,
-                                                        size_t size,
-                                                        int flags) {
+static __attribute__((noinline)) void *
+je_mallocx_retry(je_pool_t *p, size_t size, int flags) {
     void *ptr = NULL;
     if (je_reclaim(p)) {
         ptr = je.mallocx(size, flags);

@@ -45,8 +45,13 @@ static void pool_tsan_pages(void *ptr, size_t size, bool release) {
         }
     }
 }
-#define POOL_TSAN_ACQUIRE(p) pool_tsan_pages((p), tbb.pool_msize(((scalable_pool_t *)(pool))->tbb_pool, (p)), false)
-#define POOL_TSAN_RELEASE(p) pool_tsan_pages((p), tbb.pool_msize(((scalable_pool_t *)(pool))->tbb_pool, (p)), true)
+#define POOL_TSAN_ACQUIRE(p)                                                   \
+    pool_tsan_pages(                                                           \
+        (p), tbb.pool_msize(((scalable_pool_t *)(pool))->tbb_pool, (p)),       \
+        false)
+#define POOL_TSAN_RELEASE(p)                                                   \
+    pool_tsan_pages(                                                           \
+        (p), tbb.pool_msize(((scalable_pool_t *)(pool))->tbb_pool, (p)), true)
 #else
 #define POOL_TSAN_ACQUIRE(p) ((void)0)
 #define POOL_TSAN_RELEASE(p) ((void)0)
@@ -353,8 +358,8 @@ static void *scalable_aligned_malloc(void *pool, size_t size,
         scalable_last_error = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
         return NULL;
     }
-    void *ptr = tbb.pool_aligned_malloc(p->tbb_pool, size ? size : 1,
-                                        alignment);
+    void *ptr =
+        tbb.pool_aligned_malloc(p->tbb_pool, size ? size : 1, alignment);
     if (!ptr) {
         return scalable_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
     }

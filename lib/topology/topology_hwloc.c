@@ -14,6 +14,7 @@
 #include <linux/mempolicy.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -53,11 +54,26 @@ static hwloc_topology_t topology_load(void) {
     return t;
 }
 
+/* fork(2): the child inherits a loaded topology and never discovers it
+ * again. The lock is held across fork so that a child never inherits it
+ * locked by a thread that was loading (the fork waits for the load). */
+static pthread_once_t topo_atfork_once = PTHREAD_ONCE_INIT;
+static void topo_atfork_prepare(void) { pthread_mutex_lock(&topo_lock); }
+static void topo_atfork_release(void) { pthread_mutex_unlock(&topo_lock); }
+static void topo_atfork_register(void) {
+    if (pthread_atfork(topo_atfork_prepare, topo_atfork_release,
+                       topo_atfork_release) != 0) {
+        LOG_WARN("pthread_atfork failed: fork during a topology load may "
+                 "deadlock the child");
+    }
+}
+
 struct hwloc_topology *umf_topology_get(void) {
     hwloc_topology_t t = utils_atomic_load_acquire(&topo);
     if (UMF_LIKELY(t != NULL)) {
         return t;
     }
+    pthread_once(&topo_atfork_once, topo_atfork_register);
     pthread_mutex_lock(&topo_lock);
     t = topo;
     if (t == NULL && !topo_failed) {
@@ -111,6 +127,83 @@ int umf_topology_numa_check(const unsigned *nodes, size_t n, unsigned *bad_id) {
             }
             return EINVAL;
         }
+    }
+    return 0;
+}
+
+static int cmp_unsigned(const void *a, const void *b) {
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return (x > y) - (x < y);
+}
+
+int umf_topology_numa_ids(unsigned **ids, size_t *n) {
+    hwloc_topology_t t = umf_topology_get();
+    if (!t) {
+        return ENODEV;
+    }
+    int count = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_NUMANODE);
+    unsigned *a = NULL;
+    if (count > 0) {
+        a = umf_ba_calloc((size_t)count, sizeof(*a));
+        if (!a) {
+            return ENOMEM;
+        }
+        for (int i = 0; i < count; i++) {
+            a[i] = hwloc_get_obj_by_type(t, HWLOC_OBJ_NUMANODE, (unsigned)i)
+                       ->os_index;
+        }
+        /* logical order follows the tree (an HBM node of package 0 comes
+         * before the DDR node of package 1); callers want node numbers */
+        qsort(a, (size_t)count, sizeof(*a), cmp_unsigned);
+    }
+    *ids = a;
+    *n = count > 0 ? (size_t)count : 0;
+    return 0;
+}
+
+int umf_topology_numa_capacity(unsigned id, uint64_t *bytes) {
+    hwloc_topology_t t = umf_topology_get();
+    if (!t) {
+        return ENODEV;
+    }
+    hwloc_obj_t node = hwloc_get_numanode_obj_by_os_index(t, id);
+    if (!node) {
+        return EINVAL;
+    }
+    *bytes = node->attr->numanode.local_memory;
+    return 0;
+}
+
+int umf_topology_numa_best_target(umf_topology_memattr_t attr,
+                                  unsigned initiator, unsigned *target,
+                                  uint64_t *value) {
+    hwloc_topology_t t = umf_topology_get();
+    if (!t) {
+        return ENODEV;
+    }
+    hwloc_obj_t node = hwloc_get_numanode_obj_by_os_index(t, initiator);
+    if (!node) {
+        return EINVAL;
+    }
+    if (!node->cpuset || hwloc_bitmap_iszero(node->cpuset)) {
+        return ENOENT; /* memory without CPUs near it initiates nothing */
+    }
+    hwloc_memattr_id_t id = attr == UMF_TOPOLOGY_MEMATTR_BANDWIDTH
+                                ? HWLOC_MEMATTR_ID_BANDWIDTH
+                                : HWLOC_MEMATTR_ID_LATENCY;
+    struct hwloc_location loc = {.type = HWLOC_LOCATION_TYPE_CPUSET,
+                                 .location.cpuset = node->cpuset};
+    hwloc_obj_t best = NULL;
+    hwloc_uint64_t v = 0;
+    if (hwloc_memattr_get_best_target(t, id, &loc, 0, &best, &v) != 0 ||
+        !best) {
+        return ENOENT;
+    }
+    if (target) {
+        *target = best->os_index;
+    }
+    if (value) {
+        *value = v;
     }
     return 0;
 }

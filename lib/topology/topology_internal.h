@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* hwloc_topology_t is `struct hwloc_topology *`; users that include
  * <hwloc.h> may pass the result of umf_topology_get() to hwloc directly. */
@@ -47,6 +48,29 @@ unsigned umf_topology_numa_count(void);
  * it). 0, EINVAL (the first bad id goes to *bad_id when bad_id is not
  * NULL), ENODEV or ENOTSUP. */
 int umf_topology_numa_check(const unsigned *nodes, size_t n, unsigned *bad_id);
+
+/* The OS indexes of every NUMA node, ascending, in a new array from the base
+ * allocator (free it with umf_ba_free) stored in *ids, their number in *n
+ * (loads the topology). 0, ENODEV, ENOTSUP or ENOMEM. */
+int umf_topology_numa_ids(unsigned **ids, size_t *n);
+
+/* Bytes of memory local to NUMA node id (hwloc's local_memory). 0, EINVAL
+ * (no such node), ENODEV or ENOTSUP. */
+int umf_topology_numa_capacity(unsigned id, uint64_t *bytes);
+
+/* Memory attributes that firmware reports (ACPI HMAT) and hwloc exposes. */
+typedef enum umf_topology_memattr_t {
+    UMF_TOPOLOGY_MEMATTR_BANDWIDTH, /* MiB/s, higher is better */
+    UMF_TOPOLOGY_MEMATTR_LATENCY,   /* ns, lower is better */
+} umf_topology_memattr_t;
+
+/* The best NUMA node for attr as seen from the CPUs near node initiator:
+ * its OS index goes to *target, the value to *value (either may be NULL).
+ * 0, ENOENT (no value known: no HMAT, or a node without CPUs), EINVAL (no
+ * such node), ENODEV or ENOTSUP. */
+int umf_topology_numa_best_target(umf_topology_memattr_t attr,
+                                  unsigned initiator, unsigned *target,
+                                  uint64_t *value);
 
 /* A set of NUMA nodes ready for binding (metadata from the base
  * allocator). An empty set is allowed (for PREFERRED and LOCAL). */

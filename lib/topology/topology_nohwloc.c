@@ -22,6 +22,28 @@ int umf_topology_numa_check(const unsigned *nodes, size_t n, unsigned *bad_id) {
     return ENOTSUP;
 }
 
+int umf_topology_numa_ids(unsigned **ids, size_t *n) {
+    (void)ids;
+    (void)n;
+    return ENOTSUP;
+}
+
+int umf_topology_numa_capacity(unsigned id, uint64_t *bytes) {
+    (void)id;
+    (void)bytes;
+    return ENOTSUP;
+}
+
+int umf_topology_numa_best_target(umf_topology_memattr_t attr,
+                                  unsigned initiator, unsigned *target,
+                                  uint64_t *value) {
+    (void)attr;
+    (void)initiator;
+    (void)target;
+    (void)value;
+    return ENOTSUP;
+}
+
 int umf_numa_nodemask_create(const unsigned *nodes, size_t n,
                              umf_numa_nodemask_t **out) {
     (void)nodes;
