@@ -21,7 +21,29 @@ CLEANFILES += bench/bench_core$(EXEEXT)
 
 BENCH_TUNABLES = glibc.rtld.optional_static_tls=4096
 
-bench: bench/bench_core$(EXEEXT)
-	GLIBC_TUNABLES="$(BENCH_TUNABLES)$${GLIBC_TUNABLES:+:$$GLIBC_TUNABLES}" \
-	  ./bench/bench_core$(EXEEXT)
+# Providers against bare mmap/munmap (issue 4).
+EXTRA_PROGRAMS += bench/bench_providers
+bench_bench_providers_SOURCES = \
+	bench/bench_harness.h \
+	bench/bench_harness.c \
+	bench/bench_providers.c
+bench_bench_providers_LDADD = lib/libumf.la $(PTHREAD_LIBS)
+CLEANFILES += bench/bench_providers$(EXEEXT)
+
+# The jemalloc and scalable pools against their raw allocators (issue 6);
+# the tunable lets the jemalloc pool load jemalloc at run time.
+EXTRA_PROGRAMS += bench/bench_jemalloc_scalable
+bench_bench_jemalloc_scalable_SOURCES = bench/bench_jemalloc_scalable.c
+bench_bench_jemalloc_scalable_LDADD = lib/libumf.la $(PTHREAD_LIBS)
+CLEANFILES += bench/bench_jemalloc_scalable$(EXEEXT)
+
+UMF_BENCH_PROGS = bench/bench_core$(EXEEXT) \
+	bench/bench_providers$(EXEEXT) bench/bench_jemalloc_scalable$(EXEEXT)
+
+bench: $(UMF_BENCH_PROGS)
+	@for b in $(UMF_BENCH_PROGS); do \
+	  echo "==> $$b"; \
+	  GLIBC_TUNABLES="$(BENCH_TUNABLES)$${GLIBC_TUNABLES:+:$$GLIBC_TUNABLES}" \
+	    ./$$b || exit 1; \
+	done
 .PHONY: bench
