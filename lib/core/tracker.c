@@ -34,8 +34,10 @@ typedef struct tracker_entry_t {
     size_t n_children;
 } tracker_entry_t;
 
+/* keys[i] mirrors e[i].base: searches touch only the dense key array. */
 typedef struct tracker_chunk_t {
     size_t n;
+    uintptr_t keys[TRACKER_CHUNK_CAP];
     tracker_entry_t e[TRACKER_CHUNK_CAP];
 } tracker_chunk_t;
 
@@ -90,7 +92,7 @@ static long chunk_find_le(tracker_chunk_t *c, uintptr_t key) {
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (LOAD(&c->e[mid].base) <= key) {
+        if (LOAD(&c->keys[mid]) <= key) {
             lo = mid + 1;
         } else {
             hi = mid;
@@ -102,11 +104,12 @@ static long chunk_find_le(tracker_chunk_t *c, uintptr_t key) {
 typedef struct entry_pos_t {
     long chunk; /* -1: not found */
     long slot;
+    tracker_chunk_t *c; /* the chunk at index position `chunk` */
 } entry_pos_t;
 
 /* The entry of a level with the greatest base <= key. */
 static entry_pos_t level_find_le(tracker_level_t *lvl, uintptr_t key) {
-    entry_pos_t pos = {-1, -1};
+    entry_pos_t pos = {-1, -1, NULL};
     tracker_index_t *idx = LOAD(&lvl->index);
     if (!idx) {
         return pos;
@@ -122,19 +125,14 @@ static entry_pos_t level_find_le(tracker_level_t *lvl, uintptr_t key) {
     }
     pos.chunk = ci;
     pos.slot = si;
+    pos.c = c;
     return pos;
 }
 
-static tracker_entry_t *entry_at(tracker_level_t *lvl, entry_pos_t pos) {
-    tracker_index_t *idx = LOAD(&lvl->index);
-    return &LOAD(&idx->chunks[pos.chunk])->e[pos.slot];
-}
-
-static void entry_read(tracker_entry_t *src, tracker_entry_t *dst) {
-    dst->base = LOAD(&src->base);
-    dst->size = LOAD(&src->size);
-    dst->pool = LOAD(&src->pool);
-    dst->n_children = LOAD(&src->n_children);
+static inline tracker_entry_t *entry_at(tracker_level_t *lvl,
+                                        entry_pos_t pos) {
+    (void)lvl;
+    return &pos.c->e[pos.slot];
 }
 
 /* Innermost range containing ptr; fills *out and returns its level, or -1. */
@@ -149,12 +147,15 @@ static int find_innermost(uintptr_t ptr, tracker_entry_t *out) {
         if (pos.chunk < 0) {
             break;
         }
-        tracker_entry_t e;
-        entry_read(entry_at(lvl, pos), &e);
-        if (ptr - e.base >= e.size) { /* also rejects ptr < base */
+        tracker_entry_t *src = entry_at(lvl, pos);
+        uintptr_t base = LOAD(&pos.c->keys[pos.slot]);
+        size_t size = LOAD(&src->size);
+        if (ptr - base >= size) { /* also rejects ptr < base */
             break;
         }
-        *out = e;
+        out->base = base;
+        out->size = size;
+        out->pool = LOAD(&src->pool);
         found = l;
     }
     return found;
@@ -200,11 +201,14 @@ static void write_end(void) {
     pthread_mutex_unlock(&tracker.lock);
 }
 
-static void entry_write(tracker_entry_t *dst, const tracker_entry_t *src) {
-    STORE(&dst->base, src->base);
-    STORE(&dst->size, src->size);
-    STORE(&dst->pool, src->pool);
-    STORE(&dst->n_children, src->n_children);
+/* Write slot i of chunk c (entry and key). */
+static void slot_write(tracker_chunk_t *c, size_t i,
+                       const tracker_entry_t *src) {
+    STORE(&c->keys[i], src->base);
+    STORE(&c->e[i].base, src->base);
+    STORE(&c->e[i].size, src->size);
+    STORE(&c->e[i].pool, src->pool);
+    STORE(&c->e[i].n_children, src->n_children);
 }
 
 static tracker_index_t *index_new(size_t cap) {
@@ -281,9 +285,9 @@ static void index_remove_chunk(tracker_index_t *idx, size_t ci) {
 static void chunk_insert_at(tracker_chunk_t *c, size_t si,
                             const tracker_entry_t *e) {
     for (size_t i = c->n; i > si; i--) {
-        entry_write(&c->e[i], &c->e[i - 1]);
+        slot_write(c, i, &c->e[i - 1]);
     }
-    entry_write(&c->e[si], e);
+    slot_write(c, si, e);
     STORE(&c->n, c->n + 1);
 }
 
@@ -305,6 +309,7 @@ static umf_result_t level_insert(tracker_level_t *lvl,
         }
         c->n = 1;
         c->e[0] = *e;
+        c->keys[0] = e->base;
         index_insert_chunk(idx, 0, c);
         STORE(&lvl->count, lvl->count + 1);
         return UMF_RESULT_SUCCESS;
@@ -318,6 +323,7 @@ static umf_result_t level_insert(tracker_level_t *lvl,
         }
         size_t half = TRACKER_CHUNK_CAP / 2;
         memcpy(upper->e, &c->e[half], half * sizeof(tracker_entry_t));
+        memcpy(upper->keys, &c->keys[half], half * sizeof(uintptr_t));
         upper->n = half;
         index_insert_chunk(idx, (size_t)ci + 1, upper);
         STORE(&c->n, half);
@@ -339,7 +345,7 @@ static void level_remove(tracker_level_t *lvl, entry_pos_t pos) {
     tracker_index_t *idx = lvl->index;
     tracker_chunk_t *c = idx->chunks[pos.chunk];
     for (size_t i = (size_t)pos.slot; i + 1 < c->n; i++) {
-        entry_write(&c->e[i], &c->e[i + 1]);
+        slot_write(c, i, &c->e[i + 1]);
     }
     STORE(&c->n, c->n - 1);
     if (c->n == 0) {
@@ -608,7 +614,7 @@ size_t tracker_release_pool(umf_memory_pool_handle_t pool,
                 if (taken && n_taken < n) {
                     taken[n_taken++] = e;
                 }
-                entry_pos_t pos = {(long)ci, (long)i};
+                entry_pos_t pos = {(long)ci, (long)i, c};
                 level_remove(lvl, pos);
                 parent_children_add(l, e.base, -1);
                 removed = true;
