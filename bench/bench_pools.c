@@ -19,11 +19,13 @@
  *
  * Every measurement runs in a fresh process (this program re-executed with
  * --one ...), so resident memory is that workload's alone: the table shows
- * VmRSS after the churn minus VmRSS before the first allocation. Figures
- * are medians of REPS runs, each repetition measuring every figure once
- * (so load changes hit every allocator alike); ops/s counts mallocs plus
- * frees. Nothing is
- * asserted about time: the program only prints.
+ * VmRSS after the churn minus VmRSS before the first allocation. Mops/CPUs
+ * is operations per second of thread CPU time: on a busy machine, where the
+ * wall clock cannot show scaling, it shows whether 2 threads slow each
+ * other down. Figures are medians of REPS runs, each repetition measuring
+ * every figure once (so load changes hit every allocator alike); ops/s
+ * counts mallocs plus frees. Nothing is asserted about time: the program
+ * only prints.
  *
  * Build (from a configured build directory BUILD, after
  * `make lib/libumf.la`):
@@ -31,10 +33,10 @@
  *       -L BUILD/lib/.libs -Wl,-rpath,BUILD/lib/.libs -lumf -ldl -lpthread
  * Run:
  *   ./bench_pools [-c] [-r REPS] [-s STEPS] [-l LIVE] [-p PAGE_ROUNDS]
- * (defaults 5, 200000, 10000, 2000; -c: only the 8..4096 churn). GLIBC_TUNABLES
- * is set for the children so that jemalloc can be dlopen'ed (TESTING.md section
- * 4). Run it on a quiet machine: the load average is printed with the figures.
- */
+ * (defaults 5, 200000, 10000, 2000; -c: only the 8..4096 churn).
+ * GLIBC_TUNABLES is set for the children so that jemalloc can be dlopen'ed
+ * (TESTING.md section 4). Run it on a quiet machine: the load average is
+ * printed with the figures. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -154,11 +156,13 @@ static inline void bench_free(void *p) {
 
 /* ---- measurement process ---- */
 
-static double now_s(void) {
+static double clock_s(clockid_t id) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
 
 static long vm_rss_kb(void) {
     FILE *f = fopen("/proc/self/status", "r");
@@ -193,6 +197,7 @@ typedef struct churn_t {
     void **slots;
     size_t *sizes;
     uint64_t ops;
+    double cpu; /* thread CPU seconds of the timed part */
     int failed;
     pthread_barrier_t *start, *filled;
 } churn_t;
@@ -221,6 +226,7 @@ static void *churn_thread(void *arg) {
     }
     pthread_barrier_wait(c->filled);
     pthread_barrier_wait(c->start);
+    double cpu0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
     uint64_t ops = 0;
     size_t picked[10];
     for (size_t s = 0; s < c->steps; s++) {
@@ -243,10 +249,12 @@ static void *churn_thread(void *arg) {
         ops += 2 * (uint64_t)n;
     }
     c->ops = ops;
+    c->cpu = clock_s(CLOCK_THREAD_CPUTIME_ID) - cpu0;
     return NULL;
 }
 
-/* One churn measurement: prints "RESULT ops seconds rss_base rss_after". */
+/* One churn measurement: prints "RESULT ops seconds rss_base rss_after
+ * cpu_seconds". */
 static int run_churn(unsigned threads, int fixed, size_t steps, size_t live) {
     pthread_barrier_t start, filled;
     pthread_barrier_init(&start, NULL, threads + 1);
@@ -286,9 +294,11 @@ static int run_churn(unsigned threads, int fixed, size_t steps, size_t live) {
     double t1 = now_s();
     long rss_after = vm_rss_kb();
     uint64_t ops = 0;
+    double cpu = 0;
     int failed = 0;
     for (unsigned t = 0; t < threads; t++) {
         ops += c[t].ops;
+        cpu += c[t].cpu;
         failed |= c[t].failed;
         for (size_t i = 0; i < live; i++) {
             if (c[t].slots[i]) {
@@ -302,8 +312,8 @@ static int run_churn(unsigned threads, int fixed, size_t steps, size_t live) {
         fprintf(stderr, "an allocation failed\n");
         return 1;
     }
-    printf("RESULT %llu %.6f %ld %ld\n", (unsigned long long)ops, t1 - t0,
-           rss_base, rss_after);
+    printf("RESULT %llu %.6f %ld %ld %.6f\n", (unsigned long long)ops, t1 - t0,
+           rss_base, rss_after, cpu);
     return 0;
 }
 
@@ -324,8 +334,8 @@ static int run_pages(size_t rounds) {
         }
     }
     double t1 = now_s();
-    printf("RESULT %llu %.6f %ld %ld\n", (unsigned long long)rounds * 2000,
-           t1 - t0, rss_base, vm_rss_kb());
+    printf("RESULT %llu %.6f %ld %ld %.6f\n", (unsigned long long)rounds * 2000,
+           t1 - t0, rss_base, vm_rss_kb(), t1 - t0);
     return 0;
 }
 
@@ -365,6 +375,7 @@ static int one_main(int argc, char **argv) {
 typedef struct figure_t {
     double mops;   /* median Mops/s */
     double rss_mb; /* median resident growth, MiB */
+    double cmops;  /* median Mops per thread-CPU-second */
     int ok;
 } figure_t;
 
@@ -380,7 +391,8 @@ static double median(double *v, int n) {
 
 /* Run one measurement in a fresh process; 0 on success. */
 static int measure(const char *workload, variant_t v, unsigned threads,
-                   size_t steps, size_t live, double *mops, double *rss_mb) {
+                   size_t steps, size_t live, double *mops, double *rss_mb,
+                   double *cmops) {
     int fds[2];
     if (pipe(fds) != 0) {
         return -1;
@@ -430,36 +442,39 @@ static int measure(const char *workload, variant_t v, unsigned threads,
     unsigned long long ops;
     double secs;
     long base, after;
+    double cpu;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-        sscanf(buf, "RESULT %llu %lf %ld %ld", &ops, &secs, &base, &after) !=
-            4 ||
-        secs <= 0) {
+        sscanf(buf, "RESULT %llu %lf %ld %ld %lf", &ops, &secs, &base, &after,
+               &cpu) != 5 ||
+        secs <= 0 || cpu <= 0) {
         return -1;
     }
     *mops = (double)ops / secs / 1e6;
     *rss_mb = (double)(after - base) / 1024.0;
+    *cmops = (double)ops / cpu / 1e6;
     return 0;
 }
 
 /* The median of the successful samples of one figure. */
 typedef struct samples_t {
-    double mops[64], rss[64];
+    double mops[64], rss[64], cmops[64];
     int n;
 } samples_t;
 
 static void sample(samples_t *sm, const char *workload, variant_t v,
                    unsigned threads, size_t steps, size_t live) {
     if (measure(workload, v, threads, steps, live, &sm->mops[sm->n],
-                &sm->rss[sm->n]) == 0) {
+                &sm->rss[sm->n], &sm->cmops[sm->n]) == 0) {
         sm->n++;
     }
 }
 
 static figure_t figure_of(samples_t *sm) {
-    figure_t f = {0, 0, 0};
+    figure_t f = {0, 0, 0, 0};
     if (sm->n) {
         f.mops = median(sm->mops, sm->n);
         f.rss_mb = median(sm->rss, sm->n);
+        f.cmops = median(sm->cmops, sm->n);
         f.ok = 1;
     }
     return f;
@@ -561,9 +576,9 @@ int main(int argc, char **argv) {
     }
     figure_t fig[2][3][V_COUNT]; /* workload, threads, variant */
     memset(fig, 0, sizeof(fig));
-    printf("\n%-22s %-3s %-22s %10s %9s %9s %10s %8s\n", "workload", "thr",
+    printf("\n%-22s %-3s %-22s %8s %9s %9s %9s %8s %9s\n", "workload", "thr",
            "allocator", "Mops/s", "vs glibc", "vs je-pre", "RSS MiB",
-           "RSS/glibc");
+           "RSS/glibc", "Mops/CPUs");
     for (int w = 0; w < nw; w++) {
         for (unsigned th = 1; th <= 2; th++) {
             for (int v = 0; v < V_COUNT; v++) {
@@ -574,15 +589,17 @@ int main(int argc, char **argv) {
                 figure_t *g = &fig[w][th][V_MALLOC];
                 figure_t *j = &fig[w][th][V_PRELOAD];
                 if (!f->ok) {
-                    printf("%-22s %-3u %-22s %10s\n", workloads[w].title, th,
+                    printf("%-22s %-3u %-22s %8s\n", workloads[w].title, th,
                            variant_names[v], "n/a");
                     continue;
                 }
-                printf("%-22s %-3u %-22s %10.2f %8.2fx %8.2fx %10.1f %7.2fx\n",
+                printf("%-22s %-3u %-22s %8.2f %8.2fx %8.2fx %9.1f %7.2fx "
+                       "%9.2f\n",
                        workloads[w].title, th, variant_names[v], f->mops,
                        g->ok ? f->mops / g->mops : 0,
                        j->ok ? f->mops / j->mops : 0, f->rss_mb,
-                       g->ok && g->rss_mb > 0 ? f->rss_mb / g->rss_mb : 0);
+                       g->ok && g->rss_mb > 0 ? f->rss_mb / g->rss_mb : 0,
+                       f->cmops);
             }
         }
     }
@@ -612,6 +629,14 @@ int main(int argc, char **argv) {
     print_ratio("1 thread vs jemalloc (mallocx)", d1->mops,
                 fig[0][1][V_JEMALLOC].mops, 0.6, 1);
     print_ratio("2 threads vs 1 thread", d2->mops, d1->mops, 1.7, 1);
+    /* on a busy machine the wall clock cannot show scaling; per CPU second
+     * it shows whether the threads slow each other down */
+    if (d1->cmops > 0 && d2->cmops > 0) {
+        printf("  %-58s %6.2fx  (2 x the ratio of Mops per CPU second; "
+               "what an idle 2-CPU machine would show at most)\n",
+               "2 threads vs 1 thread, per CPU second",
+               2 * d2->cmops / d1->cmops);
+    }
     print_ratio("resident memory after churn vs glibc (1 thread)", d1->rss_mb,
                 fig[0][1][V_MALLOC].rss_mb, 1.3, 0);
     print_ratio("resident memory after churn vs glibc (2 threads)", d2->rss_mb,

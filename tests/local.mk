@@ -47,11 +47,14 @@ UMF_BLACKBOX_TESTS = \
 	tests/test_pool_disjoint \
 	tests/test_init_teardown \
 	tests/test_source_compat \
-	tests/test_not_supported
+	tests/test_not_supported \
+	tests/test_memspace \
+	tests/test_mempolicy
 UMF_WHITEBOX_TESTS = \
 	tests/test_util \
 	tests/test_tracker \
-	tests/test_coarse
+	tests/test_coarse \
+	tests/test_memspace_config
 check_PROGRAMS += $(UMF_BLACKBOX_TESTS) $(UMF_WHITEBOX_TESTS)
 TESTS += $(UMF_BLACKBOX_TESTS) $(UMF_WHITEBOX_TESTS)
 
@@ -125,6 +128,17 @@ tests_test_source_compat_CFLAGS = $(AM_CFLAGS) -std=c99 -pedantic
 tests_test_source_compat_LDADD = $(UMF_TEST_LIBS)
 tests_test_not_supported_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
 tests_test_not_supported_LDADD = $(UMF_TEST_LIBS)
+# memspaces, memtargets, mempolicies (issue 5), with the fake topologies
+# of tests/data; test_memspace_config is white-box
+UMF_MEMSPACE_TEST_CPPFLAGS = -I$(top_srcdir)/tests \
+	-DUMF_TEST_DATADIR='"$(abs_top_srcdir)/tests/data"'
+tests_test_memspace_SOURCES = tests/test_memspace.c tests/memspace_helpers.h
+tests_test_memspace_CPPFLAGS = $(UMF_TEST_CPPFLAGS) $(UMF_MEMSPACE_TEST_CPPFLAGS)
+tests_test_memspace_LDADD = $(UMF_TEST_LIBS)
+tests_test_mempolicy_SOURCES = tests/test_mempolicy.c tests/memspace_helpers.h
+tests_test_mempolicy_CPPFLAGS = $(UMF_TEST_CPPFLAGS) $(UMF_MEMSPACE_TEST_CPPFLAGS)
+tests_test_mempolicy_LDADD = $(UMF_TEST_LIBS)
+EXTRA_DIST += tests/data/numa3_nohmat.xml tests/data/numa4_hmat.xml
 
 tests_test_util_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_util_LDADD = $(UMF_WHITEBOX_LIBS)
@@ -132,6 +146,11 @@ tests_test_tracker_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_tracker_LDADD = $(UMF_WHITEBOX_LIBS)
 tests_test_coarse_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_coarse_LDADD = $(UMF_WHITEBOX_LIBS)
+tests_test_memspace_config_SOURCES = tests/test_memspace_config.c \
+	tests/memspace_helpers.h
+tests_test_memspace_config_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS) \
+	$(UMF_MEMSPACE_TEST_CPPFLAGS)
+tests_test_memspace_config_LDADD = $(UMF_WHITEBOX_LIBS)
 endif
 
 # Scripts: exported symbols, header self-containment, man pages.
@@ -141,6 +160,9 @@ UMF_SCRIPT_TESTS = \
 	tests/check_man.sh
 TESTS += $(UMF_SCRIPT_TESTS)
 EXTRA_DIST += $(UMF_SCRIPT_TESTS)
+# umf-info on this machine and the fake topologies (issue 5)
+TESTS += tests/check_umf_info.sh
+EXTRA_DIST += tests/check_umf_info.sh
 
 # make check-valgrind: the Check programs again under memcheck (each forked
 # test child is checked too); a definite leak or an error fails the test.

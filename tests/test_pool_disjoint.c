@@ -1556,6 +1556,56 @@ START_TEST(threads_generations) {
 }
 END_TEST
 
+/* One thread using more pools than its table of heaps holds, round
+ * robin: heaps are abandoned and taken again, blocks stay valid. */
+START_TEST(threads_many_pools) {
+    env_t e;
+    env_init(&e);
+    enum { NPOOLS = 13, ROUNDS = 30 };
+    umf_memory_pool_handle_t pools[NPOOLS];
+    void *x[NPOOLS][ROUNDS];
+    for (int i = 0; i < NPOOLS; i++) {
+        pools[i] = pool_new(e.prov, NULL, 0);
+    }
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int i = 0; i < NPOOLS; i++) {
+            x[i][r] = umfPoolMalloc(pools[i], (size_t)(r * 50 + i + 1));
+            ck_assert_ptr_nonnull(x[i][r]);
+            umf_test_fill(x[i][r], (size_t)(r * 50 + i + 1),
+                          (unsigned)(r * NPOOLS + i));
+            if (r % 3 == 2 && x[i][r - 2]) { /* free an older one */
+                ck_assert(umf_test_verify(x[i][r - 2],
+                                          (size_t)((r - 2) * 50 + i + 1),
+                                          (unsigned)((r - 2) * NPOOLS + i)));
+                ck_assert_int_eq(umfPoolFree(pools[i], x[i][r - 2]), OK);
+                x[i][r - 2] = NULL;
+            }
+        }
+        if (r == ROUNDS / 2) { /* a pool destroyed while others live on */
+            for (int k = 0; k <= r; k++) {
+                if (x[5][k]) {
+                    ck_assert_int_eq(umfPoolFree(pools[5], x[5][k]), OK);
+                    x[5][k] = NULL;
+                }
+            }
+            umfPoolDestroy(pools[5]);
+            pools[5] = pool_new(e.prov, NULL, 0);
+        }
+    }
+    for (int i = 0; i < NPOOLS; i++) {
+        for (int r = 0; r < ROUNDS; r++) {
+            if (x[i][r]) {
+                ck_assert(umf_test_verify(x[i][r], (size_t)(r * 50 + i + 1),
+                                          (unsigned)(r * NPOOLS + i)));
+                ck_assert_int_eq(umfPoolFree(pools[i], x[i][r]), OK);
+            }
+        }
+        umfPoolDestroy(pools[i]);
+    }
+    env_fini(&e);
+}
+END_TEST
+
 /* ---------------------------------------------------------------------- */
 /* DISABLE_TRACKING                                                       */
 
@@ -1888,6 +1938,7 @@ static Suite *disjoint_suite(void) {
     tcase_add_test(tc, threads_exit);
     tcase_add_test(tc, threads_remote_frees);
     tcase_add_test(tc, threads_generations);
+    tcase_add_test(tc, threads_many_pools);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
 

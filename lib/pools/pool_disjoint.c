@@ -9,26 +9,32 @@
  * Buckets. Sizes run from max(min bucket size, 8) up to the first size that
  * reaches the maximum poolable size (at most 2 GiB), alternating powers of 2
  * and 1.5x steps (8, 16, 24, 32, 48, ...; a 1.5x step that is not a multiple
- * of 8 is skipped so every chunk is 8-byte aligned). A request maps to its
- * bucket in O(1) from its most significant bit. Larger requests go to the
- * provider as they are.
+ * of 8 is skipped so every chunk is 8-byte aligned). A request finds its
+ * bucket in O(1): through a table up to 4 KiB, from its most significant
+ * bit above. Larger requests go to the provider as they are.
  *
  * Slabs. A slab is one provider allocation of max(bucket size, slab minimum)
- * bytes cut into chunks of the bucket size. Its descriptor (umf_ba memory)
- * holds a two-level free bitmap, one bit per chunk and one summary bit per
- * 64-chunk word, so taking the lowest free chunk costs two
+ * bytes cut into chunks of the bucket size. Its descriptor (umf_ba memory,
+ * 64-byte aligned) holds a two-level free bitmap, one bit per chunk and one
+ * summary bit per 64-chunk word, so taking the lowest free chunk costs two
  * count-trailing-zeros and freeing one two bit sets; and a second bitmap
- * where other threads' frees wait for the slab's owner (below).
+ * where other threads' frees wait for the slab's owner (below). What every
+ * operation touches (and, for slabs of up to 64 chunks, the whole bitmap)
+ * fits the descriptor's first cache line; list links come after the
+ * bitmaps.
  *
- * Lookup on free: a pool-private radix tree over the address space at the
- * granularity G = the largest power of 2 not above the smallest slab. Every
- * slab is at least G bytes, so a granule holds at most two slabs: one that
- * covers the granule's first byte ("cover", stored with its end address) and
- * one that starts inside it ("start", stored with its start address). A
- * lookup is a walk of 3-4 levels plus two compares, lock-free: entries
- * change only under the pool's map lock when a slab is created or returned
- * to the provider, and a pointer being freed is inside a live slab whose
- * entries cannot change meanwhile. Large allocations live in a hash map
+ * Lookup on free: pool-private radix trees over the address space at the
+ * granularity G = the largest power of 2 not above the smallest slab: one
+ * for addresses below 2^47 (where mappings of user space live; 2 interior
+ * levels for 64 KiB granules), one made on demand for the rest of the
+ * 64-bit space (device address ranges). Every slab is at least G bytes, so
+ * a granule holds at most two slabs: one that covers the granule's first
+ * byte ("cover", stored with its end address) and one that starts inside
+ * it ("start", stored with its start address). A lookup is a walk down the
+ * tree plus two compares, lock-free: entries change only under the pool's
+ * map lock when a slab is created or returned to the provider, and a
+ * pointer being freed is inside a live slab whose entries cannot change
+ * meanwhile. Large allocations live in a hash map
  * (16 stripes, each with its own lock and a chained table that doubles as
  * it fills), keyed by address, holding the exact size for the provider
  * free. So freeing is O(1) with or without the tracker
@@ -47,8 +53,9 @@
  * heap: pending frees are folded in, empty slabs are handed to the bucket,
  * the others become orphans that any thread's free updates under the slab
  * lock and that the next thread short of a slab adopts. Pool destroy frees
- * every heap; a global registry of live pools tells an exiting thread which
- * of its heaps still exist.
+ * every heap; a global registry of live pools (its lock is taken only when
+ * a thread exits or is evicted, and by create and destroy) tells an
+ * exiting thread which of its heaps still exist.
  *
  * Empty slabs, capacity and shared limits. Nothing caches free chunks: the
  * free that empties a slab (a same-thread free, a free into an orphan, or
@@ -92,7 +99,7 @@
 #define DJ_MAX_CHUNKS ((size_t)1 << 30)
 /* Requests up to this size find their bucket in a table. */
 #define DJ_SMALL_TABLE_MAX ((size_t)4096)
-/* Thread-local table of heaps, direct-mapped by pool id. */
+/* Thread-local table of heaps, by pool id (see dj_heap_find). */
 #define DJ_TLS_SLOTS 8
 
 /* Radix trees: one for addresses below 2^47 (where user-space mappings
@@ -1107,6 +1114,37 @@ static dj_heap_t *dj_heap_bind(dj_pool_t *pool, dj_tls_slot_t *slot) {
     return h;
 }
 
+/* The table is associative: a binding not in its home slot is searched
+ * for and moved there, and a new one displaces the home slot's binding
+ * into a free slot; only a thread using more pools than slots abandons a
+ * heap to make room. */
+static dj_heap_t *dj_heap_find(dj_pool_t *pool, dj_tls_slot_t *home,
+                               bool create) {
+    dj_tls_slot_t *free_slot = NULL;
+    for (unsigned i = 0; i < DJ_TLS_SLOTS; i++) {
+        dj_tls_slot_t *slot = &dj_tls[i];
+        if (slot->pool == pool && slot->id == pool->id) {
+            dj_tls_slot_t tmp = *home;
+            *home = *slot;
+            *slot = tmp;
+            return home->heap;
+        }
+        if (!slot->pool) {
+            free_slot = slot;
+        }
+    }
+    if (!create) {
+        return NULL;
+    }
+    if (home->pool && free_slot) {
+        *free_slot = *home;
+        home->pool = NULL;
+        home->id = 0;
+        home->heap = NULL;
+    }
+    return dj_heap_bind(pool, home);
+}
+
 /* The calling thread's heap in pool; created when create, else NULL when
  * the thread has none. */
 static inline dj_heap_t *dj_heap_get(dj_pool_t *pool, bool create) {
@@ -1114,7 +1152,7 @@ static inline dj_heap_t *dj_heap_get(dj_pool_t *pool, bool create) {
     if (UMF_LIKELY(slot->pool == pool && slot->id == pool->id)) {
         return slot->heap;
     }
-    return create ? dj_heap_bind(pool, slot) : NULL;
+    return dj_heap_find(pool, slot, create);
 }
 
 /* ---- allocation ---- */

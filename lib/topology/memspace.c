@@ -218,8 +218,7 @@ UMF_EXPORT umf_result_t umfMemspaceClone(umf_const_memspace_handle_t hMemspace,
         return ret;
     }
     ret = memspace_reserve(ms, hMemspace->size);
-    for (size_t i = 0; ret == UMF_RESULT_SUCCESS && i < hMemspace->size;
-         i++) {
+    for (size_t i = 0; ret == UMF_RESULT_SUCCESS && i < hMemspace->size; i++) {
         ret = memtarget_clone(hMemspace->targets[i], &ms->targets[i]);
         if (ret == UMF_RESULT_SUCCESS) {
             ms->size = i + 1;
@@ -278,8 +277,7 @@ UMF_EXPORT umf_result_t umfMemspaceMemtargetAdd(
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     if (memspace_find(hMemspace, hMemtarget) < hMemspace->size) {
-        LOG_ERR("the memory space already holds NUMA node %u",
-                hMemtarget->id);
+        LOG_ERR("the memory space already holds NUMA node %u", hMemtarget->id);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     umf_result_t ret = memspace_reserve(hMemspace, 1);
@@ -303,8 +301,7 @@ UMF_EXPORT umf_result_t umfMemspaceMemtargetRemove(
     }
     size_t i = memspace_find(hMemspace, hMemtarget);
     if (i == hMemspace->size) {
-        LOG_ERR("the memory space does not hold NUMA node %u",
-                hMemtarget->id);
+        LOG_ERR("the memory space does not hold NUMA node %u", hMemtarget->id);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     memtarget_destroy(hMemspace->targets[i]);
@@ -524,8 +521,8 @@ static umf_result_t config_to_params(const memspace_os_config_t *cfg,
                                      umf_os_memory_provider_params_handle_t p) {
     umf_result_t ret = umfOsMemoryProviderParamsSetNumaMode(p, cfg->mode);
     if (ret == UMF_RESULT_SUCCESS) {
-        ret = umfOsMemoryProviderParamsSetNumaList(p, cfg->nodes,
-                                                   cfg->num_nodes);
+        ret =
+            umfOsMemoryProviderParamsSetNumaList(p, cfg->nodes, cfg->num_nodes);
     }
     if (ret == UMF_RESULT_SUCCESS && cfg->mode == UMF_NUMA_MODE_INTERLEAVE) {
         ret = umfOsMemoryProviderParamsSetPartSize(p, cfg->part_size);

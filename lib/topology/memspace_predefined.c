@@ -19,7 +19,6 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdlib.h>
 
 #include <umf/memspace.h>
 
@@ -51,12 +50,10 @@ typedef struct node_cap_t {
     uint64_t capacity;
 } node_cap_t;
 
-static int cmp_capacity_desc(const void *a, const void *b) {
-    const node_cap_t *x = a, *y = b;
-    if (x->capacity != y->capacity) {
-        return x->capacity > y->capacity ? -1 : 1;
-    }
-    return (x->id > y->id) - (x->id < y->id);
+/* Does a come before b: larger capacity first, then lower id? */
+static bool capacity_before(const node_cap_t *a, const node_cap_t *b) {
+    return a->capacity != b->capacity ? a->capacity > b->capacity
+                                      : a->id < b->id;
 }
 
 /* Sort ids[0..n) by capacity, largest first. */
@@ -73,7 +70,15 @@ static int sort_by_capacity(unsigned *ids, size_t n) {
             return err;
         }
     }
-    qsort(a, n, sizeof(*a), cmp_capacity_desc);
+    /* insertion sort: few nodes, and qsort may call malloc */
+    for (size_t i = 1; i < n; i++) {
+        node_cap_t v = a[i];
+        size_t j = i;
+        for (; j > 0 && capacity_before(&v, &a[j - 1]); j--) {
+            a[j] = a[j - 1];
+        }
+        a[j] = v;
+    }
     for (size_t i = 0; i < n; i++) {
         ids[i] = a[i].id;
     }
@@ -83,8 +88,7 @@ static int sort_by_capacity(unsigned *ids, size_t n) {
 
 /* Replace ids[0..*n) by the best target of each, deduplicated, in order.
  * ENOENT when no node has a value. */
-static int best_targets(umf_topology_memattr_t attr, unsigned *ids,
-                        size_t *n) {
+static int best_targets(umf_topology_memattr_t attr, unsigned *ids, size_t *n) {
     size_t out = 0;
     for (size_t i = 0; i < *n; i++) {
         unsigned best;
@@ -145,9 +149,9 @@ static umf_memspace_handle_t predef_build(int which) {
         break;
     case ENOENT:
         LOG_WARN("the %s memory space is unavailable: the system reports no "
-                "%s values (no ACPI HMAT)",
-                predef_names[which],
-                which == PREDEF_HIGHEST_BANDWIDTH ? "bandwidth" : "latency");
+                 "%s values (no ACPI HMAT)",
+                 predef_names[which],
+                 which == PREDEF_HIGHEST_BANDWIDTH ? "bandwidth" : "latency");
         break;
     default:
         LOG_ERR("building the %s memory space failed (errno %d)",

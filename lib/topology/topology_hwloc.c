@@ -14,7 +14,6 @@
 #include <linux/mempolicy.h>
 #include <pthread.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -131,11 +130,6 @@ int umf_topology_numa_check(const unsigned *nodes, size_t n, unsigned *bad_id) {
     return 0;
 }
 
-static int cmp_unsigned(const void *a, const void *b) {
-    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-    return (x > y) - (x < y);
-}
-
 int umf_topology_numa_ids(unsigned **ids, size_t *n) {
     hwloc_topology_t t = umf_topology_get();
     if (!t) {
@@ -153,8 +147,16 @@ int umf_topology_numa_ids(unsigned **ids, size_t *n) {
                        ->os_index;
         }
         /* logical order follows the tree (an HBM node of package 0 comes
-         * before the DDR node of package 1); callers want node numbers */
-        qsort(a, (size_t)count, sizeof(*a), cmp_unsigned);
+         * before the DDR node of package 1); callers want node numbers.
+         * Insertion sort: few nodes, and qsort may call malloc. */
+        for (int i = 1; i < count; i++) {
+            unsigned v = a[i];
+            int j = i;
+            for (; j > 0 && a[j - 1] > v; j--) {
+                a[j] = a[j - 1];
+            }
+            a[j] = v;
+        }
     }
     *ids = a;
     *n = count > 0 ? (size_t)count : 0;

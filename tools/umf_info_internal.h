@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
+/* umf_info_internal.h -- what umf-info asks hwloc directly: the public UMF
+ * API has no bandwidth or latency getter. umf_info_hwloc.c loads the
+ * tool's own hwloc topology (hwloc reads HWLOC_XMLFILE, HWLOC_SYNTHETIC and
+ * the like itself, as libumf's does); umf_info_nohwloc.c answers "unknown"
+ * when libumf is built without hwloc. */
+#ifndef UMF_INFO_INTERNAL_H
+#define UMF_INFO_INTERNAL_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Load the topology; false without hwloc or when loading fails. */
+bool info_topo_open(void);
+void info_topo_close(void);
+
+/* The API version of the hwloc library in use ("2.8"), or "" without
+ * one. */
+void info_hwloc_version(char *buf, size_t len);
+
+/* The best bandwidth (MiB/s) or latency (ns) with which any CPUs reach NUMA
+ * node id, from the firmware's HMAT through hwloc; false when unknown. */
+bool info_node_bandwidth(unsigned id, uint64_t *mib_per_s);
+bool info_node_latency(unsigned id, uint64_t *ns);
+
+#endif /* UMF_INFO_INTERNAL_H */
