@@ -29,7 +29,7 @@ fail() {
 
 real=0
 links=0
-for page in "$mandir"/man3/*.3 "$mandir"/man7/*.7; do
+for page in "$mandir"/man1/*.1 "$mandir"/man3/*.3 "$mandir"/man7/*.7; do
     [ -f "$page" ] || continue
     name=${page#"$mandir"/}
     if grep -q '^\.so[[:space:]]' "$page"; then
@@ -70,7 +70,7 @@ fi
 # (5) every page is listed in man/local.mk, and every listed page exists
 if [ -f "$localmk" ]; then
     grep -o 'man/man[0-9]/[A-Za-z0-9_.-]*' "$localmk" | sort >"$tmp/listed"
-    for page in "$mandir"/man3/*.3 "$mandir"/man7/*.7; do
+    for page in "$mandir"/man1/*.1 "$mandir"/man3/*.3 "$mandir"/man7/*.7; do
         [ -f "$page" ] || continue
         rel=man/${page#"$mandir"/}
         grep -qx "$rel" "$tmp/listed" || fail "$rel: not listed in man/local.mk"
