@@ -271,7 +271,7 @@ typedef struct dj_large_stripe_t {
     dj_large_node_t **heads;
     size_t nheads; /* 0 or a power of 2 */
     size_t count;
-} __attribute__((aligned(64))) dj_large_stripe_t;
+} dj_large_stripe_t;
 
 typedef struct dj_pool_t {
     /* read-mostly part used by every operation */
