@@ -4,12 +4,30 @@
 # The examples are check programs, not noinst programs, so a plain `make`
 # builds only the library and needs nothing beyond the compiler; `make check`
 # (or `make examples/basic`) builds them, and make check runs them as tests.
-# Their sources are installed as documentation for users to copy from.
+# Their sources are installed as documentation for users to copy from, and
+# `make installcheck` compiles and runs those installed copies against the
+# installed library with nothing but `pkg-config --cflags --libs umf`.
 
-check_PROGRAMS += examples/basic
-TESTS += examples/basic
+UMF_EXAMPLES = examples/basic examples/custom_provider
+check_PROGRAMS += $(UMF_EXAMPLES)
+TESTS += $(UMF_EXAMPLES)
 examples_basic_SOURCES = examples/basic.c
 examples_basic_LDADD = lib/libumf.la
+examples_custom_provider_SOURCES = examples/custom_provider.c
+examples_custom_provider_LDADD = lib/libumf.la
 
 exampledir = $(docdir)/examples
-dist_example_DATA = examples/basic.c
+dist_example_DATA = examples/basic.c examples/custom_provider.c
+
+installcheck-local:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	export PKG_CONFIG_PATH="$(DESTDIR)$(pkgconfigdir)"; \
+	pc="pkg-config --define-variable=prefix=$(DESTDIR)$(prefix)"; \
+	for src in $(dist_example_DATA); do \
+	  name=$$(basename "$$src" .c); \
+	  $(CC) $$($$pc --cflags umf) "$(DESTDIR)$(exampledir)/$$name.c" \
+	    $$($$pc --libs umf) -o "$$tmp/$$name"; \
+	  LD_LIBRARY_PATH="$(DESTDIR)$(libdir)" "$$tmp/$$name" > "$$tmp/out"; \
+	  test -s "$$tmp/out"; \
+	  echo "PASS: installed example $$name"; \
+	done
