@@ -19,6 +19,8 @@ lib_libumf_internal_la_SOURCES = \
 	lib/util/base_alloc.c \
 	lib/util/native_error_internal.h \
 	lib/util/native_error.c \
+	lib/util/protection_internal.h \
+	lib/util/protection.c \
 	lib/core/libumf_internal.h \
 	lib/core/libumf.c \
 	lib/core/libumf_linux.c \

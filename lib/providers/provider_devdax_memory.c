@@ -51,6 +51,7 @@
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
 #include "util/native_error_internal.h"
+#include "util/protection_internal.h"
 #include "util/utils_internal.h"
 
 #ifndef MAP_SYNC
@@ -61,10 +62,6 @@
 #endif
 
 #define DEVDAX_PAGE_SIZE ((size_t)2 << 20)
-
-#define DEVDAX_PROTECTION_ALL                                                  \
-    (UMF_PROTECTION_NONE | UMF_PROTECTION_READ | UMF_PROTECTION_WRITE |        \
-     UMF_PROTECTION_EXEC)
 
 /* Defined only by the test shim (see the comment at the top). */
 extern int umf_test_hook_devdax_accept(const char *path)
@@ -117,28 +114,6 @@ devdax_store_native_error(umf_devdax_memory_provider_native_error_t code,
 /* ---------------------------------------------------------------------- */
 /* Parameters                                                             */
 /* ---------------------------------------------------------------------- */
-
-static bool devdax_protection_valid(unsigned protection) {
-    if (protection == 0 || (protection & ~(unsigned)DEVDAX_PROTECTION_ALL)) {
-        return false;
-    }
-    return !(protection & UMF_PROTECTION_NONE) ||
-           protection == UMF_PROTECTION_NONE;
-}
-
-static int devdax_protection_to_prot(unsigned protection) {
-    int prot = PROT_NONE;
-    if (protection & UMF_PROTECTION_READ) {
-        prot |= PROT_READ;
-    }
-    if (protection & UMF_PROTECTION_WRITE) {
-        prot |= PROT_WRITE;
-    }
-    if (protection & UMF_PROTECTION_EXEC) {
-        prot |= PROT_EXEC;
-    }
-    return prot;
-}
 
 static umf_result_t devdax_check_path_size(const char *path, size_t size) {
     if (path == NULL || path[0] == '\0') {
@@ -210,7 +185,7 @@ UMF_EXPORT umf_result_t umfDevDaxMemoryProviderParamsSetDeviceDax(
 UMF_EXPORT umf_result_t umfDevDaxMemoryProviderParamsSetProtection(
     umf_devdax_memory_provider_params_handle_t hParams, unsigned protection) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    if (!devdax_protection_valid(protection)) {
+    if (!utils_protection_valid(protection)) {
         LOG_ERR("invalid memory protection flags: 0x%x", protection);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
@@ -352,7 +327,7 @@ static umf_result_t devdax_initialize(void *params, void **provider) {
     if (ret != UMF_RESULT_SUCCESS) {
         return ret;
     }
-    if (!devdax_protection_valid(in->protection)) {
+    if (!utils_protection_valid(in->protection)) {
         LOG_ERR("invalid memory protection flags: 0x%x", in->protection);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
@@ -361,7 +336,7 @@ static umf_result_t devdax_initialize(void *params, void **provider) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     uint64_t dev_size = 0;
-    int prot = devdax_protection_to_prot(in->protection);
+    int prot = utils_protection_to_mmap(in->protection);
     int fd = devdax_open(in->path, (prot & PROT_WRITE) ? O_RDWR : O_RDONLY,
                          &dev_size);
     if (fd < 0) {

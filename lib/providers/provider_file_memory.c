@@ -45,6 +45,7 @@
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
 #include "util/native_error_internal.h"
+#include "util/protection_internal.h"
 #include "util/utils_internal.h"
 
 #ifndef MAP_SYNC
@@ -55,10 +56,6 @@
 #endif
 
 #define FILE_DAX_PAGE_SIZE ((size_t)2 << 20)
-
-#define FILE_PROTECTION_ALL                                                    \
-    (UMF_PROTECTION_NONE | UMF_PROTECTION_READ | UMF_PROTECTION_WRITE |        \
-     UMF_PROTECTION_EXEC)
 
 struct umf_file_memory_provider_params_t {
     char *path;
@@ -125,29 +122,6 @@ static void file_store_native_error(umf_file_memory_provider_native_error_t c,
 /* Parameters                                                             */
 /* ---------------------------------------------------------------------- */
 
-static bool file_protection_valid(unsigned protection) {
-    if (protection == 0 || (protection & ~(unsigned)FILE_PROTECTION_ALL)) {
-        return false;
-    }
-    /* NONE means "no access" and cannot be combined with an access bit */
-    return !(protection & UMF_PROTECTION_NONE) ||
-           protection == UMF_PROTECTION_NONE;
-}
-
-static int file_protection_to_prot(unsigned protection) {
-    int prot = PROT_NONE;
-    if (protection & UMF_PROTECTION_READ) {
-        prot |= PROT_READ;
-    }
-    if (protection & UMF_PROTECTION_WRITE) {
-        prot |= PROT_WRITE;
-    }
-    if (protection & UMF_PROTECTION_EXEC) {
-        prot |= PROT_EXEC;
-    }
-    return prot;
-}
-
 static umf_result_t file_copy_path(const char *path, char **out) {
     if (path == NULL || path[0] == '\0') {
         LOG_ERR("the file path must not be NULL or empty");
@@ -212,7 +186,7 @@ UMF_EXPORT umf_result_t umfFileMemoryProviderParamsSetPath(
 UMF_EXPORT umf_result_t umfFileMemoryProviderParamsSetProtection(
     umf_file_memory_provider_params_handle_t hParams, unsigned protection) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    if (!file_protection_valid(protection)) {
+    if (!utils_protection_valid(protection)) {
         LOG_ERR("invalid memory protection flags: 0x%x", protection);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
@@ -478,7 +452,7 @@ static umf_result_t file_initialize(void *params, void **provider) {
         LOG_ERR("the file path must not be NULL or empty");
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
-    if (!file_protection_valid(in->protection)) {
+    if (!utils_protection_valid(in->protection)) {
         LOG_ERR("invalid memory protection flags: 0x%x", in->protection);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
@@ -510,7 +484,7 @@ static umf_result_t file_initialize(void *params, void **provider) {
     }
     fp->file_size = (uint64_t)st.st_size;
     fp->protection = in->protection;
-    fp->prot = file_protection_to_prot(in->protection);
+    fp->prot = utils_protection_to_mmap(in->protection);
     fp->visibility = in->visibility;
     fp->fsdax = file_is_fsdax(fp->fd);
     fp->page_size = fp->fsdax ? FILE_DAX_PAGE_SIZE : utils_page_size();

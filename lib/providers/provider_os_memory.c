@@ -83,6 +83,7 @@
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
 #include "util/native_error_internal.h"
+#include "util/protection_internal.h"
 #include "util/utils_internal.h"
 
 #ifndef MADV_COLD
@@ -100,10 +101,6 @@
 #ifndef PR_SET_PTRACER_ANY
 #define PR_SET_PTRACER_ANY ((unsigned long)-1)
 #endif
-
-#define OS_PROTECTION_ALL                                                      \
-    (UMF_PROTECTION_NONE | UMF_PROTECTION_READ | UMF_PROTECTION_WRITE |        \
-     UMF_PROTECTION_EXEC)
 
 /* The backing file's offsets are managed by a coarse instance as if they
  * were addresses: offset o is the "address" OS_OFF_BASE + o (coarse never
@@ -212,32 +209,6 @@ static void os_store_native_error(umf_os_memory_provider_native_error_t code,
 /* Parameters                                                             */
 /* ---------------------------------------------------------------------- */
 
-static bool os_protection_valid(unsigned protection) {
-    if (protection == 0 || (protection & ~(unsigned)OS_PROTECTION_ALL)) {
-        return false;
-    }
-    /* NONE means "no access" and cannot be combined with an access bit */
-    if ((protection & UMF_PROTECTION_NONE) &&
-        protection != UMF_PROTECTION_NONE) {
-        return false;
-    }
-    return true;
-}
-
-static int os_protection_to_prot(unsigned protection) {
-    int prot = PROT_NONE;
-    if (protection & UMF_PROTECTION_READ) {
-        prot |= PROT_READ;
-    }
-    if (protection & UMF_PROTECTION_WRITE) {
-        prot |= PROT_WRITE;
-    }
-    if (protection & UMF_PROTECTION_EXEC) {
-        prot |= PROT_EXEC;
-    }
-    return prot;
-}
-
 UMF_EXPORT umf_result_t umfOsMemoryProviderParamsCreate(
     umf_os_memory_provider_params_handle_t *hParams) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
@@ -276,7 +247,7 @@ UMF_EXPORT umf_result_t umfOsMemoryProviderParamsDestroy(
 UMF_EXPORT umf_result_t umfOsMemoryProviderParamsSetProtection(
     umf_os_memory_provider_params_handle_t hParams, unsigned protection) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    if (!os_protection_valid(protection)) {
+    if (!utils_protection_valid(protection)) {
         LOG_ERR("invalid memory protection flags: 0x%x", protection);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
@@ -721,7 +692,7 @@ static umf_result_t os_initialize(void *params, void **provider) {
     }
     /* Params are validated by the setters; check again in case the handle
      * was filled by someone else (e.g. the memspace code). */
-    if (!os_protection_valid(p->protection)) {
+    if (!utils_protection_valid(p->protection)) {
         LOG_ERR("invalid memory protection flags: 0x%x", p->protection);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
@@ -741,7 +712,7 @@ static umf_result_t os_initialize(void *params, void **provider) {
         return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
     }
     os->protection = p->protection;
-    os->mmap_prot = os_protection_to_prot(p->protection);
+    os->mmap_prot = utils_protection_to_mmap(p->protection);
     os->visibility = p->visibility;
     os->page_size = page_size;
     os->fd = -1;
