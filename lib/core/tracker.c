@@ -27,6 +27,9 @@
 #define TRACKER_INDEX_MIN_CAP 16
 #define TRACKER_READ_RETRIES 16
 
+/* The lookup path of every umfFree/umfPoolByPtr: keep it one function. */
+#define TRACKER_HOT inline __attribute__((always_inline))
+
 typedef struct tracker_entry_t {
     uintptr_t base;
     size_t size;
@@ -72,7 +75,7 @@ static tracker_chunk_t empty_chunk; /* target of every unused index slot */
 /* ---- reading (valid under the seqlock or the writer mutex) ---- */
 
 /* Index of the last chunk whose first key is <= key, or -1. */
-static long index_find_le(tracker_index_t *idx, uintptr_t key) {
+static TRACKER_HOT long index_find_le(tracker_index_t *idx, uintptr_t key) {
     size_t n = UMF_MIN(LOAD(&idx->n), idx->cap);
     size_t lo = 0, hi = n; /* answer in [lo, hi) shifted by one */
     while (lo < hi) {
@@ -87,7 +90,7 @@ static long index_find_le(tracker_index_t *idx, uintptr_t key) {
 }
 
 /* Position of the last entry whose base is <= key, or -1. */
-static long chunk_find_le(tracker_chunk_t *c, uintptr_t key) {
+static TRACKER_HOT long chunk_find_le(tracker_chunk_t *c, uintptr_t key) {
     size_t n = UMF_MIN(LOAD(&c->n), (size_t)TRACKER_CHUNK_CAP);
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -108,7 +111,7 @@ typedef struct entry_pos_t {
 } entry_pos_t;
 
 /* The entry of a level with the greatest base <= key. */
-static entry_pos_t level_find_le(tracker_level_t *lvl, uintptr_t key) {
+static TRACKER_HOT entry_pos_t level_find_le(tracker_level_t *lvl, uintptr_t key) {
     entry_pos_t pos = {-1, -1, NULL};
     tracker_index_t *idx = LOAD(&lvl->index);
     if (!idx) {
@@ -136,7 +139,7 @@ static inline tracker_entry_t *entry_at(tracker_level_t *lvl,
 }
 
 /* Innermost range containing ptr; fills *out and returns its level, or -1. */
-static int find_innermost(uintptr_t ptr, tracker_entry_t *out) {
+static TRACKER_HOT int find_innermost(uintptr_t ptr, tracker_entry_t *out) {
     int found = -1;
     for (int l = 0; l < TRACKER_MAX_LEVELS; l++) {
         tracker_level_t *lvl = &tracker.levels[l];
@@ -163,7 +166,7 @@ static int find_innermost(uintptr_t ptr, tracker_entry_t *out) {
 
 umf_result_t tracker_find(const void *ptr, tracker_alloc_info_t *info) {
     uintptr_t key = (uintptr_t)ptr;
-    tracker_entry_t e;
+    tracker_entry_t e = {0, 0, NULL, 0};
     int level = -1;
     for (int attempt = 0; attempt < TRACKER_READ_RETRIES; attempt++) {
         unsigned long s1 = utils_atomic_load_acquire(&tracker.seq);
@@ -408,7 +411,7 @@ static bool overlaps_sibling(int level, uintptr_t base, size_t size) {
 
 static umf_result_t add_locked(umf_memory_pool_handle_t pool, uintptr_t base,
                                size_t size) {
-    tracker_entry_t parent;
+    tracker_entry_t parent = {0, 0, NULL, 0};
     int parent_level = find_innermost(base, &parent);
     int level = parent_level + 1;
     if (parent_level >= 0 && base + size - parent.base > parent.size) {
