@@ -1157,7 +1157,9 @@ static inline dj_heap_t *dj_heap_get(dj_pool_t *pool, bool create) {
 
 /* ---- allocation ---- */
 
-static void *dj_alloc_small(dj_pool_t *pool, dj_bucket_t *b) {
+/* (inlined: the allocation and free paths are a few dozen instructions) */
+static inline __attribute__((always_inline)) void *
+dj_alloc_small(dj_pool_t *pool, dj_bucket_t *b) {
     dj_heap_t *h = dj_heap_get(pool, true);
     if (UMF_UNLIKELY(!h)) {
         dj_last_error = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
@@ -1227,7 +1229,8 @@ static void *dj_malloc(void *pool_, size_t size) {
     return p;
 }
 
-static umf_result_t dj_free_slab(dj_pool_t *pool, dj_slab_t *s, void *ptr);
+static inline umf_result_t dj_free_slab(dj_pool_t *pool, dj_slab_t *s,
+                                        void *ptr);
 
 static void *dj_aligned_malloc(void *pool_, size_t size, size_t alignment) {
     dj_pool_t *pool = pool_;
@@ -1311,8 +1314,9 @@ static umf_result_t dj_free_invalid(dj_pool_t *pool, void *ptr) {
 }
 
 /* A free by the slab's owner: plain loads and stores. */
-static umf_result_t dj_free_local(dj_pool_t *pool, dj_heap_t *h, dj_slab_t *s,
-                                  size_t idx, void *ptr) {
+static inline __attribute__((always_inline)) umf_result_t
+dj_free_local(dj_pool_t *pool, dj_heap_t *h, dj_slab_t *s, size_t idx,
+              void *ptr) {
     dj_bucket_t *b = s->bucket;
     bool was_full = s->used == b->nchunks;
     if (UMF_UNLIKELY(!dj_slab_put(b, s, idx))) {
@@ -1393,7 +1397,8 @@ static umf_result_t dj_free_remote(dj_pool_t *pool, dj_slab_t *s, size_t idx,
     return UMF_RESULT_SUCCESS;
 }
 
-static umf_result_t dj_free_slab(dj_pool_t *pool, dj_slab_t *s, void *ptr) {
+static inline __attribute__((always_inline)) umf_result_t
+dj_free_slab(dj_pool_t *pool, dj_slab_t *s, void *ptr) {
     dj_bucket_t *b = s->bucket;
     size_t idx = dj_chunk_index(b, (size_t)((char *)ptr - s->start));
     if (UMF_UNLIKELY(idx >= b->nchunks)) {
