@@ -37,8 +37,16 @@ bench_bench_jemalloc_scalable_SOURCES = bench/bench_jemalloc_scalable.c
 bench_bench_jemalloc_scalable_LDADD = lib/libumf.la $(PTHREAD_LIBS)
 CLEANFILES += bench/bench_jemalloc_scalable$(EXEEXT)
 
+# The disjoint pool's churn and page-batch workloads against glibc and
+# jemalloc (issue 3); each measurement re-executes the program.
+EXTRA_PROGRAMS += bench/bench_pools
+bench_bench_pools_SOURCES = bench/bench_pools.c
+bench_bench_pools_LDADD = lib/libumf.la $(PTHREAD_LIBS) $(LIBS)
+CLEANFILES += bench/bench_pools$(EXEEXT)
+
 UMF_BENCH_PROGS = bench/bench_core$(EXEEXT) \
-	bench/bench_providers$(EXEEXT) bench/bench_jemalloc_scalable$(EXEEXT)
+	bench/bench_providers$(EXEEXT) bench/bench_jemalloc_scalable$(EXEEXT) \
+	bench/bench_pools$(EXEEXT)
 
 bench: $(UMF_BENCH_PROGS)
 	@for b in $(UMF_BENCH_PROGS); do \
