@@ -774,3 +774,21 @@ bool coarse_is_allocated_range(coarse_t *c, const void *ptr, size_t size) {
     pthread_mutex_unlock(&c->lock);
     return ok;
 }
+
+umf_result_t coarse_split_nothing(void *provider, void *ptr, size_t totalSize,
+                                  size_t firstSize) {
+    (void)provider;
+    (void)ptr;
+    (void)totalSize;
+    (void)firstSize;
+    return UMF_RESULT_SUCCESS;
+}
+
+umf_result_t coarse_merge_nothing(void *provider, void *lowPtr, void *highPtr,
+                                  size_t totalSize) {
+    (void)provider;
+    (void)lowPtr;
+    (void)highPtr;
+    (void)totalSize;
+    return UMF_RESULT_SUCCESS;
+}

@@ -93,6 +93,13 @@ umf_result_t coarse_free(coarse_t *c, void *ptr, size_t size);
 /* Split the allocated block [ptr, ptr+totalSize) into two allocated blocks
  * at firstSize (a non-zero multiple of the page size below totalSize).
  * totalSize must equal the block size after page rounding. */
+/* Split and merge callbacks for sources that keep no per-range state of
+ * their own: they accept every request. */
+umf_result_t coarse_split_nothing(void *provider, void *ptr, size_t totalSize,
+                                  size_t firstSize);
+umf_result_t coarse_merge_nothing(void *provider, void *lowPtr, void *highPtr,
+                                  size_t totalSize);
+
 umf_result_t coarse_split(coarse_t *c, void *ptr, size_t totalSize,
                           size_t firstSize);
 

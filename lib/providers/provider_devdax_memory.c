@@ -301,24 +301,6 @@ static void *devdax_map(int fd, uint64_t off, size_t len, int prot) {
     return p;
 }
 
-static umf_result_t devdax_split_cb(void *provider, void *ptr, size_t totalSize,
-                                    size_t firstSize) {
-    (void)provider;
-    (void)ptr;
-    (void)totalSize;
-    (void)firstSize;
-    return UMF_RESULT_SUCCESS;
-}
-
-static umf_result_t devdax_merge_cb(void *provider, void *lowPtr, void *highPtr,
-                                    size_t totalSize) {
-    (void)provider;
-    (void)lowPtr;
-    (void)highPtr;
-    (void)totalSize;
-    return UMF_RESULT_SUCCESS;
-}
-
 static umf_result_t devdax_initialize(void *params, void **provider) {
     UMF_CHECK(params != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
@@ -382,8 +364,8 @@ static umf_result_t devdax_initialize(void *params, void **provider) {
     coarse_params_t cp;
     memset(&cp, 0, sizeof(cp));
     cp.provider = dp;
-    cp.cb.split = devdax_split_cb;
-    cp.cb.merge = devdax_merge_cb;
+    cp.cb.split = coarse_split_nothing;
+    cp.cb.merge = coarse_merge_nothing;
     cp.page_size = DEVDAX_PAGE_SIZE;
     cp.name = "DEVDAX";
     ret = coarse_new(&cp, &dp->coarse);

@@ -407,25 +407,6 @@ static umf_result_t file_unmap_cb(void *provider, void *ptr, size_t size) {
     return UMF_RESULT_SUCCESS;
 }
 
-/* Offsets follow from the windows, so there is no per-allocation state. */
-static umf_result_t file_split_cb(void *provider, void *ptr, size_t totalSize,
-                                  size_t firstSize) {
-    (void)provider;
-    (void)ptr;
-    (void)totalSize;
-    (void)firstSize;
-    return UMF_RESULT_SUCCESS;
-}
-
-static umf_result_t file_merge_cb(void *provider, void *lowPtr, void *highPtr,
-                                  size_t totalSize) {
-    (void)provider;
-    (void)lowPtr;
-    (void)highPtr;
-    (void)totalSize;
-    return UMF_RESULT_SUCCESS;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Create and destroy                                                     */
 /* ---------------------------------------------------------------------- */
@@ -505,8 +486,8 @@ static umf_result_t file_initialize(void *params, void **provider) {
     cp.provider = fp;
     cp.cb.alloc = file_grow_cb;
     cp.cb.free = file_unmap_cb;
-    cp.cb.split = file_split_cb;
-    cp.cb.merge = file_merge_cb;
+    cp.cb.split = coarse_split_nothing;
+    cp.cb.merge = coarse_merge_nothing;
     cp.page_size = fp->page_size;
     cp.name = "FILE";
     ret = coarse_new(&cp, &fp->coarse);

@@ -69,25 +69,6 @@ UMF_EXPORT umf_result_t umfFixedMemoryProviderParamsDestroy(
     return UMF_RESULT_SUCCESS;
 }
 
-/* Coarse keeps no per-range state for us, so split and merge need no work. */
-static umf_result_t fixed_split_cb(void *provider, void *ptr, size_t totalSize,
-                                   size_t firstSize) {
-    (void)provider;
-    (void)ptr;
-    (void)totalSize;
-    (void)firstSize;
-    return UMF_RESULT_SUCCESS;
-}
-
-static umf_result_t fixed_merge_cb(void *provider, void *lowPtr, void *highPtr,
-                                   size_t totalSize) {
-    (void)provider;
-    (void)lowPtr;
-    (void)highPtr;
-    (void)totalSize;
-    return UMF_RESULT_SUCCESS;
-}
-
 static umf_result_t fixed_initialize(void *params, void **provider) {
     UMF_CHECK(params != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
@@ -126,8 +107,8 @@ static umf_result_t fixed_initialize(void *params, void **provider) {
     coarse_params_t cp;
     memset(&cp, 0, sizeof(cp));
     cp.provider = fp;
-    cp.cb.split = fixed_split_cb;
-    cp.cb.merge = fixed_merge_cb;
+    cp.cb.split = coarse_split_nothing;
+    cp.cb.merge = coarse_merge_nothing;
     cp.page_size = page;
     cp.name = "FIXED";
     umf_result_t ret = coarse_new(&cp, &fp->coarse);

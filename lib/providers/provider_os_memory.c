@@ -607,26 +607,6 @@ static void os_shared_fini(os_provider_t *os) {
     }
 }
 
-/* coarse callbacks for the offset space: nothing to keep in step, the map
- * is updated by the provider's own split and merge */
-static umf_result_t os_off_split_cb(void *provider, void *ptr, size_t totalSize,
-                                    size_t firstSize) {
-    (void)provider;
-    (void)ptr;
-    (void)totalSize;
-    (void)firstSize;
-    return UMF_RESULT_SUCCESS;
-}
-
-static umf_result_t os_off_merge_cb(void *provider, void *lowPtr, void *highPtr,
-                                    size_t totalSize) {
-    (void)provider;
-    (void)lowPtr;
-    (void)highPtr;
-    (void)totalSize;
-    return UMF_RESULT_SUCCESS;
-}
-
 /* Create the backing file of a SHARED provider. */
 static umf_result_t os_shared_init(os_provider_t *os, const char *shm_name) {
     if (shm_name) {
@@ -664,8 +644,8 @@ static umf_result_t os_shared_init(os_provider_t *os, const char *shm_name) {
     coarse_params_t cp;
     memset(&cp, 0, sizeof(cp));
     cp.provider = os;
-    cp.cb.split = os_off_split_cb;
-    cp.cb.merge = os_off_merge_cb;
+    cp.cb.split = coarse_split_nothing;
+    cp.cb.merge = coarse_merge_nothing;
     cp.page_size = os->page_size;
     cp.name = "OS shared offsets";
     umf_result_t ret = coarse_new(&cp, &os->offsets);
