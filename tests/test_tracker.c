@@ -146,8 +146,8 @@ START_TEST(test_many_ranges) {
     for (int i = 0; i < N; i++) {
         uintptr_t base = 0x1000000 + (uintptr_t)i * 0x2000;
         expected += live[i];
-        ck_assert_ptr_eq(pool_at(base + 0x800), live[i] ? POOL(1 + i % 3)
-                                                        : NULL);
+        ck_assert_ptr_eq(pool_at(base + 0x800),
+                         live[i] ? POOL(1 + i % 3) : NULL);
         ck_assert_ptr_null(pool_at(base + 0x1000)); /* the gaps */
     }
     ck_assert_uint_eq(tracker_count(NULL), expected);
@@ -155,6 +155,48 @@ START_TEST(test_many_ranges) {
                           tracker_count(POOL(3)),
                       expected);
 }
+END_TEST
+
+/* Ranges added in ascending or descending address order (how mmap hands
+ * them out) fill chunks from the ends; ranges added later between them must
+ * still land in order. */
+static void check_ordered_inserts(int step) {
+    enum { N = 3000 };
+    int first = step > 0 ? 0 : N - 1;
+    for (int k = 0, i = first; k < N; k++, i += step) { /* even slots */
+        ck_assert_int_eq(tracker_add(POOL(1),
+                                     ADDR(0x1000000 + (uintptr_t)i * 0x4000),
+                                     0x1000),
+                         0);
+    }
+    for (int i = 0; i < N; i += 7) { /* odd slots, between the others */
+        ck_assert_int_eq(tracker_add(POOL(2),
+                                     ADDR(0x1002000 + (uintptr_t)i * 0x4000),
+                                     0x1000),
+                         0);
+    }
+    for (int i = 0; i < N; i++) {
+        uintptr_t base = 0x1000000 + (uintptr_t)i * 0x4000;
+        ck_assert_ptr_eq(pool_at(base), POOL(1));
+        ck_assert_ptr_eq(pool_at(base + 0xfff), POOL(1));
+        ck_assert_ptr_null(pool_at(base + 0x1000));
+        ck_assert_ptr_eq(pool_at(base + 0x2000), i % 7 ? NULL : POOL(2));
+    }
+    ck_assert_ptr_null(pool_at(0x1000000 - 1));
+    ck_assert_uint_eq(tracker_count(POOL(1)), N);
+    for (int i = 0; i < N; i++) {
+        ck_assert_int_eq(tracker_remove(POOL(1),
+                                        ADDR(0x1000000 + (uintptr_t)i * 0x4000),
+                                        NULL),
+                         0);
+    }
+    ck_assert_uint_eq(tracker_count(NULL), (N + 6) / 7);
+}
+
+START_TEST(test_ascending_inserts) { check_ordered_inserts(1); }
+END_TEST
+
+START_TEST(test_descending_inserts) { check_ordered_inserts(-1); }
 END_TEST
 
 static size_t released_bytes;
@@ -186,7 +228,7 @@ END_TEST
  * removing others around them (run under TSan in CI's sanitizer builds). */
 static volatile int stop_readers;
 #define STABLE_N 256
-#define STABLE_ADDR(i) (0x40000000 + (uintptr_t)(i) * 0x10000)
+#define STABLE_ADDR(i) (0x40000000 + (uintptr_t)(i)*0x10000)
 
 static void *reader(void *arg) {
     long misses = 0;
@@ -244,6 +286,8 @@ int main(void) {
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_many_ranges);
+    tcase_add_test(tc, test_ascending_inserts);
+    tcase_add_test(tc, test_descending_inserts);
     tcase_add_test(tc, test_concurrent_readers);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

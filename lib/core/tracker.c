@@ -48,7 +48,7 @@ typedef struct tracker_index_t {
     size_t cap; /* immutable once published */
     size_t n;
     struct tracker_index_t *retired_next;
-    uintptr_t *first_keys;   /* cap slots */
+    uintptr_t *first_keys;    /* cap slots */
     tracker_chunk_t **chunks; /* cap slots, never NULL */
 } tracker_index_t;
 
@@ -74,34 +74,36 @@ static tracker_chunk_t empty_chunk; /* target of every unused index slot */
 
 /* ---- reading (valid under the seqlock or the writer mutex) ---- */
 
-/* Index of the last chunk whose first key is <= key, or -1. */
-static TRACKER_HOT long index_find_le(tracker_index_t *idx, uintptr_t key) {
-    size_t n = UMF_MIN(LOAD(&idx->n), idx->cap);
-    size_t lo = 0, hi = n; /* answer in [lo, hi) shifted by one */
+/* How many of the sorted keys[0..n) are <= key.  Written so that the
+ * compiler keeps the compare as a branch: a repeated lookup then runs at the
+ * speed of prediction instead of waiting on a chain of conditional moves,
+ * and the base pointer is read once (atomic loads would otherwise make the
+ * compiler reload it on every step). */
+static TRACKER_HOT size_t keys_count_le(const uintptr_t *keys, size_t n,
+                                        uintptr_t key) {
+    size_t lo = 0, hi = n;
     while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (LOAD(&idx->first_keys[mid]) <= key) {
+        size_t mid = (lo + hi) / 2;
+        if (LOAD(&keys[mid]) <= key) {
             lo = mid + 1;
         } else {
+            __asm__ volatile("" :::); /* keeps this a branch: see above */
             hi = mid;
         }
     }
-    return (long)lo - 1;
+    return lo;
+}
+
+/* Index of the last chunk whose first key is <= key, or -1. */
+static TRACKER_HOT long index_find_le(tracker_index_t *idx, uintptr_t key) {
+    size_t n = UMF_MIN(LOAD(&idx->n), idx->cap);
+    return (long)keys_count_le(idx->first_keys, n, key) - 1;
 }
 
 /* Position of the last entry whose base is <= key, or -1. */
 static TRACKER_HOT long chunk_find_le(tracker_chunk_t *c, uintptr_t key) {
     size_t n = UMF_MIN(LOAD(&c->n), (size_t)TRACKER_CHUNK_CAP);
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (LOAD(&c->keys[mid]) <= key) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return (long)lo - 1;
+    return (long)keys_count_le(c->keys, n, key) - 1;
 }
 
 typedef struct entry_pos_t {
@@ -111,7 +113,8 @@ typedef struct entry_pos_t {
 } entry_pos_t;
 
 /* The entry of a level with the greatest base <= key. */
-static TRACKER_HOT entry_pos_t level_find_le(tracker_level_t *lvl, uintptr_t key) {
+static TRACKER_HOT entry_pos_t level_find_le(tracker_level_t *lvl,
+                                             uintptr_t key) {
     entry_pos_t pos = {-1, -1, NULL};
     tracker_index_t *idx = LOAD(&lvl->index);
     if (!idx) {
@@ -132,8 +135,7 @@ static TRACKER_HOT entry_pos_t level_find_le(tracker_level_t *lvl, uintptr_t key
     return pos;
 }
 
-static inline tracker_entry_t *entry_at(tracker_level_t *lvl,
-                                        entry_pos_t pos) {
+static inline tracker_entry_t *entry_at(tracker_level_t *lvl, entry_pos_t pos) {
     (void)lvl;
     return &pos.c->e[pos.slot];
 }
@@ -294,6 +296,19 @@ static void chunk_insert_at(tracker_chunk_t *c, size_t si,
     STORE(&c->n, c->n + 1);
 }
 
+/* Does key go before the first or after the last entry of the level, with
+ * the chunk that would take it (ci) full? */
+static bool past_the_ends(tracker_index_t *idx, long ci, uintptr_t key) {
+    tracker_chunk_t *c = idx->chunks[ci];
+    if (c->n < TRACKER_CHUNK_CAP) {
+        return false;
+    }
+    if (ci == 0 && key < c->keys[0]) {
+        return true;
+    }
+    return (size_t)ci == idx->n - 1 && key > c->keys[c->n - 1];
+}
+
 /* Insert e into a level (no overlap checks here). */
 static umf_result_t level_insert(tracker_level_t *lvl,
                                  const tracker_entry_t *e) {
@@ -305,7 +320,10 @@ static umf_result_t level_insert(tracker_level_t *lvl,
     if (ci < 0) {
         ci = 0; /* before every key: goes to the front of chunk 0 */
     }
-    if (idx->n == 0) {
+    if (idx->n == 0 || past_the_ends(idx, ci, e->base)) {
+        /* A new chunk of its own: ranges handed out in address order (the
+         * usual mmap pattern) then fill chunks completely instead of leaving
+         * a trail of half-full ones, which keeps the index short. */
         tracker_chunk_t *c = umf_ba_calloc(1, sizeof(*c));
         if (!c) {
             return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
@@ -313,7 +331,8 @@ static umf_result_t level_insert(tracker_level_t *lvl,
         c->n = 1;
         c->e[0] = *e;
         c->keys[0] = e->base;
-        index_insert_chunk(idx, 0, c);
+        size_t at = idx->n == 0 || e->base < idx->first_keys[0] ? 0 : idx->n;
+        index_insert_chunk(idx, at, c);
         STORE(&lvl->count, lvl->count + 1);
         return UMF_RESULT_SUCCESS;
     }
@@ -587,8 +606,7 @@ void tracker_destroy(void) {
 }
 
 size_t tracker_release_pool(umf_memory_pool_handle_t pool,
-                            void (*release)(void *arg, void *base,
-                                            size_t size),
+                            void (*release)(void *arg, void *base, size_t size),
                             void *arg) {
     size_t n = tracker_count(pool);
     if (n == 0) {
