@@ -640,6 +640,16 @@ int main(int argc, char **argv) {
                "2 threads vs 1 thread, per CPU second",
                2 * d2->cmops / d1->cmops);
     }
+    /* what the machine allowed: the same ratio for the other allocators */
+    printf("  %-58s", "2 threads vs 1 thread, the others in this run");
+    for (int v = 0; v < V_COUNT; v++) {
+        const figure_t *o1 = &fig[0][1][v], *o2 = &fig[0][2][v];
+        if (v != V_DISJOINT_DEFAULT && v != V_DISJOINT_SMALL && o1->mops > 0 &&
+            o2->mops > 0) {
+            printf(" %s %.2fx;", variant_keys[v], o2->mops / o1->mops);
+        }
+    }
+    printf("\n");
     print_ratio("resident memory after churn vs glibc (1 thread)", d1->rss_mb,
                 fig[0][1][V_MALLOC].rss_mb, 1.3, 0);
     print_ratio("resident memory after churn vs glibc (2 threads)", d2->rss_mb,

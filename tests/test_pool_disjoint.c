@@ -1439,19 +1439,69 @@ START_TEST(threads_remote_frees) {
     ck_assert_int_eq(umfPoolFree(pool, y), OK);
     ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_FREE), 2);
 
-    /* owner gone: another thread allocated and exited, this one frees */
+    /* owner gone: another thread allocated and exited, this one frees;
+     * this thread keeps its empty slab, so the other takes 3 new ones */
     ck_assert_int_eq(pthread_create(&t, NULL, remote_alloc_all, &r), 0);
     ck_assert_int_eq(pthread_join(t, NULL), 0);
     for (int i = 0; i < 40; i++) {
         ck_assert_ptr_nonnull(r.x[i]);
     }
-    ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_ALLOC), 5);
+    ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_ALLOC), 6);
     for (int i = 0; i < 40; i++) {
         ck_assert_int_eq(umfPoolFree(pool, r.x[i]), OK);
     }
-    ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_FREE), 4);
-    umfPoolDestroy(pool);
+    /* one thread uses the pool again: one empty slab (the kept one) */
     ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_FREE), 5);
+    umfPoolDestroy(pool);
+    ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_FREE), 6);
+    env_fini(&e);
+}
+END_TEST
+
+/* Two threads whose only chunk of a bucket is freed and allocated again in
+ * turn: each keeps its empty slab instead of returning it to the provider
+ * and mapping a new one every turn. */
+typedef struct turns_t {
+    umf_memory_pool_handle_t pool;
+    pthread_barrier_t *barrier;
+    int failed;
+} turns_t;
+
+static void *alloc_free_turns(void *arg) {
+    turns_t *t = arg;
+    for (int i = 0; i < 200; i++) {
+        pthread_barrier_wait(t->barrier);
+        void *p = umfPoolMalloc(t->pool, 4096);
+        t->failed |= p == NULL;
+        pthread_barrier_wait(t->barrier);
+        t->failed |= umfPoolFree(t->pool, p) != OK;
+    }
+    return NULL;
+}
+
+START_TEST(threads_keep_empty_slab) {
+    env_t e;
+    env_init(&e);
+    umf_memory_pool_handle_t pool = pool_new(e.prov, NULL, 0);
+    pthread_barrier_t barrier;
+    pthread_barrier_init(&barrier, NULL, 2);
+    turns_t t[2] = {{pool, &barrier, 0}, {pool, &barrier, 0}};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(pthread_create(&th[i], NULL, alloc_free_turns, &t[i]),
+                         0);
+    }
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+        ck_assert_int_eq(t[i].failed, 0);
+    }
+    pthread_barrier_destroy(&barrier);
+    ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_ALLOC), 2);
+    /* both threads are gone: their slabs went to the bucket, which keeps
+     * one for each heap the pool had, up to the capacity */
+    ck_assert_uint_le(env_calls(&e, UMF_TEST_OP_FREE), 2);
+    umfPoolDestroy(pool);
+    ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_FREE), 2);
     env_fini(&e);
 }
 END_TEST
@@ -1937,6 +1987,7 @@ static Suite *disjoint_suite(void) {
     tcase_add_test(tc, threads_churn_small_slabs);
     tcase_add_test(tc, threads_exit);
     tcase_add_test(tc, threads_remote_frees);
+    tcase_add_test(tc, threads_keep_empty_slab);
     tcase_add_test(tc, threads_generations);
     tcase_add_test(tc, threads_many_pools);
     tcase_set_timeout(tc, 120);

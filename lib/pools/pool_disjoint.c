@@ -57,17 +57,22 @@
  * a thread exits or is evicted, and by create and destroy) tells an
  * exiting thread which of its heaps still exist.
  *
- * Empty slabs, capacity and shared limits. Nothing caches free chunks: the
- * free that empties a slab (a same-thread free, a free into an orphan, or
- * the owner folding in other threads' frees) hands it at once to the
- * bucket, which keeps it (under the bucket lock) only while the bucket holds
- * fewer than its limit of empty slabs (1 for buckets whose slab holds
- * several chunks, the capacity otherwise) and the shared limits accept its
- * bytes (fetch-add, undone when over the limit: no CAS loop, so no
- * livelock); otherwise it goes back to the provider right away. The number
- * and bytes of cached empty slabs are therefore exact whatever the number
- * of threads; the only delay is that a chunk freed by a thread other than
- * its slab's owner counts as live until the owner's next call (or exit).
+ * Empty slabs, capacity and shared limits. Nothing caches free chunks. A
+ * slab that becomes empty is counted as an empty slab the bucket keeps
+ * (bucket->nempty and the shared limits, both fetch-add and undone when
+ * over: no CAS loop, so no livelock; the limits are skipped when there are
+ * none) or goes back to the provider right away. The bucket keeps up to
+ * the capacity of one-chunk slabs; of slabs of several chunks one per heap,
+ * up to the capacity but at least one (a single thread sees the reference's
+ * one). When the owner's own free empties the heap's only slab of a bucket
+ * that is not full, the heap keeps it, counted like the others: a thread
+ * freeing and allocating a few chunks of one size in turn then neither
+ * maps a new slab nor takes a lock. Every other empty slab goes to the
+ * bucket's list (under the bucket lock), where any heap's refill finds it.
+ * The number and bytes of empty slabs held are therefore exact whatever
+ * the number of threads; the only delay is that a chunk freed by a thread
+ * other than its slab's owner counts as live until the owner's next call
+ * (or exit).
  *
  * Destroy returns every slab and every large allocation to the provider and
  * reports the allocations still live under UMF_LOG.
@@ -181,8 +186,10 @@ typedef struct dj_slab_t {
     bool in_pending; /* queued on the owner's pending stack */
     /* the owner's (or the lock's) */
     bool listed; /* in the owner's list of partly used slabs */
-    /* under the bucket lock (orphan: and the slab lock) */
-    bool cached; /* in the bucket's list of empty slabs */
+    /* empty and counted in the bucket's nempty and the limits: on the
+     * bucket's list of empty slabs (under the bucket lock), or kept by its
+     * owner (the owner's) */
+    bool cached;
     uint8_t orphan;
     /* summary (nsum words), free bitmap (1 = free, nwords), frees by other
      * threads (nwords), then the cold part */
@@ -202,7 +209,11 @@ typedef struct dj_slab_cold_t {
     void *raw; /* what umf_ba_calloc returned */
 } dj_slab_cold_t;
 
+/* Buckets are 64-byte aligned, and what changes (under the lock, or the
+ * counters) starts on a cache line of its own: a thread caching an empty
+ * slab must not evict what every other thread's allocation reads. */
 typedef struct dj_bucket_t {
+    /* set when the pool is created */
     size_t size;      /* chunk size */
     size_t slab_size; /* provider allocation per slab */
     size_t desc_size; /* bytes to allocate for a slab descriptor */
@@ -215,8 +226,10 @@ typedef struct dj_bucket_t {
     uint64_t magic;
     unsigned mshift;
 
-    pthread_mutex_t lock;
+    _Alignas(64) pthread_mutex_t lock;
     dj_slab_t *empty; /* cached empty slabs, accounted in the limits */
+    /* empty slabs held: those on the list above plus those heaps keep
+     * (atomic, never above max_empty) */
     size_t nempty;
     dj_slab_t *orphans; /* partly used slabs no heap owns */
 
@@ -281,7 +294,8 @@ typedef struct dj_pool_t {
     size_t max_small; /* requests up to this go to buckets */
     size_t first_bucket;
     size_t nbuckets;
-    dj_bucket_t *buckets;
+    dj_bucket_t *buckets; /* 64-byte aligned in buckets_raw */
+    void *buckets_raw;
     int trace;
     size_t heap_size;
     /* radix trees: below 2^47, and the rest (root made on first use) */
@@ -304,6 +318,7 @@ typedef struct dj_pool_t {
 
     pthread_mutex_t heaps_lock;
     dj_heap_t *heaps;
+    size_t nheaps; /* written under heaps_lock, read without (atomic) */
 
     /* the registry of live pools (dj_registry_lock) */
     struct dj_pool_t *reg_prev, *reg_next;
@@ -344,6 +359,9 @@ static void dj_held_sub(dj_pool_t *pool, size_t bytes) {
  * give their slabs back to the provider. */
 static bool dj_limits_try_add(umf_disjoint_pool_shared_limits_handle_t l,
                               size_t bytes) {
+    if (l->max_size == SIZE_MAX) {
+        return true; /* no limit: nothing to count, no shared line to write */
+    }
     size_t old = utils_fetch_add(&l->total_size, bytes);
     if (old > l->max_size || bytes > l->max_size - old) {
         utils_fetch_sub(&l->total_size, bytes);
@@ -354,7 +372,39 @@ static bool dj_limits_try_add(umf_disjoint_pool_shared_limits_handle_t l,
 
 static void dj_limits_sub(umf_disjoint_pool_shared_limits_handle_t l,
                           size_t bytes) {
+    if (l->max_size == SIZE_MAX) {
+        return;
+    }
     utils_fetch_sub(&l->total_size, bytes);
+}
+
+/* Count one more empty slab held for bucket b; false (nothing changed) when
+ * the bucket or the limits would go over. */
+static bool dj_empty_try_add(dj_pool_t *pool, dj_bucket_t *b) {
+    size_t limit = b->max_empty;
+    if (b->nchunks > 1) {
+        /* one per thread using the pool, up to the capacity: a thread
+         * alone behaves as the reference (one), and threads whose slabs
+         * of a bucket empty in turn do not take the provider's mmap and
+         * munmap (and their TLB shootdowns) on every turn */
+        limit = UMF_MAX(
+            UMF_MIN(b->max_empty, utils_atomic_load_relaxed(&pool->nheaps)),
+            (size_t)1);
+    }
+    if (utils_fetch_add(&b->nempty, (size_t)1) >= limit) {
+        utils_fetch_sub(&b->nempty, (size_t)1);
+        return false;
+    }
+    if (!dj_limits_try_add(pool->limits, b->slab_size)) {
+        utils_fetch_sub(&b->nempty, (size_t)1);
+        return false;
+    }
+    return true;
+}
+
+static void dj_empty_sub(dj_pool_t *pool, dj_bucket_t *b) {
+    utils_fetch_sub(&b->nempty, (size_t)1);
+    dj_limits_sub(pool->limits, b->slab_size);
 }
 
 static umf_result_t dj_alloc_error(umf_result_t provider_ret) {
@@ -858,16 +908,14 @@ static void dj_slab_destroy(dj_pool_t *pool, dj_slab_t *s) {
  * and the limits allow, else return it to the provider at once. */
 static void dj_bucket_release(dj_pool_t *pool, dj_bucket_t *b, dj_slab_t *s) {
     __atomic_store_n(&s->owner, NULL, __ATOMIC_RELAXED);
-    pthread_mutex_lock(&b->lock);
-    if (b->nempty < b->max_empty &&
-        dj_limits_try_add(pool->limits, b->slab_size)) {
+    /* a slab its heap kept is counted already */
+    if (s->cached || dj_empty_try_add(pool, b)) {
         s->cached = true;
+        pthread_mutex_lock(&b->lock);
         dj_list_push_head(&b->empty, NULL, s);
-        b->nempty++;
         pthread_mutex_unlock(&b->lock);
         return;
     }
-    pthread_mutex_unlock(&b->lock);
     dj_slab_destroy(pool, s);
 }
 
@@ -906,6 +954,24 @@ static void dj_heap_release_slab(dj_pool_t *pool, dj_heap_t *h, dj_slab_t *s) {
     }
     dj_heap_disown(h, s);
     dj_bucket_release(pool, s->bucket, s);
+}
+
+/* An owned slab became empty by its owner's free. When it is the heap's
+ * only slab of the bucket that is not full, the heap keeps it (counted as a
+ * cached empty slab): a bucket with few live chunks then reuses it without
+ * handing it through the bucket lock to another thread's cache. */
+static void dj_heap_empty_slab(dj_pool_t *pool, dj_heap_t *h, dj_hbucket_t *hb,
+                               dj_slab_t *s) {
+    bool alone = s->listed ? hb->head == s && hb->tail == s : !hb->head;
+    if (alone && dj_empty_try_add(pool, s->bucket)) {
+        s->cached = true;
+        if (!s->listed) {
+            dj_list_push_head(&hb->head, &hb->tail, s);
+            s->listed = true;
+        }
+        return;
+    }
+    dj_heap_release_slab(pool, h, s);
 }
 
 /* Fold in the frees other threads made into this heap's slabs. */
@@ -948,7 +1014,6 @@ static dj_slab_t *dj_heap_refill(dj_pool_t *pool, dj_heap_t *h,
         s = b->empty;
         dj_list_remove(&b->empty, NULL, s);
         s->cached = false;
-        b->nempty--;
     }
     pthread_mutex_unlock(&b->lock);
     if (orphan) {
@@ -959,7 +1024,7 @@ static dj_slab_t *dj_heap_refill(dj_pool_t *pool, dj_heap_t *h,
         dj_spin_unlock(&s->lock);
     } else {
         if (s) {
-            dj_limits_sub(pool->limits, b->slab_size);
+            dj_empty_sub(pool, b);
         } else if (!(s = dj_slab_create(pool, b))) {
             return NULL;
         }
@@ -1008,6 +1073,7 @@ static void dj_heap_abandon(dj_pool_t *pool, dj_heap_t *h) {
         s = next;
     }
     pthread_mutex_lock(&pool->heaps_lock);
+    utils_atomic_store_relaxed(&pool->nheaps, pool->nheaps - 1);
     if (h->prev) {
         h->prev->next = h->next;
     } else {
@@ -1095,6 +1161,7 @@ static dj_heap_t *dj_heap_bind(dj_pool_t *pool, dj_tls_slot_t *slot) {
     h->raw = raw;
     h->pool = pool;
     pthread_mutex_lock(&pool->heaps_lock);
+    utils_atomic_store_relaxed(&pool->nheaps, pool->nheaps + 1);
     h->next = pool->heaps;
     if (pool->heaps) {
         pool->heaps->prev = h;
@@ -1175,6 +1242,10 @@ dj_alloc_small(dj_pool_t *pool, dj_bucket_t *b) {
         if (!s) {
             return NULL;
         }
+    }
+    if (UMF_UNLIKELY(s->cached)) { /* a kept empty slab in use again */
+        s->cached = false;
+        dj_empty_sub(pool, b);
     }
     void *p = dj_slab_take(b, s);
     if (s->used == b->nchunks) {
@@ -1327,7 +1398,7 @@ dj_free_local(dj_pool_t *pool, dj_heap_t *h, dj_slab_t *s, size_t idx,
         hb->nfree++;
     }
     if (UMF_UNLIKELY(s->used == 0)) {
-        dj_heap_release_slab(pool, h, s);
+        dj_heap_empty_slab(pool, h, hb, s);
     } else if (was_full) {
         /* behind the slabs being filled, so those fill up first */
         dj_list_push_tail(&hb->head, &hb->tail, s);
@@ -1504,7 +1575,8 @@ static void dj_print_stats(const dj_pool_t *pool) {
                  "slabs_in_use %zu slabs_cached %zu peak_slabs %zu "
                  "slab_size %zu",
                  name, b->size, (unsigned long long)na, (unsigned long long)nf,
-                 b->slabs_held - b->nempty, b->nempty, b->peak_held,
+                 b->slabs_held - utils_atomic_load_relaxed(&b->nempty),
+                 utils_atomic_load_relaxed(&b->nempty), b->peak_held,
                  b->slab_size);
     }
     LOG_INFO("pool \"%s\" large: allocs %zu frees %zu", name,
@@ -1527,7 +1599,7 @@ static void dj_pool_release(dj_pool_t *pool) {
     for (size_t i = 0; i < pool->nbuckets; i++) {
         pthread_mutex_destroy(&pool->buckets[i].lock);
     }
-    umf_ba_free(pool->buckets);
+    umf_ba_free(pool->buckets_raw);
     dj_radix_free(&pool->rlo, pool->rlo.root, 0);
     dj_radix_free(&pool->rhi, pool->rhi.root, 0);
     for (unsigned i = 0; i < DJ_LARGE_STRIPES; i++) {
@@ -1677,10 +1749,12 @@ static umf_result_t dj_setup_buckets(dj_pool_t *pool) {
             }
         }
     }
-    pool->buckets = umf_ba_calloc(n, sizeof(dj_bucket_t));
-    if (!pool->buckets) {
+    pool->buckets_raw = umf_ba_calloc(1, n * sizeof(dj_bucket_t) + 64);
+    if (!pool->buckets_raw) {
         return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
     }
+    pool->buckets =
+        (dj_bucket_t *)utils_align_ptr_up((uintptr_t)pool->buckets_raw, 64);
     pool->nbuckets = n;
     pool->max_small = UMF_MIN(pp->max_poolable_size, sizes[n - 1]);
 
@@ -1717,8 +1791,8 @@ static umf_result_t dj_setup_buckets(dj_pool_t *pool) {
             b->magic = 1;
             b->mshift = lg;
         }
-        /* buckets whose slab holds several chunks keep one empty slab */
-        b->max_empty = b->size <= pp->slab_min_size / 2 ? 1 : pp->capacity;
+        /* buckets whose slab holds several chunks: see dj_empty_try_add */
+        b->max_empty = pp->capacity;
     }
     /* every size in an 8-byte step maps to the same bucket: bucket sizes
      * are multiples of 8 */
