@@ -318,6 +318,50 @@ START_TEST(ipc_same_process_roundtrip) {
 }
 END_TEST
 
+/* A consumer pool without tracking that owns its provider, destroyed with a
+ * handle still open: the handle is closed while the provider still exists,
+ * and a late umfCloseIPCHandle is refused instead of reaching the provider
+ * that is gone. */
+START_TEST(ipc_untracked_consumer_destroyed_open) {
+    umf_memory_pool_handle_t producer = simple_pool(
+        umf_test_provider_create(umf_test_malloc_ipc_provider_ops(), NULL),
+        UMF_POOL_CREATE_FLAG_OWN_PROVIDER);
+    umf_test_counting_t st;
+    umf_memory_provider_handle_t base =
+        umf_test_provider_create(umf_test_malloc_ipc_provider_ops(), NULL);
+    ck_assert_ptr_nonnull(base);
+    umf_test_counting_init(&st, base);
+    umf_memory_provider_handle_t cp = NULL;
+    ck_assert_int_eq(umf_test_counting_create(&st, &cp), UMF_RESULT_SUCCESS);
+    umf_memory_pool_handle_t consumer =
+        simple_pool(cp, UMF_POOL_CREATE_FLAG_OWN_PROVIDER |
+                            UMF_POOL_CREATE_FLAG_DISABLE_TRACKING);
+
+    char *p = umfPoolMalloc(producer, 2000);
+    ck_assert_ptr_nonnull(p);
+    umf_ipc_handle_t ipc = NULL;
+    size_t size = 0;
+    ck_assert_int_eq(umfGetIPCHandle(p, &ipc, &size), UMF_RESULT_SUCCESS);
+    umf_ipc_handler_handle_t handler = NULL;
+    ck_assert_int_eq(umfPoolGetIPCHandler(consumer, &handler),
+                     UMF_RESULT_SUCCESS);
+    void *q = NULL;
+    ck_assert_int_eq(umfOpenIPCHandle(handler, ipc, &q), UMF_RESULT_SUCCESS);
+    ck_assert_uint_eq(umf_test_counting_get(&st, UMF_TEST_OP_IPC_CLOSE), 0);
+
+    umfPoolDestroy(consumer); /* finalizes cp */
+    ck_assert_uint_eq(umf_test_counting_get(&st, UMF_TEST_OP_IPC_CLOSE), 1);
+    ck_assert_uint_eq(umf_test_counting_get(&st, UMF_TEST_OP_FINALIZE), 1);
+    ck_assert_int_eq(umfCloseIPCHandle(q), UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    ck_assert_uint_eq(umf_test_counting_get(&st, UMF_TEST_OP_IPC_CLOSE), 1);
+
+    ck_assert_int_eq(umfPutIPCHandle(ipc), UMF_RESULT_SUCCESS);
+    ck_assert_int_eq(umfPoolFree(producer, p), UMF_RESULT_SUCCESS);
+    umfPoolDestroy(producer);
+    umfMemoryProviderDestroy(base);
+}
+END_TEST
+
 /* ============================ create flags ============================ */
 
 START_TEST(flag_own_provider) {
@@ -1100,6 +1144,7 @@ static Suite *pool_api_suite(void) {
     tcase_add_test(tc, null_ipc_args);
     tcase_add_test(tc, ipc_open_without_ipc_ops);
     tcase_add_test(tc, ipc_same_process_roundtrip);
+    tcase_add_test(tc, ipc_untracked_consumer_destroyed_open);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("flags");

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/libumf_internal.h"
+#include "core/ipc_internal.h"
 #include "core/memory_provider_internal.h"
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
@@ -142,6 +143,10 @@ UMF_EXPORT void umfMemoryProviderDestroy(umf_memory_provider_handle_t hProvider)
                  (void *)hProvider);
         return;
     }
+    /* handles opened through it (a pool without tracking hands out its
+     * provider as the IPC handler) are closed while it can still close
+     * them; a later umfCloseIPCHandle on them is refused */
+    ipc_consumer_release_handler(hProvider);
     hProvider->ops.finalize(hProvider->provider_priv);
     umf_ba_free(hProvider);
 }
