@@ -270,15 +270,24 @@ START_TEST(ipc_open_without_ipc_ops) {
 }
 END_TEST
 
+/* A provider with IPC ops (*base) behind a provider that counts its calls
+ * in *st (returned); the caller destroys both. */
+static umf_memory_provider_handle_t
+counted_ipc_provider(umf_test_counting_t *st,
+                     umf_memory_provider_handle_t *base) {
+    *base = umf_test_provider_create(umf_test_malloc_ipc_provider_ops(), NULL);
+    ck_assert_ptr_nonnull(*base);
+    umf_test_counting_init(st, *base);
+    umf_memory_provider_handle_t cp = NULL;
+    ck_assert_int_eq(umf_test_counting_create(st, &cp), UMF_RESULT_SUCCESS);
+    return cp;
+}
+
 /* get / open / close / put through a pool whose provider has IPC ops */
 START_TEST(ipc_same_process_roundtrip) {
     umf_test_counting_t st;
-    umf_memory_provider_handle_t base =
-        umf_test_provider_create(umf_test_malloc_ipc_provider_ops(), NULL);
-    ck_assert_ptr_nonnull(base);
-    umf_test_counting_init(&st, base);
-    umf_memory_provider_handle_t cp = NULL;
-    ck_assert_int_eq(umf_test_counting_create(&st, &cp), UMF_RESULT_SUCCESS);
+    umf_memory_provider_handle_t base = NULL;
+    umf_memory_provider_handle_t cp = counted_ipc_provider(&st, &base);
     umf_memory_pool_handle_t producer = simple_pool(cp, 0);
     umf_memory_pool_handle_t consumer = simple_pool(
         umf_test_provider_create(umf_test_malloc_ipc_provider_ops(), NULL),
@@ -327,12 +336,8 @@ START_TEST(ipc_untracked_consumer_destroyed_open) {
         umf_test_provider_create(umf_test_malloc_ipc_provider_ops(), NULL),
         UMF_POOL_CREATE_FLAG_OWN_PROVIDER);
     umf_test_counting_t st;
-    umf_memory_provider_handle_t base =
-        umf_test_provider_create(umf_test_malloc_ipc_provider_ops(), NULL);
-    ck_assert_ptr_nonnull(base);
-    umf_test_counting_init(&st, base);
-    umf_memory_provider_handle_t cp = NULL;
-    ck_assert_int_eq(umf_test_counting_create(&st, &cp), UMF_RESULT_SUCCESS);
+    umf_memory_provider_handle_t base = NULL;
+    umf_memory_provider_handle_t cp = counted_ipc_provider(&st, &base);
     umf_memory_pool_handle_t consumer =
         simple_pool(cp, UMF_POOL_CREATE_FLAG_OWN_PROVIDER |
                             UMF_POOL_CREATE_FLAG_DISABLE_TRACKING);
