@@ -20,6 +20,7 @@ lib_libumf_internal_la_SOURCES = \
 	lib/util/native_error_internal.h \
 	lib/util/native_error.c \
 	lib/util/protection_internal.h \
+	lib/util/tsan_pages_internal.h \
 	lib/util/protection.c \
 	lib/core/libumf_internal.h \
 	lib/core/libumf.c \

@@ -792,3 +792,36 @@ umf_result_t coarse_merge_nothing(void *provider, void *lowPtr, void *highPtr,
     (void)totalSize;
     return UMF_RESULT_SUCCESS;
 }
+
+/* ---- provider ops of coarse-backed providers ---- */
+
+static coarse_t *provider_coarse(void *provider) {
+    return *(coarse_t **)provider;
+}
+
+umf_result_t coarse_provider_alloc(void *provider, size_t size,
+                                   size_t alignment, void **resultPtr) {
+    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    UMF_CHECK(resultPtr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    return coarse_alloc(provider_coarse(provider), size, alignment, resultPtr);
+}
+
+umf_result_t coarse_provider_free(void *provider, void *ptr, size_t size) {
+    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    if (ptr == NULL) {
+        return UMF_RESULT_SUCCESS;
+    }
+    return coarse_free(provider_coarse(provider), ptr, size);
+}
+
+umf_result_t coarse_provider_split(void *provider, void *ptr, size_t totalSize,
+                                   size_t firstSize) {
+    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    return coarse_split(provider_coarse(provider), ptr, totalSize, firstSize);
+}
+
+umf_result_t coarse_provider_merge(void *provider, void *lowPtr, void *highPtr,
+                                   size_t totalSize) {
+    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    return coarse_merge(provider_coarse(provider), lowPtr, highPtr, totalSize);
+}

@@ -90,9 +90,6 @@ umf_result_t coarse_alloc(coarse_t *c, size_t size, size_t alignment,
  * a size mismatch; nothing changes then. */
 umf_result_t coarse_free(coarse_t *c, void *ptr, size_t size);
 
-/* Split the allocated block [ptr, ptr+totalSize) into two allocated blocks
- * at firstSize (a non-zero multiple of the page size below totalSize).
- * totalSize must equal the block size after page rounding. */
 /* Split and merge callbacks for sources that keep no per-range state of
  * their own: they accept every request. */
 umf_result_t coarse_split_nothing(void *provider, void *ptr, size_t totalSize,
@@ -100,6 +97,9 @@ umf_result_t coarse_split_nothing(void *provider, void *ptr, size_t totalSize,
 umf_result_t coarse_merge_nothing(void *provider, void *lowPtr, void *highPtr,
                                   size_t totalSize);
 
+/* Split the allocated block [ptr, ptr+totalSize) into two allocated blocks
+ * at firstSize (a non-zero multiple of the page size below totalSize).
+ * totalSize must equal the block size after page rounding. */
 umf_result_t coarse_split(coarse_t *c, void *ptr, size_t totalSize,
                           size_t firstSize);
 
@@ -107,6 +107,17 @@ umf_result_t coarse_split(coarse_t *c, void *ptr, size_t totalSize,
  * totalSize (page-rounded) must equal the sum of their sizes. */
 umf_result_t coarse_merge(coarse_t *c, void *lowPtr, void *highPtr,
                           size_t totalSize);
+
+/* The alloc, free, allocation_split and allocation_merge provider ops of
+ * the providers that hand out memory from one coarse instance (fixed, file,
+ * devdax): their private data must begin with that coarse_t *. */
+umf_result_t coarse_provider_alloc(void *provider, size_t size,
+                                   size_t alignment, void **resultPtr);
+umf_result_t coarse_provider_free(void *provider, void *ptr, size_t size);
+umf_result_t coarse_provider_split(void *provider, void *ptr, size_t totalSize,
+                                   size_t firstSize);
+umf_result_t coarse_provider_merge(void *provider, void *lowPtr, void *highPtr,
+                                   size_t totalSize);
 
 /* A consistent snapshot of the counters (all zero for NULL). */
 coarse_stats_t coarse_get_stats(coarse_t *c);

@@ -16,8 +16,7 @@
 typedef struct tracking_provider_t {
     umf_memory_provider_handle_t upstream;
     umf_memory_pool_handle_t pool;
-    umf_memory_provider_handle_t self; /* this wrapper's handle */
-    ipc_cache_t *ipc_cache;            /* created by the first IPC get */
+    ipc_cache_t *ipc_cache; /* created by the first IPC get */
 } tracking_provider_t;
 
 static umf_result_t tracking_initialize(void *params, void **provider) {
@@ -41,9 +40,9 @@ static void tracking_release_range(void *arg, void *base, size_t size) {
  * pool: give them back to the provider instead of leaking them. */
 static void tracking_finalize(void *provider) {
     tracking_provider_t *p = provider;
-    /* IPC first: opened handles are closed and cached blobs put while the
-     * upstream provider still holds the memory they refer to */
-    ipc_consumer_release_handler(p->self);
+    /* handles opened through this wrapper were closed by
+     * umfMemoryProviderDestroy; cached blobs are put while the upstream
+     * provider still holds the memory they refer to */
     ipc_cache_delete(p->ipc_cache);
     size_t n = tracker_release_pool(p->pool, tracking_release_range, p);
     if (n) {
@@ -57,7 +56,8 @@ static void tracking_finalize(void *provider) {
 static umf_result_t tracking_alloc(void *provider, size_t size,
                                    size_t alignment, void **ptr) {
     tracking_provider_t *p = provider;
-    umf_result_t ret = umfMemoryProviderAlloc(p->upstream, size, alignment, ptr);
+    umf_result_t ret =
+        umfMemoryProviderAlloc(p->upstream, size, alignment, ptr);
     if (ret != UMF_RESULT_SUCCESS || !*ptr) {
         return ret; /* a provider may return SUCCESS with NULL: untracked */
     }
@@ -76,8 +76,8 @@ static umf_result_t tracking_free(void *provider, void *ptr, size_t size) {
     size_t tracked_size = 0;
     bool removed = false;
     if (ptr) {
-        removed = tracker_remove(p->pool, ptr, &tracked_size) ==
-                  UMF_RESULT_SUCCESS;
+        removed =
+            tracker_remove(p->pool, ptr, &tracked_size) == UMF_RESULT_SUCCESS;
         if (!removed) {
             LOG_WARN("freeing %p, which pool %p does not track", ptr,
                      (void *)p->pool);
@@ -111,8 +111,7 @@ static umf_result_t tracking_get_recommended_page_size(void *provider,
                                                        size_t size,
                                                        size_t *pageSize) {
     tracking_provider_t *p = provider;
-    return umfMemoryProviderGetRecommendedPageSize(p->upstream, size,
-                                                   pageSize);
+    return umfMemoryProviderGetRecommendedPageSize(p->upstream, size, pageSize);
 }
 
 static umf_result_t tracking_get_min_page_size(void *provider, void *ptr,
@@ -198,8 +197,7 @@ static umf_result_t tracking_ipc_open(void *provider, void *data, void **ptr) {
     return umfMemoryProviderOpenIPCHandle(p->upstream, data, ptr);
 }
 
-static umf_result_t tracking_ipc_close(void *provider, void *ptr,
-                                       size_t size) {
+static umf_result_t tracking_ipc_close(void *provider, void *ptr, size_t size) {
     tracking_provider_t *p = provider;
     return umfMemoryProviderCloseIPCHandle(p->upstream, ptr, size);
 }
@@ -234,12 +232,11 @@ static const umf_memory_provider_ops_t tracking_ops = {
 umf_result_t tracking_provider_create(umf_memory_provider_handle_t upstream,
                                       umf_memory_pool_handle_t pool,
                                       umf_memory_provider_handle_t *wrapper) {
-    tracking_provider_t params = {upstream, pool, NULL, NULL};
+    tracking_provider_t params = {upstream, pool, NULL};
     umf_result_t ret = umfMemoryProviderCreate(&tracking_ops, &params, wrapper);
     if (ret == UMF_RESULT_SUCCESS) {
         /* failures seen through the wrapper are the user's provider's */
         (*wrapper)->blame = upstream;
-        ((tracking_provider_t *)provider_priv(*wrapper))->self = *wrapper;
     }
     return ret;
 }

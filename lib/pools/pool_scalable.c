@@ -18,37 +18,16 @@
 
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
+#include "util/tsan_pages_internal.h"
 #include "util/utils_internal.h"
 
-/* tbbmalloc is not built for ThreadSanitizer, which therefore cannot see that
- * a block freed on one thread and allocated again on another is handed over
- * in order. In a TSan build the pool tells it, page by page (a block may be
- * reused at another offset): a free releases every page of the block, an
- * allocation acquires them. */
-#if defined(__SANITIZE_THREAD__)
-#define POOL_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define POOL_TSAN 1
-#endif
-#endif
-#ifdef POOL_TSAN
-#include <sanitizer/tsan_interface.h>
-static void pool_tsan_pages(void *ptr, size_t size, bool release) {
-    uintptr_t a = (uintptr_t)ptr & ~(uintptr_t)4095;
-    uintptr_t end = (uintptr_t)ptr + (size ? size : 1);
-    for (; a < end; a += 4096) {
-        if (release) {
-            __tsan_release((void *)a);
-        } else {
-            __tsan_acquire((void *)a);
-        }
-    }
-}
+/* In a TSan build, blocks are handed over page by page (see
+ * util/tsan_pages_internal.h). */
+#ifdef UMF_TSAN_POOL
 #define POOL_TSAN_ACQUIRE(p)                                                   \
-    pool_tsan_pages((p), tbb.pool_msize((pool), (p)), false)
+    utils_tsan_pages((p), tbb.pool_msize((pool), (p)), false)
 #define POOL_TSAN_RELEASE(p)                                                   \
-    pool_tsan_pages((p), tbb.pool_msize((pool), (p)), true)
+    utils_tsan_pages((p), tbb.pool_msize((pool), (p)), true)
 #else
 #define POOL_TSAN_ACQUIRE(p) ((void)0)
 #define POOL_TSAN_RELEASE(p) ((void)0)

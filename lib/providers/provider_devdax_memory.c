@@ -74,13 +74,15 @@ struct umf_devdax_memory_provider_params_t {
 };
 
 typedef struct devdax_provider_t {
+    coarse_t *coarse;    /* first: the coarse_provider_* ops find it there */
     char path[PATH_MAX]; /* as given: the IPC handle carries it */
     void *base;
     size_t size;
     unsigned protection;
     int prot;
-    coarse_t *coarse;
 } devdax_provider_t;
+_Static_assert(offsetof(devdax_provider_t, coarse) == 0,
+               "coarse_provider_* ops");
 
 typedef struct devdax_ipc_data_t {
     char path[PATH_MAX];
@@ -185,12 +187,11 @@ UMF_EXPORT umf_result_t umfDevDaxMemoryProviderParamsSetDeviceDax(
 UMF_EXPORT umf_result_t umfDevDaxMemoryProviderParamsSetProtection(
     umf_devdax_memory_provider_params_handle_t hParams, unsigned protection) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    if (!utils_protection_valid(protection)) {
-        LOG_ERR("invalid memory protection flags: 0x%x", protection);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    umf_result_t ret = utils_check_protection(protection);
+    if (ret == UMF_RESULT_SUCCESS) {
+        hParams->protection = protection;
     }
-    hParams->protection = protection;
-    return UMF_RESULT_SUCCESS;
+    return ret;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -309,9 +310,9 @@ static umf_result_t devdax_initialize(void *params, void **provider) {
     if (ret != UMF_RESULT_SUCCESS) {
         return ret;
     }
-    if (!utils_protection_valid(in->protection)) {
-        LOG_ERR("invalid memory protection flags: 0x%x", in->protection);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    ret = utils_check_protection(in->protection);
+    if (ret != UMF_RESULT_SUCCESS) {
+        return ret;
     }
     if (in->size % DEVDAX_PAGE_SIZE) {
         LOG_ERR("the size %zu is not a multiple of 2 MiB", in->size);
@@ -399,22 +400,6 @@ static void devdax_finalize(void *provider) {
 /* Ops                                                                    */
 /* ---------------------------------------------------------------------- */
 
-static umf_result_t devdax_alloc(void *provider, size_t size, size_t alignment,
-                                 void **resultPtr) {
-    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    UMF_CHECK(resultPtr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    return coarse_alloc(((devdax_provider_t *)provider)->coarse, size,
-                        alignment, resultPtr);
-}
-
-static umf_result_t devdax_free(void *provider, void *ptr, size_t size) {
-    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    if (ptr == NULL) {
-        return UMF_RESULT_SUCCESS;
-    }
-    return coarse_free(((devdax_provider_t *)provider)->coarse, ptr, size);
-}
-
 static void devdax_get_last_native_error(void *provider, const char **ppMessage,
                                          int32_t *pError) {
     (void)provider;
@@ -479,21 +464,6 @@ static umf_result_t devdax_purge_force(void *provider, void *ptr, size_t size) {
         return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
     }
     return UMF_RESULT_SUCCESS;
-}
-
-static umf_result_t devdax_allocation_split(void *provider, void *ptr,
-                                            size_t totalSize,
-                                            size_t firstSize) {
-    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    return coarse_split(((devdax_provider_t *)provider)->coarse, ptr, totalSize,
-                        firstSize);
-}
-
-static umf_result_t devdax_allocation_merge(void *provider, void *lowPtr,
-                                            void *highPtr, size_t totalSize) {
-    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    return coarse_merge(((devdax_provider_t *)provider)->coarse, lowPtr,
-                        highPtr, totalSize);
 }
 
 static umf_result_t devdax_get_ipc_handle_size(void *provider, size_t *size) {
@@ -605,8 +575,8 @@ static umf_memory_provider_ops_t devdax_ops = {
     .version = UMF_PROVIDER_OPS_VERSION_CURRENT,
     .initialize = devdax_initialize,
     .finalize = devdax_finalize,
-    .alloc = devdax_alloc,
-    .free = devdax_free,
+    .alloc = coarse_provider_alloc,
+    .free = coarse_provider_free,
     .get_last_native_error = devdax_get_last_native_error,
     .get_recommended_page_size = devdax_get_recommended_page_size,
     .get_min_page_size = devdax_get_min_page_size,
@@ -615,8 +585,8 @@ static umf_memory_provider_ops_t devdax_ops = {
         {
             .purge_lazy = NULL, /* the front-end answers NOT_SUPPORTED */
             .purge_force = devdax_purge_force,
-            .allocation_merge = devdax_allocation_merge,
-            .allocation_split = devdax_allocation_split,
+            .allocation_merge = coarse_provider_merge,
+            .allocation_split = coarse_provider_split,
         },
     .ipc =
         {

@@ -75,6 +75,7 @@ typedef struct file_window_t {
 } file_window_t;
 
 typedef struct file_provider_t {
+    coarse_t *coarse;    /* first: the coarse_provider_* ops find it there */
     char path[PATH_MAX]; /* absolute */
     int fd;
     unsigned protection;
@@ -83,12 +84,12 @@ typedef struct file_provider_t {
     int map_flags; /* MAP_PRIVATE, MAP_SHARED or MAP_SHARED_VALIDATE|MAP_SYNC */
     bool fsdax;
     size_t page_size;
-    coarse_t *coarse;
     pthread_rwlock_t lock; /* windows, file_end, file_size */
     file_window_t *windows;
     uint64_t file_end;  /* first offset no window uses */
     uint64_t file_size; /* the file's size as far as we know */
 } file_provider_t;
+_Static_assert(offsetof(file_provider_t, coarse) == 0, "coarse_provider_* ops");
 
 /* The IPC handle: fixed-width fields. */
 typedef struct file_ipc_data_t {
@@ -186,24 +187,22 @@ UMF_EXPORT umf_result_t umfFileMemoryProviderParamsSetPath(
 UMF_EXPORT umf_result_t umfFileMemoryProviderParamsSetProtection(
     umf_file_memory_provider_params_handle_t hParams, unsigned protection) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    if (!utils_protection_valid(protection)) {
-        LOG_ERR("invalid memory protection flags: 0x%x", protection);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    umf_result_t ret = utils_check_protection(protection);
+    if (ret == UMF_RESULT_SUCCESS) {
+        hParams->protection = protection;
     }
-    hParams->protection = protection;
-    return UMF_RESULT_SUCCESS;
+    return ret;
 }
 
 UMF_EXPORT umf_result_t umfFileMemoryProviderParamsSetVisibility(
     umf_file_memory_provider_params_handle_t hParams,
     umf_memory_visibility_t visibility) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    if (visibility != UMF_MEM_MAP_PRIVATE && visibility != UMF_MEM_MAP_SHARED) {
-        LOG_ERR("invalid memory visibility: %d", (int)visibility);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    umf_result_t ret = utils_check_visibility(visibility);
+    if (ret == UMF_RESULT_SUCCESS) {
+        hParams->visibility = visibility;
     }
-    hParams->visibility = visibility;
-    return UMF_RESULT_SUCCESS;
+    return ret;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -433,14 +432,12 @@ static umf_result_t file_initialize(void *params, void **provider) {
         LOG_ERR("the file path must not be NULL or empty");
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
-    if (!utils_protection_valid(in->protection)) {
-        LOG_ERR("invalid memory protection flags: 0x%x", in->protection);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    umf_result_t ret = utils_check_protection(in->protection);
+    if (ret == UMF_RESULT_SUCCESS) {
+        ret = utils_check_visibility(in->visibility);
     }
-    if (in->visibility != UMF_MEM_MAP_PRIVATE &&
-        in->visibility != UMF_MEM_MAP_SHARED) {
-        LOG_ERR("invalid memory visibility: %d", (int)in->visibility);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    if (ret != UMF_RESULT_SUCCESS) {
+        return ret;
     }
 
     file_provider_t *fp = umf_ba_calloc(1, sizeof(*fp));
@@ -448,7 +445,7 @@ static umf_result_t file_initialize(void *params, void **provider) {
         LOG_ERR("allocating the file memory provider failed");
         return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
     }
-    umf_result_t ret = UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    ret = UMF_RESULT_ERROR_INVALID_ARGUMENT;
     fp->fd = open(in->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fp->fd < 0) {
         LOG_PERR("cannot open or create %s", in->path);
@@ -526,23 +523,6 @@ static void file_finalize(void *provider) {
 /* Ops                                                                    */
 /* ---------------------------------------------------------------------- */
 
-static umf_result_t file_alloc(void *provider, size_t size, size_t alignment,
-                               void **resultPtr) {
-    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    UMF_CHECK(resultPtr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    file_provider_t *fp = provider;
-    return coarse_alloc(fp->coarse, size, alignment, resultPtr);
-}
-
-static umf_result_t file_free(void *provider, void *ptr, size_t size) {
-    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    if (ptr == NULL) {
-        return UMF_RESULT_SUCCESS;
-    }
-    file_provider_t *fp = provider;
-    return coarse_free(fp->coarse, ptr, size);
-}
-
 static void file_get_last_native_error(void *provider, const char **ppMessage,
                                        int32_t *pError) {
     (void)provider;
@@ -617,20 +597,6 @@ static umf_result_t file_purge_force(void *provider, void *ptr, size_t size) {
         return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
     }
     return UMF_RESULT_SUCCESS;
-}
-
-static umf_result_t file_allocation_split(void *provider, void *ptr,
-                                          size_t totalSize, size_t firstSize) {
-    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    return coarse_split(((file_provider_t *)provider)->coarse, ptr, totalSize,
-                        firstSize);
-}
-
-static umf_result_t file_allocation_merge(void *provider, void *lowPtr,
-                                          void *highPtr, size_t totalSize) {
-    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    return coarse_merge(((file_provider_t *)provider)->coarse, lowPtr, highPtr,
-                        totalSize);
 }
 
 static umf_result_t file_get_ipc_handle_size(void *provider, size_t *size) {
@@ -755,8 +721,8 @@ static umf_memory_provider_ops_t file_ops = {
     .version = UMF_PROVIDER_OPS_VERSION_CURRENT,
     .initialize = file_initialize,
     .finalize = file_finalize,
-    .alloc = file_alloc,
-    .free = file_free,
+    .alloc = coarse_provider_alloc,
+    .free = coarse_provider_free,
     .get_last_native_error = file_get_last_native_error,
     .get_recommended_page_size = file_get_recommended_page_size,
     .get_min_page_size = file_get_min_page_size,
@@ -765,8 +731,8 @@ static umf_memory_provider_ops_t file_ops = {
         {
             .purge_lazy = NULL, /* the front-end answers NOT_SUPPORTED */
             .purge_force = file_purge_force,
-            .allocation_merge = file_allocation_merge,
-            .allocation_split = file_allocation_split,
+            .allocation_merge = coarse_provider_merge,
+            .allocation_split = coarse_provider_split,
         },
     .ipc =
         {

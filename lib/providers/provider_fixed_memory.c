@@ -24,13 +24,15 @@ struct umf_fixed_memory_provider_params_t {
 };
 
 typedef struct fixed_provider_t {
-    void *base; /* the caller's buffer */
+    coarse_t *coarse; /* first: the coarse_provider_* ops find it there */
+    void *base;       /* the caller's buffer */
     size_t size;
     void *usable_base; /* its page-aligned interior, managed by coarse */
     size_t usable_size;
     size_t page_size;
-    coarse_t *coarse;
 } fixed_provider_t;
+_Static_assert(offsetof(fixed_provider_t, coarse) == 0,
+               "coarse_provider_* ops");
 
 static __thread utils_native_error_t fixed_native_error;
 
@@ -135,23 +137,6 @@ static void fixed_finalize(void *provider) {
     umf_ba_free(fp);
 }
 
-static umf_result_t fixed_alloc(void *provider, size_t size, size_t alignment,
-                                void **resultPtr) {
-    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    UMF_CHECK(resultPtr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    fixed_provider_t *fp = provider;
-    return coarse_alloc(fp->coarse, size, alignment, resultPtr);
-}
-
-static umf_result_t fixed_free(void *provider, void *ptr, size_t size) {
-    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    if (ptr == NULL) {
-        return UMF_RESULT_SUCCESS;
-    }
-    fixed_provider_t *fp = provider;
-    return coarse_free(fp->coarse, ptr, size);
-}
-
 static void fixed_get_last_native_error(void *provider, const char **ppMessage,
                                         int32_t *pError) {
     (void)provider;
@@ -197,26 +182,12 @@ static umf_result_t fixed_purge_force(void *provider, void *ptr, size_t size) {
     return UMF_RESULT_SUCCESS;
 }
 
-static umf_result_t fixed_allocation_split(void *provider, void *ptr,
-                                           size_t totalSize, size_t firstSize) {
-    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    fixed_provider_t *fp = provider;
-    return coarse_split(fp->coarse, ptr, totalSize, firstSize);
-}
-
-static umf_result_t fixed_allocation_merge(void *provider, void *lowPtr,
-                                           void *highPtr, size_t totalSize) {
-    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    fixed_provider_t *fp = provider;
-    return coarse_merge(fp->coarse, lowPtr, highPtr, totalSize);
-}
-
 static umf_memory_provider_ops_t fixed_ops = {
     .version = UMF_PROVIDER_OPS_VERSION_CURRENT,
     .initialize = fixed_initialize,
     .finalize = fixed_finalize,
-    .alloc = fixed_alloc,
-    .free = fixed_free,
+    .alloc = coarse_provider_alloc,
+    .free = coarse_provider_free,
     .get_last_native_error = fixed_get_last_native_error,
     .get_recommended_page_size = fixed_get_recommended_page_size,
     .get_min_page_size = fixed_get_min_page_size,
@@ -225,8 +196,8 @@ static umf_memory_provider_ops_t fixed_ops = {
         {
             .purge_lazy = NULL, /* the front-end answers NOT_SUPPORTED */
             .purge_force = fixed_purge_force,
-            .allocation_merge = fixed_allocation_merge,
-            .allocation_split = fixed_allocation_split,
+            .allocation_merge = coarse_provider_merge,
+            .allocation_split = coarse_provider_split,
         },
     .ipc = {NULL, NULL, NULL, NULL, NULL},
 };

@@ -247,24 +247,22 @@ UMF_EXPORT umf_result_t umfOsMemoryProviderParamsDestroy(
 UMF_EXPORT umf_result_t umfOsMemoryProviderParamsSetProtection(
     umf_os_memory_provider_params_handle_t hParams, unsigned protection) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    if (!utils_protection_valid(protection)) {
-        LOG_ERR("invalid memory protection flags: 0x%x", protection);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    umf_result_t ret = utils_check_protection(protection);
+    if (ret == UMF_RESULT_SUCCESS) {
+        hParams->protection = protection;
     }
-    hParams->protection = protection;
-    return UMF_RESULT_SUCCESS;
+    return ret;
 }
 
 UMF_EXPORT umf_result_t umfOsMemoryProviderParamsSetVisibility(
     umf_os_memory_provider_params_handle_t hParams,
     umf_memory_visibility_t visibility) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    if (visibility != UMF_MEM_MAP_PRIVATE && visibility != UMF_MEM_MAP_SHARED) {
-        LOG_ERR("invalid memory visibility: %d", (int)visibility);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    umf_result_t ret = utils_check_visibility(visibility);
+    if (ret == UMF_RESULT_SUCCESS) {
+        hParams->visibility = visibility;
     }
-    hParams->visibility = visibility;
-    return UMF_RESULT_SUCCESS;
+    return ret;
 }
 
 UMF_EXPORT umf_result_t umfOsMemoryProviderParamsSetShmName(
@@ -672,16 +670,13 @@ static umf_result_t os_initialize(void *params, void **provider) {
     }
     /* Params are validated by the setters; check again in case the handle
      * was filled by someone else (e.g. the memspace code). */
-    if (!utils_protection_valid(p->protection)) {
-        LOG_ERR("invalid memory protection flags: 0x%x", p->protection);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    umf_result_t ret = utils_check_protection(p->protection);
+    if (ret == UMF_RESULT_SUCCESS) {
+        ret = utils_check_visibility(p->visibility);
     }
-    if (p->visibility != UMF_MEM_MAP_PRIVATE &&
-        p->visibility != UMF_MEM_MAP_SHARED) {
-        LOG_ERR("invalid memory visibility: %d", (int)p->visibility);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    if (ret == UMF_RESULT_SUCCESS) {
+        ret = os_validate_numa(p, page_size);
     }
-    umf_result_t ret = os_validate_numa(p, page_size);
     if (ret != UMF_RESULT_SUCCESS) {
         return ret;
     }

@@ -5,6 +5,7 @@
 #include <umf/memory_provider.h>
 
 #include "protection_internal.h"
+#include "util/log_internal.h"
 
 #define PROTECTION_ALL                                                         \
     (UMF_PROTECTION_NONE | UMF_PROTECTION_READ | UMF_PROTECTION_WRITE |        \
@@ -17,6 +18,22 @@ bool utils_protection_valid(unsigned protection) {
     /* NONE means "no access" and cannot be combined with an access bit */
     return !(protection & UMF_PROTECTION_NONE) ||
            protection == UMF_PROTECTION_NONE;
+}
+
+umf_result_t utils_check_protection(unsigned protection) {
+    if (!utils_protection_valid(protection)) {
+        LOG_ERR("invalid memory protection flags: 0x%x", protection);
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+    return UMF_RESULT_SUCCESS;
+}
+
+umf_result_t utils_check_visibility(umf_memory_visibility_t visibility) {
+    if (visibility != UMF_MEM_MAP_PRIVATE && visibility != UMF_MEM_MAP_SHARED) {
+        LOG_ERR("invalid memory visibility: %d", (int)visibility);
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+    return UMF_RESULT_SUCCESS;
 }
 
 int utils_protection_to_mmap(unsigned protection) {

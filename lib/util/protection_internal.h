@@ -6,8 +6,16 @@
 
 #include <stdbool.h>
 
+#include <umf/base.h>
+#include <umf/memory_provider.h>
+
 /* Non-zero, only known bits, and NONE ("no access") alone. */
 bool utils_protection_valid(unsigned protection);
+
+/* SUCCESS for a valid protection (or a visibility the providers know:
+ * PRIVATE or SHARED); INVALID_ARGUMENT with a log line otherwise. */
+umf_result_t utils_check_protection(unsigned protection);
+umf_result_t utils_check_visibility(umf_memory_visibility_t visibility);
 
 /* The PROT_* bits of a valid protection. */
 int utils_protection_to_mmap(unsigned protection);
