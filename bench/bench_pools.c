@@ -58,8 +58,6 @@
 #include <umf/pools/pool_disjoint.h>
 #include <umf/providers/provider_os_memory.h>
 
-#define UMF_BENCH_MAX(a, b) ((a) > (b) ? (a) : (b))
-
 #define JEMALLOC_SO "libjemalloc.so.2"
 #define JEMALLOC_PRELOAD "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 #define TUNABLES "glibc.rtld.optional_static_tls=4096"
@@ -569,8 +567,8 @@ int main(int argc, char **argv) {
                         /* the small-slab pool maps and unmaps a slab on
                          * most steps: a tenth of the steps gives the same
                          * rate in a tenth of the time */
-                        size_t n = v == V_DISJOINT_SMALL
-                                       ? UMF_BENCH_MAX(steps / 10, 1)
+                        size_t n = v == V_DISJOINT_SMALL && steps >= 10
+                                       ? steps / 10
                                        : steps;
                         sample(&sm[w][th][v], workloads[w].key, (variant_t)v,
                                th, n, live);
