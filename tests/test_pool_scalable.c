@@ -326,6 +326,66 @@ START_TEST(eight_threads_one_pool) {
 }
 END_TEST
 
+/* umfPoolMalloc and umfPoolFree call tbbmalloc directly for this pool; a
+ * provider failure must still reach umfPoolGetLastAllocationError. */
+START_TEST(provider_failure_sets_last_error) {
+    umf_memory_provider_handle_t failing;
+    ck_assert_int_eq(umfMemoryProviderCreate(umf_test_failing_provider_ops(),
+                                             NULL, &failing),
+                     UMF_RESULT_SUCCESS);
+    umf_memory_pool_handle_t pool;
+    ck_assert_int_eq(
+        umfPoolCreate(umfScalablePoolOps(), failing, NULL, 0, &pool),
+        UMF_RESULT_SUCCESS);
+    ck_assert_ptr_null(umfPoolMalloc(pool, 100));
+    ck_assert_int_eq(umfPoolGetLastAllocationError(pool),
+                     UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
+    /* with no provider failure pending, a failure is OUT_OF_HOST_MEMORY */
+    ck_assert_ptr_null(umfPoolMalloc(pool, SIZE_MAX / 4 + 1));
+    ck_assert_int_eq(umfPoolGetLastAllocationError(pool),
+                     UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
+    umfPoolDestroy(pool);
+    umfMemoryProviderDestroy(failing);
+}
+END_TEST
+
+/* A copy of the ops table with its own malloc and free keeps them: the
+ * direct path is only for the pool's own wrappers. */
+static const umf_memory_pool_ops_t *wrapped_ops;
+static int wrapped_mallocs, wrapped_frees;
+
+static void *wrapped_malloc(void *pool, size_t size) {
+    wrapped_mallocs++;
+    return wrapped_ops->malloc(pool, size);
+}
+
+static umf_result_t wrapped_free(void *pool, void *ptr) {
+    wrapped_frees++;
+    return wrapped_ops->free(pool, ptr);
+}
+
+START_TEST(copied_ops_keep_their_wrappers) {
+    wrapped_ops = umfScalablePoolOps();
+    umf_memory_pool_ops_t ops = *wrapped_ops;
+    ops.malloc = wrapped_malloc;
+    ops.free = wrapped_free;
+    umf_memory_provider_handle_t os = umf_test_os_provider_create();
+    ck_assert_ptr_nonnull(os);
+    umf_memory_pool_handle_t pool;
+    ck_assert_int_eq(umfPoolCreate(&ops, os, NULL, 0, &pool),
+                     UMF_RESULT_SUCCESS);
+    void *a = umfPoolMalloc(pool, 100);
+    void *b = umfPoolMalloc(pool, 5000);
+    ck_assert(a && b);
+    ck_assert_int_eq(wrapped_mallocs, 2);
+    ck_assert_int_eq(umfPoolFree(pool, a), UMF_RESULT_SUCCESS);
+    ck_assert_int_eq(umfFree(b), UMF_RESULT_SUCCESS);
+    ck_assert_int_eq(wrapped_frees, 2);
+    umfPoolDestroy(pool);
+    umfMemoryProviderDestroy(os);
+}
+END_TEST
+
 /* ---- loading ---- */
 
 /* A fresh process that dlopens libumf: the scalable pool works there; with
@@ -376,6 +436,8 @@ int main(void) {
     tcase_add_test(tc, malloc_calloc_realloc);
     tcase_add_test(tc, aligned_and_usable_size);
     tcase_add_test(tc, eight_threads_one_pool);
+    tcase_add_test(tc, provider_failure_sets_last_error);
+    tcase_add_test(tc, copied_ops_keep_their_wrappers);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("loading");

@@ -65,6 +65,9 @@ UMF_EXPORT umf_result_t umfPoolCreate(const umf_memory_pool_ops_t *ops,
         LOG_ERR("pool initialization failed (result %d)", (int)ret);
         goto err_wrapper;
     }
+    if (!scalable_pool_direct_ops(&pool->ops, &pool->direct)) {
+        pool->direct = (pool_direct_ops_t){0};
+    }
     *hPool = pool;
     return UMF_RESULT_SUCCESS;
 
@@ -101,6 +104,13 @@ UMF_EXPORT void umfPoolDestroy(umf_memory_pool_handle_t hPool) {
 
 UMF_EXPORT void *umfPoolMalloc(umf_memory_pool_handle_t hPool, size_t size) {
     UMF_CHECK(hPool != NULL, NULL);
+    if (size < hPool->direct.size_limit) {
+        void *ptr = hPool->direct.malloc(hPool->pool_priv, size);
+        if (UMF_UNLIKELY(!ptr)) {
+            hPool->direct.malloc_failed();
+        }
+        return ptr;
+    }
     return hPool->ops.malloc(hPool->pool_priv, size);
 }
 
@@ -128,13 +138,25 @@ UMF_EXPORT size_t umfPoolMallocUsableSize(umf_memory_pool_handle_t hPool,
     return hPool->ops.malloc_usable_size(hPool->pool_priv, ptr);
 }
 
+static inline umf_result_t pool_free_block(umf_memory_pool_handle_t pool,
+                                           void *ptr) {
+    if (pool->direct.free) {
+        if (UMF_LIKELY(pool->direct.free(pool->pool_priv, ptr))) {
+            return UMF_RESULT_SUCCESS;
+        }
+        LOG_ERR("pool %p could not free %p", (void *)pool, ptr);
+        return UMF_RESULT_ERROR_UNKNOWN;
+    }
+    return pool->ops.free(pool->pool_priv, ptr);
+}
+
 UMF_EXPORT umf_result_t umfPoolFree(umf_memory_pool_handle_t hPool,
                                     void *ptr) {
     UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     if (!ptr) {
         return UMF_RESULT_SUCCESS; /* like free(NULL): errno untouched */
     }
-    return hPool->ops.free(hPool->pool_priv, ptr);
+    return pool_free_block(hPool, ptr);
 }
 
 UMF_EXPORT umf_result_t umfFree(void *ptr) {
@@ -142,7 +164,7 @@ UMF_EXPORT umf_result_t umfFree(void *ptr) {
     if (!ptr || tracker_find(ptr, &info) != UMF_RESULT_SUCCESS) {
         return UMF_RESULT_SUCCESS; /* not pool memory: nothing to do */
     }
-    return info.pool->ops.free(info.pool->pool_priv, ptr);
+    return pool_free_block(info.pool, ptr);
 }
 
 UMF_EXPORT umf_memory_pool_handle_t umfPoolByPtr(const void *ptr) {

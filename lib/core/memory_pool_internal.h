@@ -4,11 +4,25 @@
 #define UMF_MEMORY_POOL_INTERNAL_H 1
 
 #include <pthread.h>
+#include <stdbool.h>
 
 #include <umf/memory_pool.h>
 
+/* A built-in pool whose malloc and free only forward to an allocator may
+ * let umfPoolMalloc and umfPoolFree call that allocator directly: on the
+ * hot path an extra call level costs about as much as the allocator's own
+ * work per call (issue 6). Zeroed when a pool has no direct path. */
+typedef struct pool_direct_ops_t {
+    /* requests of size_limit bytes or more take ops.malloc */
+    size_t size_limit;
+    void *(*malloc)(void *pool_priv, size_t size);
+    void (*malloc_failed)(void); /* records the thread's last error */
+    bool (*free)(void *pool_priv, void *ptr);
+} pool_direct_ops_t;
+
 struct umf_memory_pool_t {
     void *pool_priv;
+    pool_direct_ops_t direct;
     umf_memory_pool_ops_t ops;
     umf_pool_create_flags_t flags;
     /* What the pool's ops see: the tracking wrapper, or the user's provider
@@ -20,5 +34,11 @@ struct umf_memory_pool_t {
     void *tag;
     unsigned long generation; /* library generation at creation */
 };
+
+/* Fills *direct when ops' malloc and free are the scalable pool's own
+ * (pool_scalable.c; false where that pool is not built or in TSan builds,
+ * whose hand-over hooks sit in the wrappers). */
+bool scalable_pool_direct_ops(const umf_memory_pool_ops_t *ops,
+                              pool_direct_ops_t *direct);
 
 #endif /* UMF_MEMORY_POOL_INTERNAL_H */

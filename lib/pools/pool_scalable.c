@@ -9,6 +9,7 @@
  * destructors would run into unmapped code. */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <umf/memory_provider.h>
 #include <umf/pools/pool_scalable.h>
 
+#include "core/memory_pool_internal.h"
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
 #include "util/tsan_pages_internal.h"
@@ -346,6 +348,35 @@ static umf_result_t scalable_free(void *pool, void *ptr) {
         return UMF_RESULT_ERROR_UNKNOWN;
     }
     return UMF_RESULT_SUCCESS;
+}
+
+static void scalable_direct_malloc_failed(void) {
+    (void)scalable_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
+}
+
+bool scalable_pool_direct_ops(const umf_memory_pool_ops_t *ops,
+                              pool_direct_ops_t *direct) {
+#ifdef UMF_TSAN_POOL
+    (void)ops;
+    (void)direct;
+    return false;
+#else
+    /* a table the user copied and changed keeps its own wrappers */
+    if (ops->malloc != scalable_malloc || ops->free != scalable_free) {
+        return false;
+    }
+    /* called after a successful initialize: tbb is loaded. The entry
+     * points take the rml::MemoryPool, which is the pool's private handle;
+     * both wrappers only add what the direct path does around them (the
+     * size check, the error on failure; a NULL free never arrives). */
+    *direct = (pool_direct_ops_t){
+        .size_limit = SCALABLE_MAX_SIZE + 1,
+        .malloc = tbb.pool_malloc,
+        .malloc_failed = scalable_direct_malloc_failed,
+        .free = tbb.pool_free,
+    };
+    return true;
+#endif
 }
 
 static umf_result_t scalable_get_last_allocation_error(void *pool) {

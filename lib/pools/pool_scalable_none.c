@@ -5,6 +5,7 @@
 
 #include <umf/pools/pool_scalable.h>
 
+#include "core/memory_pool_internal.h"
 #include "util/log_internal.h"
 #include "util/utils_internal.h"
 
@@ -46,4 +47,11 @@ UMF_EXPORT umf_result_t umfScalablePoolParamsSetKeepAllMemory(
 UMF_EXPORT umf_memory_pool_ops_t *umfScalablePoolOps(void) {
     SCALABLE_NOT_SUPPORTED();
     return NULL;
+}
+
+bool scalable_pool_direct_ops(const umf_memory_pool_ops_t *ops,
+                              pool_direct_ops_t *direct) {
+    (void)ops;
+    (void)direct;
+    return false;
 }
