@@ -15,8 +15,8 @@
 typedef struct pool_direct_ops_t {
     /* requests of size_limit bytes or more take ops.malloc */
     size_t size_limit;
+    /* on failure, the pool's last allocation error is already recorded */
     void *(*malloc)(void *pool_priv, size_t size);
-    void (*malloc_failed)(void); /* records the thread's last error */
     bool (*free)(void *pool_priv, void *ptr);
 } pool_direct_ops_t;
 

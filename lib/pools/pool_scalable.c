@@ -191,6 +191,8 @@ static void *scalable_raw_alloc(intptr_t pool_id, size_t *bytes) {
     if (r != UMF_RESULT_SUCCESS || !ptr) {
         scalable_raw_error =
             r == UMF_RESULT_SUCCESS ? UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY : r;
+        /* what umfPoolMalloc's direct path reports: it has no wrapper */
+        scalable_last_error = scalable_raw_error;
         LOG_DEBUG("provider alloc of %zu bytes failed (result %d)", *bytes,
                   (int)r);
         return NULL;
@@ -350,10 +352,6 @@ static umf_result_t scalable_free(void *pool, void *ptr) {
     return UMF_RESULT_SUCCESS;
 }
 
-static void scalable_direct_malloc_failed(void) {
-    (void)scalable_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
-}
-
 bool scalable_pool_direct_ops(const umf_memory_pool_ops_t *ops,
                               pool_direct_ops_t *direct) {
 #ifdef UMF_TSAN_POOL
@@ -367,12 +365,12 @@ bool scalable_pool_direct_ops(const umf_memory_pool_ops_t *ops,
     }
     /* called after a successful initialize: tbb is loaded. The entry
      * points take the rml::MemoryPool, which is the pool's private handle;
-     * both wrappers only add what the direct path does around them (the
-     * size check, the error on failure; a NULL free never arrives). */
+     * the wrappers only add what the direct path has without them: the
+     * size check in umfPoolMalloc, the error of a failed provider alloc
+     * recorded by scalable_raw_alloc, and no NULL free arrives. */
     *direct = (pool_direct_ops_t){
         .size_limit = SCALABLE_MAX_SIZE + 1,
         .malloc = tbb.pool_malloc,
-        .malloc_failed = scalable_direct_malloc_failed,
         .free = tbb.pool_free,
     };
     return true;
