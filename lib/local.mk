@@ -17,6 +17,8 @@ lib_libumf_internal_la_SOURCES = \
 	lib/util/log.c \
 	lib/util/base_alloc_internal.h \
 	lib/util/base_alloc.c \
+	lib/util/bump_arena_internal.h \
+	lib/util/bump_arena.c \
 	lib/util/native_error_internal.h \
 	lib/util/native_error.c \
 	lib/util/protection_internal.h \

@@ -573,6 +573,54 @@ START_TEST(slabs_capacity) {
 }
 END_TEST
 
+/* Slab descriptors: those of destroyed slabs serve new slabs (their bitmaps
+ * fresh: every chunk handed out once), and a descriptor too large for the
+ * pool's descriptor arena (1 MiB slabs of 8-byte chunks) works as well. */
+static void descriptors_round(umf_memory_pool_handle_t pool, size_t size,
+                              size_t n, unsigned seed) {
+    char **x = calloc(n, sizeof(*x));
+    ck_assert_ptr_nonnull(x);
+    for (size_t i = 0; i < n; i++) {
+        x[i] = umfPoolMalloc(pool, size);
+        ck_assert_ptr_nonnull(x[i]);
+        umf_test_fill(x[i], size, seed + (unsigned)i);
+    }
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg(umf_test_verify(x[i], size, seed + (unsigned)i),
+                      "block %zu of %zu bytes overwritten", i, size);
+        ck_assert_int_eq(umfPoolFree(pool, x[i]), OK);
+    }
+    free(x);
+}
+
+START_TEST(slab_descriptors) {
+    env_t e;
+    env_init(&e);
+    /* capacity 0: every emptied slab goes back, its descriptor is kept */
+    umf_disjoint_pool_params_handle_t p = params_new(4096, 64 * KiB, 0, 8);
+    umf_memory_pool_handle_t pool = pool_new(e.prov, p, 0);
+    for (unsigned round = 0; round < 4; round++) {
+        descriptors_round(pool, 64, 1000, round * 7919);
+        descriptors_round(pool, 24, 1000, round * 7919 + 1);
+    }
+    /* 1000 blocks fill 16 slabs of 64 bytes and 6 of 24 (170 each); the
+     * heap keeps one empty slab per bucket of several chunks even with
+     * capacity 0, so later rounds take one slab less per bucket */
+    ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_ALLOC), 22 + 3 * 20);
+    ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_FREE), 22 + 3 * 20 - 2);
+    umfPoolDestroy(pool);
+    umfDisjointPoolParamsDestroy(p);
+
+    p = params_new(1 << 20, 64, 1, 8);
+    pool = pool_new(e.prov, p, 0);
+    descriptors_round(pool, 8, 5000, 3);
+    descriptors_round(pool, 8, 5000, 4);
+    umfPoolDestroy(pool);
+    umfDisjointPoolParamsDestroy(p);
+    env_fini(&e);
+}
+END_TEST
+
 /* The reference's test parameters behave as with the reference. */
 START_TEST(slabs_reference_params) {
     env_t e;
@@ -1950,6 +1998,7 @@ static Suite *disjoint_suite(void) {
     tcase_add_test(tc, bucket_sizes_params);
     tcase_add_test(tc, slabs_chunked);
     tcase_add_test(tc, slabs_capacity);
+    tcase_add_test(tc, slab_descriptors);
     tcase_add_test(tc, slabs_reference_params);
     tcase_add_test(tc, destroy_with_live);
     suite_add_tcase(s, tc);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
-/* test_util.c -- white-box tests of lib/util: the base allocator and the
- * UMF_LOG logger. Links lib/libumf_internal.la. */
+/* test_util.c -- white-box tests of lib/util: the base allocator, the bump
+ * arena and the UMF_LOG logger. Links lib/libumf_internal.la. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "util/base_alloc_internal.h"
+#include "util/bump_arena_internal.h"
 #include "util/log_internal.h"
 
 #include "test_helpers.h"
@@ -185,6 +186,78 @@ START_TEST(ba_concurrent) {
         ck_assert_msg(w[t].failures == 0, "thread %u: %u failures", t,
                       w[t].failures);
     }
+    ck_assert_uint_eq(umf_ba_live_count(), start);
+}
+END_TEST
+
+/* ============================== bump arena ============================== */
+
+/* Blocks are zeroed, 64-byte aligned, whole lines, consecutive within a
+ * chunk; bad sizes get NULL; destroy gives every chunk back. */
+START_TEST(bump_blocks) {
+    size_t start = umf_ba_live_count();
+    umf_bump_arena_t arena = {0};
+    umf_bump_cursor_t cur = {0};
+    ck_assert_ptr_null(umf_bump_alloc(&arena, &cur, 0));
+    ck_assert_ptr_null(
+        umf_bump_alloc(&arena, &cur, UMF_BUMP_ARENA_MAX_BLOCK + 1));
+    ck_assert_uint_eq(umf_ba_live_count(), start);
+
+    char *prev = NULL;
+    for (int i = 0; i < 40; i++) {
+        char *p = umf_bump_alloc(&arena, &cur, 100);
+        ck_assert_ptr_nonnull(p);
+        ck_assert_uint_eq((uintptr_t)p % 64, 0);
+        ck_assert(umf_test_all_bytes(p, 128, 0));
+        memset(p, 0xee, 128);
+        if (prev) {
+            ck_assert_ptr_eq(p, prev + 128); /* rounded to whole lines */
+        }
+        prev = p;
+    }
+    ck_assert_uint_eq(umf_ba_live_count(), start + 1); /* one chunk */
+    /* largest blocks: a chunk holds fewer than 16 of them with its header,
+     * so 40 take several chunks */
+    for (int i = 0; i < 40; i++) {
+        char *p = umf_bump_alloc(&arena, &cur, UMF_BUMP_ARENA_MAX_BLOCK);
+        ck_assert_ptr_nonnull(p);
+        ck_assert_uint_eq((uintptr_t)p % 64, 0);
+        ck_assert(umf_test_all_bytes(p, UMF_BUMP_ARENA_MAX_BLOCK, 0));
+        memset(p, 0xee, UMF_BUMP_ARENA_MAX_BLOCK);
+    }
+    ck_assert_uint_ge(umf_ba_live_count(), start + 3);
+    umf_bump_arena_destroy(&arena);
+    ck_assert_uint_eq(umf_ba_live_count(), start);
+    ck_assert_ptr_null(arena.chunks);
+}
+END_TEST
+
+/* What a released cursor left is the next empty cursor's, so users that
+ * come and go do not take a chunk each; a smaller remainder does not
+ * replace a larger spare. */
+START_TEST(bump_cursor_release) {
+    size_t start = umf_ba_live_count();
+    umf_bump_arena_t arena = {0};
+    umf_bump_cursor_t a = {0}, b = {0}, c = {0};
+    char *pa = umf_bump_alloc(&arena, &a, 64);
+    ck_assert_ptr_nonnull(pa);
+    umf_bump_cursor_release(&arena, &a);
+    ck_assert_ptr_null(a.next);
+    ck_assert_uint_eq(a.left, 0);
+    char *pb = umf_bump_alloc(&arena, &b, 64);
+    ck_assert_ptr_eq(pb, pa + 64); /* a's remainder */
+    ck_assert_uint_eq(umf_ba_live_count(), start + 1);
+    ck_assert_ptr_null(arena.spare.next);
+
+    /* c takes a chunk of its own; b's larger remainder stays the spare */
+    ck_assert_ptr_nonnull(umf_bump_alloc(&arena, &c, 64));
+    ck_assert_uint_eq(umf_ba_live_count(), start + 2);
+    ck_assert_ptr_nonnull(umf_bump_alloc(&arena, &c, 4096));
+    umf_bump_cursor_release(&arena, &b);
+    size_t spare = arena.spare.left;
+    umf_bump_cursor_release(&arena, &c);
+    ck_assert_uint_eq(arena.spare.left, spare);
+    umf_bump_arena_destroy(&arena);
     ck_assert_uint_eq(umf_ba_live_count(), start);
 }
 END_TEST
@@ -476,6 +549,8 @@ static Suite *util_suite(void) {
     tcase_add_test(tc, ba_calloc);
     tcase_add_test(tc, ba_free_null_and_strdup);
     tcase_add_test(tc, ba_concurrent);
+    tcase_add_test(tc, bump_blocks);
+    tcase_add_test(tc, bump_cursor_release);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("log");
