@@ -31,7 +31,8 @@
  *   - scalable pool over the OS provider;
  *   - raw scalable_malloc/scalable_free;
  * each on 1 thread and on 2 threads sharing the one pool/arena. The cost of
- * a pair is (wall time) / (pairs per thread); the median of the repetitions
+ * a pair is (wall time) / (pairs per thread); repetitions go round all the
+ * rows in turn, and the median of each row's repetitions
  * is printed. Targets (issue 6): each pool within 10% of its raw allocator
  * on 1 thread; on 2 threads a pair costs at most 1.5x its 1-thread cost. The
  * program prints the ratios and never judges them: its exit status is 0
@@ -58,6 +59,7 @@
 #define RING 64
 #define NSIZES 4096
 #define MAX_THREADS 2
+#define MAX_REPS 64
 /* jemalloc's MALLOCX_ARENA / MALLOCX_TCACHE encodings (jemalloc.h) */
 #define JE_ARENA(a) ((int)(((unsigned)(a) + 1) << 20))
 #define JE_TCACHE(t) ((int)(((unsigned)(t) + 2) << 8))
@@ -214,58 +216,48 @@ typedef struct result_t {
     double cpu;  /* median thread-CPU ns per pair (mean over threads) */
 } result_t;
 
-/* Run im on `threads` threads, reps times after one warm-up; false when an
- * allocation failed. */
-static bool measure(const impl_t *im, unsigned threads, size_t pairs,
-                    unsigned reps, unsigned arena, result_t *res) {
-    double wall[64], cpu[64];
-    if (reps > 64) {
-        reps = 64;
-    }
-    for (unsigned rep = 0; rep <= reps; rep++) { /* rep 0 warms up */
-        pthread_barrier_t start, stop;
-        pthread_barrier_init(&start, NULL, threads + 1);
-        pthread_barrier_init(&stop, NULL, threads + 1);
-        run_t r[MAX_THREADS];
-        pthread_t th[MAX_THREADS];
-        for (unsigned i = 0; i < threads; i++) {
-            r[i] = (run_t){.impl = im,
-                           .pairs = pairs,
-                           .arena = arena,
-                           .start = &start,
-                           .stop = &stop,
-                           .seed = 0x9E3779B97F4A7C15ULL * (i + 1)};
-            if (pthread_create(&th[i], NULL, worker, &r[i]) != 0) {
-                fprintf(stderr, "pthread_create failed\n");
-                exit(1);
-            }
-        }
-        pthread_barrier_wait(&start);
-        double t0 = now_ns();
-        pthread_barrier_wait(&stop);
-        double t1 = now_ns();
-        int failed = 0;
-        double c = 0;
-        for (unsigned i = 0; i < threads; i++) {
-            pthread_join(th[i], NULL);
-            failed |= r[i].failed;
-            c += r[i].cpu_ns;
-        }
-        pthread_barrier_destroy(&start);
-        pthread_barrier_destroy(&stop);
-        if (failed) {
-            return false;
-        }
-        if (rep > 0) {
-            wall[rep - 1] = (t1 - t0) / (double)pairs;
-            cpu[rep - 1] = c / threads / (double)pairs;
+/* One timed run of im on `threads` threads: wall and thread-CPU ns per
+ * pair; false when an allocation failed. */
+static bool measure_once(const impl_t *im, unsigned threads, size_t pairs,
+                         unsigned arena, double *wall, double *cpu) {
+    pthread_barrier_t start, stop;
+    pthread_barrier_init(&start, NULL, threads + 1);
+    pthread_barrier_init(&stop, NULL, threads + 1);
+    run_t r[MAX_THREADS];
+    pthread_t th[MAX_THREADS];
+    for (unsigned i = 0; i < threads; i++) {
+        r[i] = (run_t){.impl = im,
+                       .pairs = pairs,
+                       .arena = arena,
+                       .start = &start,
+                       .stop = &stop,
+                       .seed = 0x9E3779B97F4A7C15ULL * (i + 1)};
+        if (pthread_create(&th[i], NULL, worker, &r[i]) != 0) {
+            fprintf(stderr, "pthread_create failed\n");
+            exit(1);
         }
     }
-    qsort(wall, reps, sizeof(wall[0]), cmp_double);
-    qsort(cpu, reps, sizeof(cpu[0]), cmp_double);
-    res->wall = wall[reps / 2];
-    res->cpu = cpu[reps / 2];
-    return true;
+    pthread_barrier_wait(&start);
+    double t0 = now_ns();
+    pthread_barrier_wait(&stop);
+    double t1 = now_ns();
+    int failed = 0;
+    double c = 0;
+    for (unsigned i = 0; i < threads; i++) {
+        pthread_join(th[i], NULL);
+        failed |= r[i].failed;
+        c += r[i].cpu_ns;
+    }
+    pthread_barrier_destroy(&start);
+    pthread_barrier_destroy(&stop);
+    *wall = (t1 - t0) / (double)pairs;
+    *cpu = c / threads / (double)pairs;
+    return !failed;
+}
+
+static double median(double *v, unsigned n) {
+    qsort(v, n, sizeof(v[0]), cmp_double);
+    return v[n / 2];
 }
 
 static umf_memory_pool_handle_t make_pool(umf_memory_pool_ops_t *ops,
@@ -293,6 +285,9 @@ int main(int argc, char **argv) {
     size_t pairs = argc > 1 ? strtoull(argv[1], NULL, 0) : 2000000;
     unsigned reps = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 7;
     const char *filter = argc > 3 ? argv[3] : NULL;
+    if (reps > MAX_REPS) {
+        reps = MAX_REPS;
+    }
     if (pairs == 0 || reps == 0) {
         fprintf(stderr, "usage: %s [pairs-per-thread [repetitions [filter]]]\n",
                 argv[0]);
@@ -379,7 +374,11 @@ int main(int argc, char **argv) {
            "2T wall", "2T cpu", "2T/1T", "2T/1T");
     printf("%-36s %9s %9s %9s %9s %8s %8s\n", "", "ns", "ns", "ns", "ns",
            "wall", "cpu");
+    /* Repetitions go round the rows, so that a slow phase of the machine
+     * (frequent in VMs) hits every row alike instead of one row's run. */
     bool ran[NIMPL] = {false};
+    static double wall[NIMPL][MAX_THREADS + 1][MAX_REPS];
+    static double cpu[NIMPL][MAX_THREADS + 1][MAX_REPS];
     for (int i = 0; i < NIMPL; i++) {
         if (filter && !strstr(impls[i].name, filter)) {
             continue;
@@ -393,17 +392,31 @@ int main(int argc, char **argv) {
             missing = 1;
             continue;
         }
-        bool fine = true;
-        for (unsigned t = 1; t <= MAX_THREADS; t++) {
-            fine =
-                fine && measure(&impls[i], t, pairs, reps, arena, &res[i][t]);
+        ran[i] = true;
+    }
+    for (unsigned rep = 0; rep <= reps; rep++) { /* rep 0 warms up */
+        for (int i = 0; i < NIMPL; i++) {
+            for (unsigned t = 1; ran[i] && t <= MAX_THREADS; t++) {
+                double w, c;
+                if (!measure_once(&impls[i], t, pairs, arena, &w, &c)) {
+                    printf("%-36s an allocation failed\n", impls[i].name);
+                    ran[i] = false;
+                    missing = 1;
+                } else if (rep > 0) {
+                    wall[i][t][rep - 1] = w;
+                    cpu[i][t][rep - 1] = c;
+                }
+            }
         }
-        if (!fine) {
-            printf("%-36s an allocation failed\n", impls[i].name);
-            missing = 1;
+    }
+    for (int i = 0; i < NIMPL; i++) {
+        if (!ran[i]) {
             continue;
         }
-        ran[i] = true;
+        for (unsigned t = 1; t <= MAX_THREADS; t++) {
+            res[i][t].wall = median(wall[i][t], reps);
+            res[i][t].cpu = median(cpu[i][t], reps);
+        }
         printf("%-36s %9.2f %9.2f %9.2f %9.2f %7.2fx %7.2fx\n", impls[i].name,
                res[i][1].wall, res[i][1].cpu, res[i][2].wall, res[i][2].cpu,
                res[i][2].wall / res[i][1].wall, res[i][2].cpu / res[i][1].cpu);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # check_headers.sh -- every public header compiles on its own (and twice in
-# a row), as C99 and as C++, with -Wall -Wextra -Werror.
+# a row), as C99 and as C++, with -Wall -Wextra -Werror; with GCC, calls to
+# the allocation entry points skip the PLT unless UMF_DISABLE_NOPLT.
 #
 # provider_level_zero.h repeats the ze_*_handle_t typedefs of ze_api.h on
 # purpose (matching UMF v0.11); a repeated typedef needs C11, so that header
@@ -61,6 +62,40 @@ for h in $headers; do
         fi
     done
 done
+
+# With GCC, position-independent callers reach the allocation entry points
+# through the GOT (noplt); UMF_DISABLE_NOPLT brings the PLT stubs back.
+if $CC -dM -E -x c /dev/null 2>/dev/null | grep -q '__GNUC__' &&
+    ! $CC -dM -E -x c /dev/null 2>/dev/null | grep -q '__clang__'; then
+    cat >"$tmp/calls.c" <<'EOF'
+#include <umf/memory_pool.h>
+void *calls(umf_memory_pool_handle_t pool, void *p) {
+    umfPoolFree(pool, p);
+    umfFree(p);
+    return umfPoolMalloc(pool, 64);
+}
+EOF
+    for mode in noplt plt; do
+        def=
+        [ $mode = plt ] && def=-DUMF_DISABLE_NOPLT
+        if ! $CC -O2 -fPIC $def -S -o "$tmp/calls.s" -I"$inc" \
+            "$tmp/calls.c" >"$tmp/out" 2>&1; then
+            echo "FAIL: calls.c ($mode) does not compile:"
+            sed 's/^/    /' "$tmp/out"
+            rc=1
+            continue
+        fi
+        plt=$(grep -c '@PLT' "$tmp/calls.s")
+        if [ $mode = noplt ] && [ "$plt" -ne 0 ]; then
+            echo "FAIL: $plt PLT calls to the allocation entry points:"
+            grep '@PLT' "$tmp/calls.s" | sed 's/^/    /'
+            rc=1
+        elif [ $mode = plt ] && [ "$plt" -ne 3 ]; then
+            echo "FAIL: UMF_DISABLE_NOPLT: $plt PLT calls, not 3"
+            rc=1
+        fi
+    done
+fi
 
 if [ $rc -ne 0 ]; then
     exit 1

@@ -23,6 +23,22 @@ extern "C" {
 /* Current version of the UMF headers */
 #define UMF_VERSION_CURRENT UMF_MAKE_VERSION(0, 11)
 
+/* Marks the allocation entry points (umfPoolMalloc, umfPoolFree, ...): GCC
+ * then calls them through the GOT instead of a PLT stub in
+ * position-independent code (as -fno-plt does for every call), one
+ * indirect jump less per call. Against allocators that take about 10 ns
+ * per call, the stub's jump is measurable. Define UMF_DISABLE_NOPLT before
+ * including UMF headers to keep PLT calls. */
+#if !defined(UMF_NOPLT) && defined(__GNUC__) && !defined(__clang__) &&        \
+    !defined(UMF_DISABLE_NOPLT) && defined(__has_attribute)
+#if __has_attribute(noplt)
+#define UMF_NOPLT __attribute__((noplt))
+#endif
+#endif
+#ifndef UMF_NOPLT
+#define UMF_NOPLT
+#endif
+
 /* Operation results */
 typedef enum umf_result_t {
     UMF_RESULT_SUCCESS = 0,

@@ -31,24 +31,27 @@ umf_result_t umfPoolCreate(const umf_memory_pool_ops_t *ops,
 
 void umfPoolDestroy(umf_memory_pool_handle_t hPool);
 
-void *umfPoolMalloc(umf_memory_pool_handle_t hPool, size_t size);
+UMF_NOPLT void *umfPoolMalloc(umf_memory_pool_handle_t hPool, size_t size);
 
-void *umfPoolAlignedMalloc(umf_memory_pool_handle_t hPool, size_t size,
-                           size_t alignment);
+UMF_NOPLT void *umfPoolAlignedMalloc(umf_memory_pool_handle_t hPool,
+                                     size_t size, size_t alignment);
 
-void *umfPoolCalloc(umf_memory_pool_handle_t hPool, size_t num, size_t size);
+UMF_NOPLT void *umfPoolCalloc(umf_memory_pool_handle_t hPool, size_t num,
+                              size_t size);
 
-void *umfPoolRealloc(umf_memory_pool_handle_t hPool, void *ptr, size_t size);
+UMF_NOPLT void *umfPoolRealloc(umf_memory_pool_handle_t hPool, void *ptr,
+                               size_t size);
 
-size_t umfPoolMallocUsableSize(umf_memory_pool_handle_t hPool, void *ptr);
+UMF_NOPLT size_t umfPoolMallocUsableSize(umf_memory_pool_handle_t hPool,
+                                         void *ptr);
 
-umf_result_t umfPoolFree(umf_memory_pool_handle_t hPool, void *ptr);
+UMF_NOPLT umf_result_t umfPoolFree(umf_memory_pool_handle_t hPool, void *ptr);
 
-umf_result_t umfFree(void *ptr);
+UMF_NOPLT umf_result_t umfFree(void *ptr);
 
 umf_result_t umfPoolGetLastAllocationError(umf_memory_pool_handle_t hPool);
 
-umf_memory_pool_handle_t umfPoolByPtr(const void *ptr);
+UMF_NOPLT umf_memory_pool_handle_t umfPoolByPtr(const void *ptr);
 
 umf_result_t umfPoolGetMemoryProvider(umf_memory_pool_handle_t hPool,
                                       umf_memory_provider_handle_t *hProvider);
