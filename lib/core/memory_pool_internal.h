@@ -9,9 +9,9 @@
 #include <umf/memory_pool.h>
 
 /* A built-in pool whose malloc and free only forward to an allocator may
- * let umfPoolMalloc and umfPoolFree call that allocator directly: on the
- * hot path an extra call level costs about as much as the allocator's own
- * work per call (issue 6). Zeroed when a pool has no direct path. */
+ * let umfPoolMalloc and umfPoolFree call that allocator directly: a call
+ * level less costs 1-3 ns less per malloc+free pair, against about 20 ns
+ * of tbbmalloc's own work. Zeroed when a pool has no direct path. */
 typedef struct pool_direct_ops_t {
     /* requests of size_limit bytes or more take ops.malloc */
     size_t size_limit;
