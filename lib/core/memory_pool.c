@@ -65,9 +65,8 @@ UMF_EXPORT umf_result_t umfPoolCreate(const umf_memory_pool_ops_t *ops,
         LOG_ERR("pool initialization failed (result %d)", (int)ret);
         goto err_wrapper;
     }
-    if (!scalable_pool_direct_ops(&pool->ops, &pool->direct)) {
-        pool->direct = (pool_direct_ops_t){0};
-    }
+    /* the handle is zeroed: no direct path unless the pool offers one */
+    scalable_pool_direct_ops(&pool->ops, &pool->direct);
     *hPool = pool;
     return UMF_RESULT_SUCCESS;
 

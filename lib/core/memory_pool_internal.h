@@ -35,10 +35,10 @@ struct umf_memory_pool_t {
     unsigned long generation; /* library generation at creation */
 };
 
-/* Fills *direct when ops' malloc and free are the scalable pool's own
- * (pool_scalable.c; false where that pool is not built or in TSan builds,
- * whose hand-over hooks sit in the wrappers). */
-bool scalable_pool_direct_ops(const umf_memory_pool_ops_t *ops,
+/* Fills *direct when ops' malloc and free are the scalable pool's own;
+ * leaves it alone otherwise, where that pool is not built, and in TSan
+ * builds, whose hand-over hooks sit in the wrappers (pool_scalable.c). */
+void scalable_pool_direct_ops(const umf_memory_pool_ops_t *ops,
                               pool_direct_ops_t *direct);
 
 #endif /* UMF_MEMORY_POOL_INTERNAL_H */

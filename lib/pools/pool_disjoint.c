@@ -830,6 +830,14 @@ static inline void dj_list_remove(dj_slab_t **head, dj_slab_t **tail,
     c->prev = c->next = NULL;
 }
 
+/* size zeroed bytes on a cache line boundary, for the pool's metadata that
+ * threads use apart; *raw gets what to give umf_ba_free. NULL when out of
+ * memory. */
+static void *dj_calloc_line_aligned(size_t size, void **raw) {
+    *raw = umf_ba_calloc(1, size + 64);
+    return *raw ? (void *)utils_align_ptr_up((uintptr_t)*raw, 64) : NULL;
+}
+
 /* A descriptor goes back (caller holds map_lock): to the bucket's list
  * when it is the arena's, else to the base allocator. */
 static void dj_desc_put(dj_bucket_t *b, dj_slab_t *s) {
@@ -856,11 +864,11 @@ static dj_slab_t *dj_desc_take(dj_pool_t *pool, dj_heap_t *h, dj_bucket_t *b) {
     if (s) {
         return s;
     }
-    void *raw = umf_ba_calloc(1, b->desc_size + 64);
-    if (!raw) {
+    void *raw;
+    s = dj_calloc_line_aligned(b->desc_size, &raw);
+    if (!s) {
         return NULL;
     }
-    s = (dj_slab_t *)utils_align_ptr_up((uintptr_t)raw, 64);
     s->bucket = b;
     DJ_COLD(s)->raw = raw;
     return s;
@@ -1207,12 +1215,12 @@ __attribute__((destructor)) static void dj_lib_fini(void) {
 
 static dj_heap_t *dj_heap_bind(dj_pool_t *pool, dj_tls_slot_t *slot) {
     dj_tls_release(slot);
-    void *raw = umf_ba_calloc(1, pool->heap_size + 64);
-    if (!raw) {
+    void *raw;
+    dj_heap_t *h = dj_calloc_line_aligned(pool->heap_size, &raw);
+    if (!h) {
         LOG_ERR("cannot allocate a heap for this thread");
         return NULL;
     }
-    dj_heap_t *h = (dj_heap_t *)utils_align_ptr_up((uintptr_t)raw, 64);
     h->raw = raw;
     h->pool = pool;
     pthread_mutex_lock(&pool->heaps_lock);
@@ -1721,9 +1729,7 @@ static void dj_finalize(void *pool_) {
             LOG_ERR("pool \"%s\": provider free of slab %p failed", name,
                     (void *)s->start);
         }
-        if (c->raw) {
-            umf_ba_free(c->raw);
-        }
+        umf_ba_free(c->raw); /* NULL for the arena's: freed below */
         s = next;
     }
     umf_bump_arena_destroy(&pool->desc_arena);
@@ -1807,12 +1813,11 @@ static umf_result_t dj_setup_buckets(dj_pool_t *pool) {
             }
         }
     }
-    pool->buckets_raw = umf_ba_calloc(1, n * sizeof(dj_bucket_t) + 64);
-    if (!pool->buckets_raw) {
+    pool->buckets =
+        dj_calloc_line_aligned(n * sizeof(dj_bucket_t), &pool->buckets_raw);
+    if (!pool->buckets) {
         return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
     }
-    pool->buckets =
-        (dj_bucket_t *)utils_align_ptr_up((uintptr_t)pool->buckets_raw, 64);
     pool->nbuckets = n;
     pool->max_small = UMF_MIN(pp->max_poolable_size, sizes[n - 1]);
 

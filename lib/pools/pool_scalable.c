@@ -352,16 +352,15 @@ static umf_result_t scalable_free(void *pool, void *ptr) {
     return UMF_RESULT_SUCCESS;
 }
 
-bool scalable_pool_direct_ops(const umf_memory_pool_ops_t *ops,
+void scalable_pool_direct_ops(const umf_memory_pool_ops_t *ops,
                               pool_direct_ops_t *direct) {
 #ifdef UMF_TSAN_POOL
     (void)ops;
     (void)direct;
-    return false;
 #else
     /* a table the user copied and changed keeps its own wrappers */
     if (ops->malloc != scalable_malloc || ops->free != scalable_free) {
-        return false;
+        return;
     }
     /* called after a successful initialize: tbb is loaded. The entry
      * points take the rml::MemoryPool, which is the pool's private handle;
@@ -373,7 +372,6 @@ bool scalable_pool_direct_ops(const umf_memory_pool_ops_t *ops,
         .malloc = tbb.pool_malloc,
         .free = tbb.pool_free,
     };
-    return true;
 #endif
 }
 

@@ -49,9 +49,8 @@ UMF_EXPORT umf_memory_pool_ops_t *umfScalablePoolOps(void) {
     return NULL;
 }
 
-bool scalable_pool_direct_ops(const umf_memory_pool_ops_t *ops,
+void scalable_pool_direct_ops(const umf_memory_pool_ops_t *ops,
                               pool_direct_ops_t *direct) {
     (void)ops;
     (void)direct;
-    return false;
 }
