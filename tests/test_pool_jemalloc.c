@@ -700,6 +700,103 @@ START_TEST(two_pools_eight_threads_cross_free) {
 }
 END_TEST
 
+/* ---- one tcache per (thread, pool) ----
+ *
+ * A block a thread frees into its cache of a pool is the next block of that
+ * size the thread gets back; no other thread gets it. Two threads would
+ * share a tcache only through a bug in how a thread finds its own: a pool
+ * slot taken by another thread whose key hashes alike (more threads than
+ * slots make sure some do), or one left behind by a thread that exited (a
+ * new thread often gets the old one's thread pointer, and the old tcache
+ * is destroyed). */
+
+typedef struct own_t {
+    umf_memory_pool_handle_t pool;
+    pthread_barrier_t freed;
+    int bad;
+} own_t;
+
+static own_t *own;
+
+/* The thread frees a block into its cache and checks it comes back. */
+static void own_round(bool wait) {
+    void *a = umfPoolMalloc(own->pool, 200);
+    ck_assert_ptr_nonnull(a);
+    memset(a, 0x5a, 200);
+    umfPoolFree(own->pool, a);
+    if (wait) {
+        pthread_barrier_wait(&own->freed);
+    }
+    void *b = umfPoolMalloc(own->pool, 200);
+    if (b != a) {
+        __atomic_fetch_add(&own->bad, 1, __ATOMIC_RELAXED);
+    }
+    umfPoolFree(own->pool, b);
+}
+
+static void *own_worker_concurrent(void *arg) {
+    (void)arg;
+    own_round(true);
+    return NULL;
+}
+
+static void *own_worker_alone(void *arg) {
+    (void)arg;
+    own_round(false);
+    return NULL;
+}
+
+/* jemalloc's next free tcache id: it grows when tcaches leak. */
+static unsigned next_tcache_id(void) {
+    int (*mallctl)(const char *, void *, size_t *, void *, size_t) =
+        (int (*)(const char *, void *, size_t *, void *, size_t))dlsym(
+            RTLD_DEFAULT, "mallctl");
+    ck_assert_ptr_nonnull(mallctl);
+    unsigned id = 0;
+    size_t sz = sizeof(id);
+    ck_assert_int_eq(mallctl("tcache.create", &id, &sz, NULL, 0), 0);
+    ck_assert_int_eq(mallctl("tcache.destroy", NULL, NULL, &id, sizeof(id)), 0);
+    return id;
+}
+
+START_TEST(threads_more_than_fast_slots) {
+    enum { N = 80 }; /* more threads than the pool's 64 slots */
+    own = calloc(1, sizeof(*own));
+    ck_assert_ptr_nonnull(own);
+    fx_t f;
+    fx_setup(&f);
+    own->pool = f.pool;
+    pthread_barrier_init(&own->freed, NULL, N);
+    ck_assert_int_eq(umf_test_run_threads(N, own_worker_concurrent, NULL, 0),
+                     0);
+    pthread_barrier_destroy(&own->freed);
+    ck_assert_int_eq(own->bad, 0);
+    fx_teardown(&f);
+    free(own);
+}
+END_TEST
+
+START_TEST(threads_one_after_another) {
+    own = calloc(1, sizeof(*own));
+    ck_assert_ptr_nonnull(own);
+    fx_t f;
+    fx_setup(&f);
+    own->pool = f.pool;
+    own_round(false); /* the main thread keeps its tcache throughout */
+    unsigned first = next_tcache_id();
+    for (int i = 0; i < 300; i++) {
+        pthread_t th;
+        ck_assert_int_eq(pthread_create(&th, NULL, own_worker_alone, NULL), 0);
+        ck_assert_int_eq(pthread_join(th, NULL), 0);
+    }
+    ck_assert_int_eq(own->bad, 0);
+    /* each thread's tcache was destroyed when it exited */
+    ck_assert_uint_le(next_tcache_id(), first + 1);
+    fx_teardown(&f);
+    free(own);
+}
+END_TEST
+
 /* ---- lifecycle ---- */
 
 START_TEST(many_pools) {
@@ -944,6 +1041,8 @@ int main(void) {
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, two_pools_one_thread);
     tcase_add_test(tc, two_pools_eight_threads_cross_free);
+    tcase_add_test(tc, threads_more_than_fast_slots);
+    tcase_add_test(tc, threads_one_after_another);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("lifecycle");

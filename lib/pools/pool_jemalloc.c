@@ -20,7 +20,9 @@
  * Isolation: every call names the pool's arena and an explicit tcache that
  * belongs to one (thread, pool) pair, so memory of two pools never mixes in a
  * thread cache. The tcaches are destroyed at pool destroy (every thread's)
- * and at thread exit (the thread's own), before the arena is destroyed.
+ * and at thread exit (the thread's own), before the arena is destroyed. A
+ * call finds its flags in the pool's table keyed by the thread pointer (see
+ * je_flags), not in thread-local storage.
  *
  * Metadata: the arena is made with experimental.arenas_create_ext and
  * metadata_use_hooks=false (jemalloc 5.3), so jemalloc's own metadata comes
@@ -74,6 +76,9 @@
 #define JE_RETAIN_GROW_LIMIT ((size_t)16 << 20)
 /* tcache id meaning "this (thread, pool) has no explicit tcache" */
 #define JE_NO_TCACHE UINT32_MAX
+/* Slots of a pool's table of its threads' flags (see je_flags). */
+#define JE_FAST_SLOTS_LOG2 6
+#define JE_FAST_SLOTS (1u << JE_FAST_SLOTS_LOG2)
 
 /* ---- jemalloc, looked up at run time ---- */
 
@@ -177,6 +182,12 @@ typedef struct je_block_t {
     size_t held; /* bytes of it that jemalloc still holds */
 } je_block_t;
 
+/* A thread's mallocx flags for one pool, found by the thread's key. */
+typedef struct je_fast_slot_t {
+    uintptr_t thread; /* the owner's UTILS_THREAD_KEY(), or 0 when free */
+    int flags;
+} je_fast_slot_t;
+
 typedef struct je_pool_t {
     extent_hooks_t hooks; /* first: a hook's first argument is the pool */
     umf_memory_provider_handle_t provider;
@@ -191,6 +202,11 @@ typedef struct je_pool_t {
     pthread_mutex_t blocks_lock;
     je_block_t *blocks;
     size_t nblocks, blocks_cap;
+    char pad[64]; /* the fields above change; fast[] is read on every call */
+    /* The first thread whose key hashes to a slot owns it until it exits
+     * or the pool goes; another thread with the same hash uses its thread
+     * table. Written under je_tc_lock, by the owner or pool destroy only. */
+    je_fast_slot_t fast[JE_FAST_SLOTS];
 } je_pool_t;
 
 /* Shared by all jemalloc pools of a thread, as the pool ops contract says. */
@@ -439,6 +455,7 @@ typedef struct je_tc_entry_t {
     uint64_t gen;    /* the pool's gen, or 0 */
     int flags;       /* MALLOCX_ARENA | MALLOCX_TCACHE(id) or _NONE */
     uint32_t tcache; /* id, or JE_NO_TCACHE */
+    je_pool_t *pool; /* valid while gen is the pool's */
 } je_tc_entry_t;
 
 typedef struct je_thread_t {
@@ -474,12 +491,33 @@ static void je_list_unlink(je_thread_t *t) {
     }
 }
 
-/* Thread exit: destroy the thread's tcaches of live pools. */
+static inline je_fast_slot_t *je_fast_slot(je_pool_t *p, uintptr_t thread) {
+    uint64_t h = (uint64_t)thread * 0x9e3779b97f4a7c15ull;
+    return &p->fast[h >> (64 - JE_FAST_SLOTS_LOG2)];
+}
+
+/* The calling thread takes its fast slot of p when it is free. Caller
+ * holds je_tc_lock. */
+static void je_fast_claim(je_pool_t *p, uintptr_t me, int flags) {
+    je_fast_slot_t *f = je_fast_slot(p, me);
+    if (f->thread == 0) {
+        f->flags = flags;
+        __atomic_store_n(&f->thread, me, __ATOMIC_RELEASE);
+    }
+}
+
+/* Thread exit: destroy the thread's tcaches of live pools, and free its
+ * fast slots (a new thread may get the same key). */
 static void je_thread_exit(void *arg) {
     je_thread_t *t = arg;
+    uintptr_t me = UTILS_THREAD_KEY();
     pthread_mutex_lock(&je_tc_lock);
     for (size_t i = 0; i < t->n; i++) {
         if (t->e[i].gen) {
+            je_fast_slot_t *f = je_fast_slot(t->e[i].pool, me);
+            if (f->thread == me) {
+                __atomic_store_n(&f->thread, 0, __ATOMIC_RELAXED);
+            }
             je_tcache_destroy(t->e[i].tcache);
             t->e[i].gen = 0;
         }
@@ -567,11 +605,26 @@ static je_thread_t *je_thread_table(unsigned slot) {
     return nt;
 }
 
-/* First use of pool p on this thread: make its tcache. */
-static __attribute__((noinline)) int je_flags_slow(je_pool_t *p) {
+/* The flags from the thread's table; on first use of pool p on this
+ * thread, make its tcache. Takes the thread's fast slot when it is free. */
+static __attribute__((noinline)) int je_flags_slow(je_pool_t *p, uintptr_t me) {
+    je_thread_t *t = je_tl;
+    if (t != NULL && p->slot < t->n &&
+        __atomic_load_n(&t->e[p->slot].gen, __ATOMIC_RELAXED) == p->gen) {
+        int flags = t->e[p->slot].flags;
+        /* another thread owns the slot: a hash collision, not rare
+         * enough to pay for the lock every time */
+        if (__atomic_load_n(&je_fast_slot(p, me)->thread, __ATOMIC_RELAXED) ==
+            0) {
+            pthread_mutex_lock(&je_tc_lock);
+            je_fast_claim(p, me, flags);
+            pthread_mutex_unlock(&je_tc_lock);
+        }
+        return flags;
+    }
     int flags = p->arena_flags | MALLOCX_TCACHE_NONE;
     pthread_mutex_lock(&je_tc_lock);
-    je_thread_t *t = je_thread_table(p->slot);
+    t = je_thread_table(p->slot);
     if (t) {
         unsigned id = 0;
         size_t sz = sizeof(id);
@@ -588,22 +641,23 @@ static __attribute__((noinline)) int je_flags_slow(je_pool_t *p) {
         }
         t->e[p->slot].flags = flags;
         t->e[p->slot].tcache = tc;
+        t->e[p->slot].pool = p;
         __atomic_store_n(&t->e[p->slot].gen, p->gen, __ATOMIC_RELEASE);
+        je_fast_claim(p, me, flags);
     }
     pthread_mutex_unlock(&je_tc_lock);
     return flags;
 }
 
-/* mallocx flags for pool p on this thread: its arena and its tcache. */
+/* mallocx flags for pool p on this thread: its arena and its tcache. No
+ * TLS access when the thread owns its fast slot. */
 static inline int je_flags(je_pool_t *p) {
-    je_thread_t *t = je_tl;
-    if (UMF_LIKELY(t != NULL && p->slot < t->n)) {
-        je_tc_entry_t *e = &t->e[p->slot];
-        if (UMF_LIKELY(__atomic_load_n(&e->gen, __ATOMIC_RELAXED) == p->gen)) {
-            return e->flags;
-        }
+    uintptr_t me = UTILS_THREAD_KEY();
+    je_fast_slot_t *f = je_fast_slot(p, me);
+    if (UMF_LIKELY(__atomic_load_n(&f->thread, __ATOMIC_RELAXED) == me)) {
+        return f->flags;
     }
-    return je_flags_slow(p);
+    return je_flags_slow(p, me);
 }
 
 /* ---- pool ops ---- */

@@ -55,6 +55,19 @@ size_t utils_page_size(void);
 /* Identifier of the calling thread (for log lines). */
 uint64_t utils_thread_id(void);
 
+/* A key of the calling thread, unique among live threads (a thread that
+ * has exited may leave it to a new one), read without a TLS access: in a
+ * shared library a __thread read is a call to __tls_get_addr. The thread
+ * pointer where the compiler can read it, pthread_self() elsewhere. */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_thread_pointer)
+#define UTILS_THREAD_KEY() ((uintptr_t)__builtin_thread_pointer())
+#endif
+#endif
+#ifndef UTILS_THREAD_KEY
+#define UTILS_THREAD_KEY() ((uintptr_t)pthread_self())
+#endif
+
 /* Atomics: thin wrappers over the GCC/clang __atomic builtins. */
 #define utils_atomic_load_relaxed(p) __atomic_load_n((p), __ATOMIC_RELAXED)
 #define utils_atomic_load_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
