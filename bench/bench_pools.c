@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
-/* bench_pools.c -- the disjoint pool against glibc malloc and jemalloc on
- * the churn workload pool users measure, and on page-size batches.
+/* bench_pools.c -- the pools against glibc malloc, jemalloc and tbbmalloc
+ * on the churn workload pool users measure, and on page-size batches.
  *
  * Workloads:
  *   churn  each thread keeps LIVE (10,000) allocations; a step frees 10
@@ -15,7 +15,11 @@
  *   tcache on); the disjoint pool over the OS provider with its defaults and
  *   with slab 4 KiB / capacity 4 / min bucket 8 / max poolable 64 KiB; and
  *   "jemalloc preload": the glibc-malloc variant run under
- *   LD_PRELOAD=libjemalloc.so.2 (jemalloc as a user who picked it runs it).
+ *   LD_PRELOAD=libjemalloc.so.2 (jemalloc as a user who picked it runs it);
+ *   with -g je-sc instead (issue 6): the jemalloc pool and the scalable
+ *   pool over the OS provider, raw mallocx on a dedicated arena
+ *   (arenas.create, the thread's own tcache) and raw tbbmalloc
+ *   scalable_malloc (dlopen of libtbbmalloc.so.2); -g all runs both sets.
  *
  * Every measurement runs in a fresh process (this program re-executed with
  * --one ...), so resident memory is that workload's alone: the table shows
@@ -32,10 +36,12 @@
  *   gcc -O2 -I SRC/include SRC/bench/bench_pools.c -o bench_pools \
  *       -L BUILD/lib/.libs -Wl,-rpath,BUILD/lib/.libs -lumf -ldl -lpthread
  * Run:
- *   ./bench_pools [-c] [-r REPS] [-s STEPS] [-l LIVE] [-p PAGE_ROUNDS]
- * (defaults 5, 200000, 10000, 2000; the small-slab pool runs a tenth of
- * the steps, its slab traffic making it by far the slowest; -c: only what
- * the targets need, the 8..4096 churn without the small-slab pool).
+ *   ./bench_pools [-c] [-g disjoint|je-sc|all] [-r REPS] [-s STEPS]
+ *                 [-l LIVE] [-p PAGE_ROUNDS]
+ * (defaults disjoint, 5, 200000, 10000, 2000; the small-slab pool runs a
+ * tenth of the steps, its slab traffic making it by far the slowest; -c:
+ * only what the targets need, the 8..4096 churn without the small-slab
+ * pool).
  * GLIBC_TUNABLES is set for the children so that jemalloc can be dlopen'ed
  * (TESTING.md section 4). Run it on a quiet machine: the load average is
  * printed with the figures. */
@@ -45,6 +51,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,9 +63,12 @@
 #include <umf/memory_pool.h>
 #include <umf/memory_provider.h>
 #include <umf/pools/pool_disjoint.h>
+#include <umf/pools/pool_jemalloc.h>
+#include <umf/pools/pool_scalable.h>
 #include <umf/providers/provider_os_memory.h>
 
 #define JEMALLOC_SO "libjemalloc.so.2"
+#define TBBMALLOC_SO "libtbbmalloc.so.2"
 #define JEMALLOC_PRELOAD "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 #define TUNABLES "glibc.rtld.optional_static_tls=4096"
 
@@ -70,34 +80,105 @@ typedef enum variant_t {
     V_DISJOINT_DEFAULT,
     V_DISJOINT_SMALL,
     V_PRELOAD, /* V_MALLOC in a process with jemalloc preloaded */
+    V_JEMALLOC_POOL,
+    V_JEMALLOC_ARENA, /* raw mallocx on an arena of its own */
+    V_SCALABLE_POOL,
+    V_TBBMALLOC, /* raw scalable_malloc */
     V_COUNT
 } variant_t;
 
 static const char *const variant_names[V_COUNT] = {
-    "glibc malloc", "jemalloc mallocx", "disjoint defaults",
-    "disjoint 4K/4/8/64K", "jemalloc preload"};
+    "glibc malloc",        "jemalloc mallocx", "disjoint defaults",
+    "disjoint 4K/4/8/64K", "jemalloc preload", "jemalloc pool",
+    "mallocx, own arena",  "scalable pool",    "scalable_malloc"};
 static const char *const variant_keys[V_COUNT] = {
-    "malloc", "jemalloc", "disjoint", "disjoint-small", "preload"};
+    "malloc",  "jemalloc",       "disjoint",      "disjoint-small", "preload",
+    "je-pool", "jemalloc-arena", "scalable-pool", "tbbmalloc"};
+
+/* The variants a group runs, and the figure its ratios divide by. */
+typedef struct group_t {
+    const char *key;
+    variant_t v[V_COUNT];
+    int n;
+} group_t;
+
+static const group_t groups[] = {
+    {"disjoint",
+     {V_MALLOC, V_JEMALLOC, V_DISJOINT_DEFAULT, V_DISJOINT_SMALL, V_PRELOAD},
+     5},
+    {"je-sc",
+     {V_MALLOC, V_JEMALLOC_POOL, V_JEMALLOC_ARENA, V_SCALABLE_POOL,
+      V_TBBMALLOC},
+     5},
+    {"all",
+     {V_MALLOC, V_JEMALLOC, V_DISJOINT_DEFAULT, V_DISJOINT_SMALL, V_PRELOAD,
+      V_JEMALLOC_POOL, V_JEMALLOC_ARENA, V_SCALABLE_POOL, V_TBBMALLOC},
+     9}};
 
 static void *(*je_mallocx)(size_t, int);
 static void (*je_dallocx)(void *, int);
+static int je_flags; /* 0, or MALLOCX_ARENA of the arena of its own */
+static void *(*tbb_malloc)(size_t);
+static void (*tbb_free)(void *);
 static umf_memory_pool_handle_t pool;
 static umf_memory_provider_handle_t provider;
 static variant_t variant;
 
-static int alloc_setup(variant_t v) {
-    variant = v;
-    if (v == V_JEMALLOC) {
-        void *h = dlopen(JEMALLOC_SO, RTLD_NOW | RTLD_LOCAL);
-        if (!h) {
-            fprintf(stderr, "dlopen %s: %s\n", JEMALLOC_SO, dlerror());
+static void *dlopen_or_say(const char *soname) {
+    void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        fprintf(stderr, "dlopen %s: %s\n", soname, dlerror());
+    }
+    return h;
+}
+
+static int jemalloc_setup(bool own_arena) {
+    void *h = dlopen_or_say(JEMALLOC_SO);
+    if (!h) {
+        return -1;
+    }
+    je_mallocx = (void *(*)(size_t, int))dlsym(h, "mallocx");
+    je_dallocx = (void (*)(void *, int))dlsym(h, "dallocx");
+    int (*mallctl)(const char *, void *, size_t *, void *, size_t) = (int (*)(
+        const char *, void *, size_t *, void *, size_t))dlsym(h, "mallctl");
+    if (!je_mallocx || !je_dallocx || !mallctl) {
+        return -1;
+    }
+    if (own_arena) {
+        unsigned arena;
+        size_t sz = sizeof(arena);
+        if (mallctl("arenas.create", &arena, &sz, NULL, 0) != 0) {
             return -1;
         }
-        je_mallocx = (void *(*)(size_t, int))dlsym(h, "mallocx");
-        je_dallocx = (void (*)(void *, int))dlsym(h, "dallocx");
-        return je_mallocx && je_dallocx ? 0 : -1;
+        je_flags = (int)((arena + 1) << 20); /* MALLOCX_ARENA(arena) */
     }
-    if (v != V_DISJOINT_DEFAULT && v != V_DISJOINT_SMALL) {
+    return 0;
+}
+
+static int tbbmalloc_setup(void) {
+    void *h = dlopen_or_say(TBBMALLOC_SO);
+    if (!h) {
+        return -1;
+    }
+    tbb_malloc = (void *(*)(size_t))dlsym(h, "scalable_malloc");
+    tbb_free = (void (*)(void *))dlsym(h, "scalable_free");
+    return tbb_malloc && tbb_free ? 0 : -1;
+}
+
+static bool is_pool(variant_t v) {
+    return v == V_DISJOINT_DEFAULT || v == V_DISJOINT_SMALL ||
+           v == V_JEMALLOC_POOL || v == V_SCALABLE_POOL;
+}
+
+static int alloc_setup(variant_t v) {
+    variant = v;
+    if (v == V_JEMALLOC || v == V_JEMALLOC_ARENA) {
+        return jemalloc_setup(v == V_JEMALLOC_ARENA);
+    }
+    if (v == V_TBBMALLOC) {
+        return tbbmalloc_setup();
+    }
+    if (!is_pool(v)) {
         return 0;
     }
     umf_os_memory_provider_params_handle_t op = NULL;
@@ -117,8 +198,11 @@ static int alloc_setup(variant_t v) {
         umfDisjointPoolParamsSetMinBucketSize(dp, 8);
         umfDisjointPoolParamsSetMaxPoolableSize(dp, 64 * 1024);
     }
-    umf_result_t r =
-        umfPoolCreate(umfDisjointPoolOps(), provider, dp, 0, &pool);
+    umf_memory_pool_ops_t *ops = v == V_JEMALLOC_POOL   ? umfJemallocPoolOps()
+                                 : v == V_SCALABLE_POOL ? umfScalablePoolOps()
+                                                        : umfDisjointPoolOps();
+    umf_result_t r = ops ? umfPoolCreate(ops, provider, dp, 0, &pool)
+                         : UMF_RESULT_ERROR_NOT_SUPPORTED;
     umfDisjointPoolParamsDestroy(dp);
     return r == UMF_RESULT_SUCCESS ? 0 : -1;
 }
@@ -133,9 +217,14 @@ static void alloc_teardown(void) {
 static inline void *bench_alloc(size_t n) {
     switch (variant) {
     case V_JEMALLOC:
-        return je_mallocx(n, 0);
+    case V_JEMALLOC_ARENA:
+        return je_mallocx(n, je_flags);
+    case V_TBBMALLOC:
+        return tbb_malloc(n);
     case V_DISJOINT_DEFAULT:
     case V_DISJOINT_SMALL:
+    case V_JEMALLOC_POOL:
+    case V_SCALABLE_POOL:
         return umfPoolMalloc(pool, n);
     default:
         return malloc(n);
@@ -145,10 +234,16 @@ static inline void *bench_alloc(size_t n) {
 static inline void bench_free(void *p) {
     switch (variant) {
     case V_JEMALLOC:
-        je_dallocx(p, 0);
+    case V_JEMALLOC_ARENA:
+        je_dallocx(p, je_flags);
+        break;
+    case V_TBBMALLOC:
+        tbb_free(p);
         break;
     case V_DISJOINT_DEFAULT:
     case V_DISJOINT_SMALL:
+    case V_JEMALLOC_POOL:
+    case V_SCALABLE_POOL:
         umfPoolFree(pool, p);
         break;
     default:
@@ -506,6 +601,94 @@ static void print_ratio(const char *label, double num, double den,
            higher_is_better ? ">=" : "<=", target, met ? "met" : "NOT met");
 }
 
+/* The figure a row is compared with in the "vs ref" column. */
+static variant_t reference_of(variant_t v) {
+    switch (v) {
+    case V_JEMALLOC_POOL:
+        return V_JEMALLOC_ARENA;
+    case V_SCALABLE_POOL:
+        return V_TBBMALLOC;
+    default:
+        return V_PRELOAD;
+    }
+}
+
+static bool group_has(const group_t *g, variant_t v) {
+    for (int i = 0; i < g->n; i++) {
+        if (g->v[i] == v) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* 2-thread scaling of every variant of the group but the ones targeted. */
+static void print_others_scaling(const group_t *g, figure_t fig[3][V_COUNT],
+                                 variant_t skip_a, variant_t skip_b) {
+    printf("  %-58s", "2 threads vs 1 thread, the others in this run");
+    for (int i = 0; i < g->n; i++) {
+        variant_t v = g->v[i];
+        const figure_t *o1 = &fig[1][v], *o2 = &fig[2][v];
+        if (v != skip_a && v != skip_b && o1->mops > 0 && o2->mops > 0) {
+            printf(" %s %.2fx;", variant_keys[v], o2->mops / o1->mops);
+        }
+    }
+    printf("\n");
+}
+
+/* Issue 3: the disjoint pool with its defaults, churn 8..4096. */
+static void print_disjoint_targets(const group_t *g, figure_t fig[3][V_COUNT]) {
+    printf("\ntargets (disjoint defaults, churn 8..4096):\n");
+    figure_t *d1 = &fig[1][V_DISJOINT_DEFAULT];
+    figure_t *d2 = &fig[2][V_DISJOINT_DEFAULT];
+    print_ratio("1 thread vs glibc malloc", d1->mops, fig[1][V_MALLOC].mops,
+                2.0, 1);
+    print_ratio("1 thread vs jemalloc (preload, tcache on)", d1->mops,
+                fig[1][V_PRELOAD].mops, 0.6, 1);
+    print_ratio("1 thread vs jemalloc (mallocx)", d1->mops,
+                fig[1][V_JEMALLOC].mops, 0.6, 1);
+    print_ratio("2 threads vs 1 thread", d2->mops, d1->mops, 1.7, 1);
+    /* on a busy machine the wall clock cannot show scaling; per CPU second
+     * it shows whether the threads slow each other down */
+    if (d1->cmops > 0 && d2->cmops > 0) {
+        printf("  %-58s %6.2fx  (2 x the ratio of Mops per CPU second; "
+               "what an idle 2-CPU machine would show at most)\n",
+               "2 threads vs 1 thread, per CPU second",
+               2 * d2->cmops / d1->cmops);
+    }
+    /* what the machine allowed: the same ratio for the other allocators */
+    print_others_scaling(g, fig, V_DISJOINT_DEFAULT, V_DISJOINT_SMALL);
+    print_ratio("resident memory after churn vs glibc (1 thread)", d1->rss_mb,
+                fig[1][V_MALLOC].rss_mb, 1.3, 0);
+    print_ratio("resident memory after churn vs glibc (2 threads)", d2->rss_mb,
+                fig[2][V_MALLOC].rss_mb, 1.3, 0);
+}
+
+/* Issue 6: each pool within 10% of its raw allocator on 1 thread; on 2
+ * threads a malloc+free pair costs at most 1.5x its 1-thread cost, so the
+ * two threads together do at least 2/1.5 = 1.33x the 1-thread operations. */
+static void print_pool_targets(const char *workload, figure_t fig[3][V_COUNT],
+                               variant_t pool_v) {
+    char label[96];
+    variant_t ref = reference_of(pool_v);
+    figure_t *p1 = &fig[1][pool_v], *p2 = &fig[2][pool_v];
+    printf("\ntargets (%s, %s):\n", variant_names[pool_v], workload);
+    snprintf(label, sizeof(label), "1 thread vs %s", variant_names[ref]);
+    print_ratio(label, p1->mops, fig[1][ref].mops, 0.9, 1);
+    print_ratio("2 threads vs 1 thread (pair cost <= 1.5x)", p2->mops, p1->mops,
+                2.0 / 1.5, 1);
+    if (p1->cmops > 0 && p2->cmops > 0) {
+        printf("  %-58s %6.2fx\n", "2 threads vs 1 thread, per CPU second",
+               2 * p2->cmops / p1->cmops);
+    }
+    snprintf(label, sizeof(label), "%s, 2 threads vs 1 thread",
+             variant_names[ref]);
+    if (fig[1][ref].mops > 0 && fig[2][ref].mops > 0) {
+        printf("  %-58s %6.2fx  (what the machine allowed)\n", label,
+               fig[2][ref].mops / fig[1][ref].mops);
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "--one") == 0) {
         return one_main(argc, argv);
@@ -513,10 +696,23 @@ int main(int argc, char **argv) {
     int reps = 5;
     size_t steps = 200000, live = 10000, rounds = 2000;
     int opt, only_rand = 0;
-    while ((opt = getopt(argc, argv, "cr:s:l:p:")) != -1) {
+    const group_t *g = &groups[0];
+    while ((opt = getopt(argc, argv, "cg:r:s:l:p:")) != -1) {
         switch (opt) {
         case 'c':
             only_rand = 1;
+            break;
+        case 'g':
+            g = NULL;
+            for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+                if (strcmp(optarg, groups[i].key) == 0) {
+                    g = &groups[i];
+                }
+            }
+            if (!g) {
+                fprintf(stderr, "-g: disjoint, je-sc or all\n");
+                return 2;
+            }
             break;
         case 'r':
             reps = atoi(optarg);
@@ -532,8 +728,8 @@ int main(int argc, char **argv) {
             break;
         default:
             fprintf(stderr,
-                    "usage: %s [-c] [-r REPS] [-s STEPS] [-l LIVE] [-p "
-                    "ROUNDS]\n",
+                    "usage: %s [-c] [-g disjoint|je-sc|all] [-r REPS] "
+                    "[-s STEPS] [-l LIVE] [-p ROUNDS]\n",
                     argv[0]);
             return 2;
         }
@@ -554,6 +750,12 @@ int main(int argc, char **argv) {
         const char *key, *title;
     } workloads[] = {{"churn", "churn, sizes 8..4096"},
                      {"churn4096", "churn, size 4096"}};
+    bool runs[V_COUNT] = {false};
+    for (int i = 0; i < g->n; i++) {
+        variant_t v = g->v[i];
+        runs[v] = (v != V_PRELOAD || have_preload) &&
+                  (v != V_DISJOINT_SMALL || !only_rand);
+    }
     /* every repetition measures every figure once, so that a change in
      * the machine's load hits all allocators alike */
     static samples_t sm[2][3][V_COUNT], smp[V_COUNT];
@@ -562,8 +764,7 @@ int main(int argc, char **argv) {
         for (int w = 0; w < nw; w++) {
             for (unsigned th = 1; th <= 2; th++) {
                 for (int v = 0; v < V_COUNT; v++) {
-                    if ((v != V_PRELOAD || have_preload) &&
-                        (v != V_DISJOINT_SMALL || !only_rand)) {
+                    if (runs[v]) {
                         /* the small-slab pool maps and unmaps a slab on
                          * most steps: a tenth of the steps gives the same
                          * rate in a tenth of the time */
@@ -577,26 +778,26 @@ int main(int argc, char **argv) {
             }
         }
         for (int v = 0; v < V_COUNT && !only_rand; v++) {
-            if (v != V_PRELOAD || have_preload) {
+            if (runs[v]) {
                 sample(&smp[v], "pages", (variant_t)v, 1, rounds, 0);
             }
         }
         fprintf(stderr, "repetition %d of %d done\n", r + 1, reps);
     }
-    figure_t fig[2][3][V_COUNT]; /* workload, threads, variant */
-    memset(fig, 0, sizeof(fig));
+    static figure_t fig[2][3][V_COUNT]; /* workload, threads, variant */
     printf("\n%-22s %-3s %-22s %8s %9s %9s %9s %8s %9s\n", "workload", "thr",
-           "allocator", "Mops/s", "vs glibc", "vs je-pre", "RSS MiB",
-           "RSS/glibc", "Mops/CPUs");
+           "allocator", "Mops/s", "vs glibc", "vs ref", "RSS MiB", "RSS/glibc",
+           "Mops/CPUs");
     for (int w = 0; w < nw; w++) {
         for (unsigned th = 1; th <= 2; th++) {
             for (int v = 0; v < V_COUNT; v++) {
                 fig[w][th][v] = figure_of(&sm[w][th][v]);
             }
-            for (int v = 0; v < V_COUNT; v++) {
+            for (int i = 0; i < g->n; i++) {
+                variant_t v = g->v[i];
                 figure_t *f = &fig[w][th][v];
-                figure_t *g = &fig[w][th][V_MALLOC];
-                figure_t *j = &fig[w][th][V_PRELOAD];
+                figure_t *gl = &fig[w][th][V_MALLOC];
+                figure_t *ref = &fig[w][th][reference_of(v)];
                 if (!f->ok) {
                     printf("%-22s %-3u %-22s %8s\n", workloads[w].title, th,
                            variant_names[v], "n/a");
@@ -605,9 +806,9 @@ int main(int argc, char **argv) {
                 printf("%-22s %-3u %-22s %8.2f %8.2fx %8.2fx %9.1f %7.2fx "
                        "%9.2f\n",
                        workloads[w].title, th, variant_names[v], f->mops,
-                       g->ok ? f->mops / g->mops : 0,
-                       j->ok ? f->mops / j->mops : 0, f->rss_mb,
-                       g->ok && g->rss_mb > 0 ? f->rss_mb / g->rss_mb : 0,
+                       gl->ok ? f->mops / gl->mops : 0,
+                       ref->ok ? f->mops / ref->mops : 0, f->rss_mb,
+                       gl->ok && gl->rss_mb > 0 ? f->rss_mb / gl->rss_mb : 0,
                        f->cmops);
             }
         }
@@ -616,7 +817,9 @@ int main(int argc, char **argv) {
     for (int v = 0; v < V_COUNT; v++) {
         pages[v] = figure_of(&smp[v]);
     }
-    for (int v = 0; v < V_COUNT && !only_rand; v++) {
+    for (int i = 0; i < g->n && !only_rand; i++) {
+        variant_t v = g->v[i];
+        figure_t *ref = &pages[reference_of(v)];
         if (!pages[v].ok) {
             printf("%-22s %-3u %-22s %10s\n", "pages 1000+1000", 1,
                    variant_names[v], "n/a");
@@ -625,41 +828,23 @@ int main(int argc, char **argv) {
         printf("%-22s %-3u %-22s %10.2f %8.2fx %8.2fx\n", "pages 1000+1000", 1,
                variant_names[v], pages[v].mops,
                pages[V_MALLOC].ok ? pages[v].mops / pages[V_MALLOC].mops : 0,
-               pages[V_PRELOAD].ok ? pages[v].mops / pages[V_PRELOAD].mops : 0);
+               ref->ok ? pages[v].mops / ref->mops : 0);
     }
+    printf("(vs ref: the jemalloc pool against mallocx on an arena of its "
+           "own, the scalable pool against scalable_malloc, the others "
+           "against jemalloc preload)\n");
 
-    printf("\ntargets (disjoint defaults, churn 8..4096):\n");
-    figure_t *d1 = &fig[0][1][V_DISJOINT_DEFAULT];
-    figure_t *d2 = &fig[0][2][V_DISJOINT_DEFAULT];
-    print_ratio("1 thread vs glibc malloc", d1->mops, fig[0][1][V_MALLOC].mops,
-                2.0, 1);
-    print_ratio("1 thread vs jemalloc (preload, tcache on)", d1->mops,
-                fig[0][1][V_PRELOAD].mops, 0.6, 1);
-    print_ratio("1 thread vs jemalloc (mallocx)", d1->mops,
-                fig[0][1][V_JEMALLOC].mops, 0.6, 1);
-    print_ratio("2 threads vs 1 thread", d2->mops, d1->mops, 1.7, 1);
-    /* on a busy machine the wall clock cannot show scaling; per CPU second
-     * it shows whether the threads slow each other down */
-    if (d1->cmops > 0 && d2->cmops > 0) {
-        printf("  %-58s %6.2fx  (2 x the ratio of Mops per CPU second; "
-               "what an idle 2-CPU machine would show at most)\n",
-               "2 threads vs 1 thread, per CPU second",
-               2 * d2->cmops / d1->cmops);
+    if (group_has(g, V_DISJOINT_DEFAULT)) {
+        print_disjoint_targets(g, fig[0]);
     }
-    /* what the machine allowed: the same ratio for the other allocators */
-    printf("  %-58s", "2 threads vs 1 thread, the others in this run");
-    for (int v = 0; v < V_COUNT; v++) {
-        const figure_t *o1 = &fig[0][1][v], *o2 = &fig[0][2][v];
-        if (v != V_DISJOINT_DEFAULT && v != V_DISJOINT_SMALL && o1->mops > 0 &&
-            o2->mops > 0) {
-            printf(" %s %.2fx;", variant_keys[v], o2->mops / o1->mops);
+    for (int w = 0; w < nw; w++) {
+        if (group_has(g, V_JEMALLOC_POOL)) {
+            print_pool_targets(workloads[w].title, fig[w], V_JEMALLOC_POOL);
+        }
+        if (group_has(g, V_SCALABLE_POOL)) {
+            print_pool_targets(workloads[w].title, fig[w], V_SCALABLE_POOL);
         }
     }
-    printf("\n");
-    print_ratio("resident memory after churn vs glibc (1 thread)", d1->rss_mb,
-                fig[0][1][V_MALLOC].rss_mb, 1.3, 0);
-    print_ratio("resident memory after churn vs glibc (2 threads)", d2->rss_mb,
-                fig[0][2][V_MALLOC].rss_mb, 1.3, 0);
     print_load("at end");
     return 0;
 }

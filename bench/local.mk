@@ -37,8 +37,10 @@ bench_bench_jemalloc_scalable_SOURCES = bench/bench_jemalloc_scalable.c
 bench_bench_jemalloc_scalable_LDADD = lib/libumf.la $(PTHREAD_LIBS)
 CLEANFILES += bench/bench_jemalloc_scalable$(EXEEXT)
 
-# The disjoint pool's churn and page-batch workloads against glibc and
-# jemalloc (issue 3); each measurement re-executes the program.
+# The churn and page-batch workloads: the disjoint pool against glibc and
+# jemalloc (issue 3), the jemalloc and scalable pools against raw mallocx
+# and scalable_malloc (issue 6); each measurement re-executes the program.
+# `make bench` runs both sets (-g all).
 EXTRA_PROGRAMS += bench/bench_pools
 bench_bench_pools_SOURCES = bench/bench_pools.c
 bench_bench_pools_LDADD = lib/libumf.la $(PTHREAD_LIBS) $(LIBS)
@@ -51,7 +53,8 @@ UMF_BENCH_PROGS = bench/bench_core$(EXEEXT) \
 bench: $(UMF_BENCH_PROGS)
 	@for b in $(UMF_BENCH_PROGS); do \
 	  echo "==> $$b"; \
+	  args=; case $$b in bench/bench_pools*) args="-g all";; esac; \
 	  GLIBC_TUNABLES="$(BENCH_TUNABLES)$${GLIBC_TUNABLES:+:$$GLIBC_TUNABLES}" \
-	    ./$$b || exit 1; \
+	    ./$$b $$args || exit 1; \
 	done
 .PHONY: bench

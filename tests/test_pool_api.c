@@ -1043,6 +1043,65 @@ static void tracker_order_scenario(int use_proxy) {
     counted_fini(&c, 1);
 }
 
+/* The provider a pool gets at initialize: with tracking on, the tracking
+ * wrapper, whose split and merge update the tracker. */
+static umf_memory_provider_handle_t seen_provider;
+static umf_result_t (*simple_initialize)(umf_memory_provider_handle_t, void *,
+                                         void **);
+
+static umf_result_t grab_initialize(umf_memory_provider_handle_t provider,
+                                    void *params, void **pool) {
+    seen_provider = provider;
+    return simple_initialize(provider, params, pool);
+}
+
+/* A provider that refuses a split or a merge leaves the tracked ranges as
+ * they were: the tracker's change is undone. */
+START_TEST(tracker_failed_split_merge_undone) {
+    counted_t c;
+    counted_init(&c, umf_test_os_provider_create());
+    umf_memory_pool_ops_t ops = *umf_test_simple_pool_ops();
+    simple_initialize = ops.initialize;
+    ops.initialize = grab_initialize;
+    umf_memory_pool_handle_t pool =
+        umf_test_pool_create(&ops, c.h, NULL, UMF_POOL_CREATE_FLAG_NONE);
+    ck_assert_ptr_nonnull(pool);
+    umf_memory_provider_handle_t tp = seen_provider;
+    ck_assert_ptr_ne(tp, c.h);
+    size_t page = 4096;
+    char *p = NULL;
+    ck_assert_int_eq(umfMemoryProviderAlloc(tp, 2 * page, 0, (void **)&p), 0);
+
+    umf_test_counting_fail_next(&c.st, UMF_TEST_OP_SPLIT,
+                                UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
+    ck_assert_int_eq(umfMemoryProviderAllocationSplit(tp, p, 2 * page, page),
+                     UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
+    /* still one range: there is no high range to merge with, and the split
+     * below needs the whole range */
+    ck_assert_int_eq(
+        umfMemoryProviderAllocationMerge(tp, p, p + page, 2 * page),
+        UMF_RESULT_ERROR_INVALID_ARGUMENT);
+
+    ck_assert_int_eq(umfMemoryProviderAllocationSplit(tp, p, 2 * page, page),
+                     0);
+    umf_test_counting_fail_next(&c.st, UMF_TEST_OP_MERGE,
+                                UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
+    ck_assert_int_eq(
+        umfMemoryProviderAllocationMerge(tp, p, p + page, 2 * page),
+        UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
+    /* still two ranges of one page each */
+    ck_assert_ptr_eq(umfPoolByPtr(p + page), pool);
+    ck_assert_int_eq(umfMemoryProviderFree(tp, p + page, page), 0);
+    ck_assert_ptr_null(umfPoolByPtr(p + page));
+    ck_assert_ptr_eq(umfPoolByPtr(p + page - 1), pool);
+    ck_assert_int_eq(umfMemoryProviderFree(tp, p, page), 0);
+    ck_assert_ptr_null(umfPoolByPtr(p));
+    ck_assert_int_eq(umf_test_counting_live_bytes(&c.st), 0);
+    umfPoolDestroy(pool);
+    counted_fini(&c, 1);
+}
+END_TEST
+
 START_TEST(tracker_failed_free_simple_pool) { tracker_order_scenario(0); }
 END_TEST
 
@@ -1188,6 +1247,7 @@ static Suite *pool_api_suite(void) {
 
     tc = tcase_create("tracker");
     tcase_add_test(tc, tracker_failed_free_simple_pool);
+    tcase_add_test(tc, tracker_failed_split_merge_undone);
     tcase_add_test(tc, tracker_failed_free_proxy_pool);
     suite_add_tcase(s, tc);
 

@@ -107,10 +107,10 @@ START_TEST(test_split_merge) {
     ck_assert_int_eq(tracker_find(ADDR(0x10fff), &info), 0);
     ck_assert_uint_eq(info.size, 0x1000);
     ck_assert_int_eq(
-        tracker_merge(POOL(1), ADDR(0x10000), ADDR(0x11000), 0x3000),
+        tracker_merge(POOL(1), ADDR(0x10000), ADDR(0x11000), 0x3000, NULL),
         UMF_RESULT_ERROR_INVALID_ARGUMENT); /* sizes do not add up */
     ck_assert_int_eq(
-        tracker_merge(POOL(1), ADDR(0x10000), ADDR(0x11000), 0x4000), 0);
+        tracker_merge(POOL(1), ADDR(0x10000), ADDR(0x11000), 0x4000, NULL), 0);
     ck_assert_int_eq(tracker_find(ADDR(0x13fff), &info), 0);
     ck_assert_ptr_eq(info.base, ADDR(0x10000));
     ck_assert_uint_eq(info.size, 0x4000);
@@ -118,8 +118,112 @@ START_TEST(test_split_merge) {
     /* not adjacent */
     ck_assert_int_eq(tracker_add(POOL(1), ADDR(0x20000), 0x1000), 0);
     ck_assert_int_eq(
-        tracker_merge(POOL(1), ADDR(0x10000), ADDR(0x20000), 0x5000),
+        tracker_merge(POOL(1), ADDR(0x10000), ADDR(0x20000), 0x5000, NULL),
         UMF_RESULT_ERROR_INVALID_ARGUMENT);
+}
+END_TEST
+
+/* A merge whose high range is nested (a child at the same base) is refused,
+ * as is one with a range of another pool. */
+START_TEST(test_merge_refusals) {
+    ck_assert_int_eq(tracker_add(POOL(1), ADDR(0xf0000), 0x10000), 0);
+    ck_assert_int_eq(tracker_add(POOL(1), ADDR(0x100000), 0x10000), 0);
+    ck_assert_int_eq(tracker_add(POOL(1), ADDR(0x100000), 0x1000), 0);
+    ck_assert_int_eq(
+        tracker_merge(POOL(1), ADDR(0xf0000), ADDR(0x100000), 0x20000, NULL),
+        UMF_RESULT_ERROR_INVALID_ARGUMENT); /* the high one has a child */
+    ck_assert_int_eq(tracker_remove(POOL(1), ADDR(0x100000), NULL), 0);
+    ck_assert_int_eq(tracker_add(POOL(2), ADDR(0x110000), 0x10000), 0);
+    ck_assert_int_eq(
+        tracker_merge(POOL(1), ADDR(0x100000), ADDR(0x110000), 0x20000, NULL),
+        UMF_RESULT_ERROR_INVALID_ARGUMENT); /* another pool's */
+    ck_assert_int_eq(
+        tracker_merge(POOL(1), ADDR(0xf0000), ADDR(0x100000), 0x20000, NULL),
+        0);
+    ck_assert_uint_eq(tracker_count(POOL(1)), 1);
+    ck_assert_int_eq(
+        tracker_merge(POOL(2), ADDR(0x110000), ADDR(0x120000), 0x20000, NULL),
+        UMF_RESULT_ERROR_INVALID_ARGUMENT); /* no successor at all */
+}
+END_TEST
+
+/* Random splits and merges of pages in many regions (thousands of entries,
+ * so chunks fill, split and empty), checked against a model. */
+START_TEST(test_split_merge_many) {
+    enum { REGIONS = 64, PAGES = 64, PAGE = 0x1000 };
+    /* piece_start[r][p]: page p of region r starts a tracked piece */
+    static unsigned char piece_start[REGIONS][PAGES];
+    uintptr_t base0 = 0x50000000;
+    for (int r = 0; r < REGIONS; r++) {
+        uintptr_t b = base0 + (uintptr_t)r * PAGES * PAGE * 2; /* gaps */
+        ck_assert_int_eq(tracker_add(POOL(1), ADDR(b), PAGES * PAGE), 0);
+        piece_start[r][0] = 1;
+    }
+    unsigned seed = 12345;
+    for (int step = 0; step < 40000; step++) {
+        int r = (int)(rand_r(&seed) % REGIONS);
+        int p = (int)(rand_r(&seed) % PAGES);
+        int start = p, end = p + 1; /* the piece holding page p */
+        while (!piece_start[r][start]) {
+            start--;
+        }
+        while (end < PAGES && !piece_start[r][end]) {
+            end++;
+        }
+        uintptr_t b = base0 + (uintptr_t)r * PAGES * PAGE * 2;
+        size_t total = (size_t)(end - start) * PAGE;
+        if (rand_r(&seed) % 2 && end - start > 1) {
+            int cut = start + 1 + (int)(rand_r(&seed) % (end - start - 1));
+            ck_assert_int_eq(tracker_split(POOL(1), ADDR(b + start * PAGE),
+                                           total, (size_t)(cut - start) * PAGE),
+                             0);
+            piece_start[r][cut] = 1;
+        } else if (end < PAGES) { /* merge with the next piece */
+            int next_end = end + 1;
+            while (next_end < PAGES && !piece_start[r][next_end]) {
+                next_end++;
+            }
+            size_t merged = (size_t)(next_end - start) * PAGE;
+            ck_assert_int_eq(
+                tracker_merge(POOL(1), ADDR(b + start * PAGE),
+                              ADDR(b + end * PAGE), merged - PAGE, NULL),
+                UMF_RESULT_ERROR_INVALID_ARGUMENT); /* wrong total */
+            size_t low_size = 0;
+            ck_assert_int_eq(tracker_merge(POOL(1), ADDR(b + start * PAGE),
+                                           ADDR(b + end * PAGE), merged,
+                                           &low_size),
+                             0);
+            ck_assert_uint_eq(low_size, total);
+            piece_start[r][end] = 0;
+        } else if (r + 1 < REGIONS) { /* the next region is not adjacent */
+            ck_assert_int_eq(
+                tracker_merge(POOL(1), ADDR(b + start * PAGE),
+                              ADDR(b + (uintptr_t)PAGES * PAGE * 2), 2 * total,
+                              NULL),
+                UMF_RESULT_ERROR_INVALID_ARGUMENT);
+        }
+    }
+    size_t pieces = 0;
+    for (int r = 0; r < REGIONS; r++) {
+        uintptr_t b = base0 + (uintptr_t)r * PAGES * PAGE * 2;
+        for (int p = 0; p < PAGES; p++) {
+            int start = p;
+            while (!piece_start[r][start]) {
+                start--;
+            }
+            int end = p + 1;
+            while (end < PAGES && !piece_start[r][end]) {
+                end++;
+            }
+            pieces += piece_start[r][p];
+            tracker_alloc_info_t info;
+            ck_assert_int_eq(tracker_find(ADDR(b + p * PAGE + 8), &info), 0);
+            ck_assert_ptr_eq(info.base, ADDR(b + start * PAGE));
+            ck_assert_uint_eq(info.size, (size_t)(end - start) * PAGE);
+        }
+        ck_assert_ptr_null(pool_at(b + PAGES * PAGE)); /* the gap */
+    }
+    ck_assert_uint_eq(tracker_count(POOL(1)), pieces);
 }
 END_TEST
 
@@ -280,6 +384,7 @@ int main(void) {
     tcase_add_test(tc, test_invalid_ranges);
     tcase_add_test(tc, test_nesting_levels);
     tcase_add_test(tc, test_split_merge);
+    tcase_add_test(tc, test_merge_refusals);
     tcase_add_test(tc, test_release_pool);
     suite_add_tcase(s, tc);
     tc = tcase_create("scale");
@@ -288,6 +393,7 @@ int main(void) {
     tcase_add_test(tc, test_many_ranges);
     tcase_add_test(tc, test_ascending_inserts);
     tcase_add_test(tc, test_descending_inserts);
+    tcase_add_test(tc, test_split_merge_many);
     tcase_add_test(tc, test_concurrent_readers);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -154,9 +154,7 @@ static bool opened_reserve(void) {
     return true;
 }
 
-static void opened_remove(ipc_opened_t *o) {
-    *o = opened.items[--opened.n];
-}
+static void opened_remove(ipc_opened_t *o) { *o = opened.items[--opened.n]; }
 
 UMF_EXPORT umf_result_t umfOpenIPCHandle(umf_ipc_handler_handle_t hIPCHandler,
                                          umf_ipc_handle_t ipcHandle,
@@ -199,7 +197,7 @@ UMF_EXPORT umf_result_t umfOpenIPCHandle(umf_ipc_handler_handle_t hIPCHandler,
                                          &base);
     if (ret == UMF_RESULT_SUCCESS) {
         ipc_opened_t *n = &opened.items[opened.n++];
-        *n = (ipc_opened_t){handler, h->pid,  h->base,        h->handle_id,
+        *n = (ipc_opened_t){handler, h->pid,       h->base, h->handle_id,
                             base,    h->base_size, 1};
         *ptr = (char *)base + h->offset;
     }
@@ -218,8 +216,8 @@ UMF_EXPORT umf_result_t umfCloseIPCHandle(void *ptr) {
     }
     umf_result_t ret = UMF_RESULT_SUCCESS;
     if (--o->refcount == 0) {
-        ret = umfMemoryProviderCloseIPCHandle(o->handler, o->local_base,
-                                              o->size);
+        ret =
+            umfMemoryProviderCloseIPCHandle(o->handler, o->local_base, o->size);
         if (ret != UMF_RESULT_SUCCESS) {
             o->refcount = 1; /* still mapped: let the caller retry */
         } else {
@@ -247,9 +245,8 @@ void ipc_consumer_release_handler(umf_memory_provider_handle_t handler) {
     pthread_mutex_unlock(&opened.lock);
 }
 
-UMF_EXPORT umf_result_t
-umfPoolGetIPCHandler(umf_memory_pool_handle_t hPool,
-                     umf_ipc_handler_handle_t *hIPCHandler) {
+UMF_EXPORT umf_result_t umfPoolGetIPCHandler(
+    umf_memory_pool_handle_t hPool, umf_ipc_handler_handle_t *hIPCHandler) {
     UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(hIPCHandler != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     *hIPCHandler = hPool->provider;

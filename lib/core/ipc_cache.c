@@ -96,8 +96,8 @@ umf_result_t ipc_cache_get(ipc_cache_t *cache, umf_memory_pool_handle_t pool,
             ret = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
             goto out;
         }
-        ret = umfMemoryProviderGetIPCHandle(cache->upstream, base, size,
-                                            e->data);
+        ret =
+            umfMemoryProviderGetIPCHandle(cache->upstream, base, size, e->data);
         if (ret != UMF_RESULT_SUCCESS) {
             umf_ba_free(e);
             goto out;

@@ -3,9 +3,7 @@
  * own reference, so programs need not call umfInit */
 #include <umf.h>
 
-__attribute__((constructor)) static void libumf_constructor(void) {
-    umfInit();
-}
+__attribute__((constructor)) static void libumf_constructor(void) { umfInit(); }
 
 __attribute__((destructor)) static void libumf_destructor(void) {
     umfTearDown();

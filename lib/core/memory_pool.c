@@ -151,8 +151,7 @@ static inline umf_result_t pool_free_block(umf_memory_pool_handle_t pool,
     return pool->ops.free(pool->pool_priv, ptr);
 }
 
-UMF_EXPORT umf_result_t umfPoolFree(umf_memory_pool_handle_t hPool,
-                                    void *ptr) {
+UMF_EXPORT umf_result_t umfPoolFree(umf_memory_pool_handle_t hPool, void *ptr) {
     UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     if (!ptr) {
         return UMF_RESULT_SUCCESS; /* like free(NULL): errno untouched */
@@ -182,17 +181,16 @@ umfPoolGetLastAllocationError(umf_memory_pool_handle_t hPool) {
     return hPool->ops.get_last_allocation_error(hPool->pool_priv);
 }
 
-UMF_EXPORT umf_result_t
-umfPoolGetMemoryProvider(umf_memory_pool_handle_t hPool,
-                         umf_memory_provider_handle_t *hProvider) {
+UMF_EXPORT umf_result_t umfPoolGetMemoryProvider(
+    umf_memory_pool_handle_t hPool, umf_memory_provider_handle_t *hProvider) {
     UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     *hProvider = hPool->upstream;
     return UMF_RESULT_SUCCESS;
 }
 
-UMF_EXPORT umf_result_t umfPoolSetTag(umf_memory_pool_handle_t hPool,
-                                      void *tag, void **oldTag) {
+UMF_EXPORT umf_result_t umfPoolSetTag(umf_memory_pool_handle_t hPool, void *tag,
+                                      void **oldTag) {
     UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     pthread_mutex_lock(&hPool->lock);
     if (oldTag) {

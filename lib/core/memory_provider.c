@@ -3,8 +3,8 @@
  * checked front-end calls */
 #include <string.h>
 
-#include "core/libumf_internal.h"
 #include "core/ipc_internal.h"
+#include "core/libumf_internal.h"
 #include "core/memory_provider_internal.h"
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
@@ -134,7 +134,8 @@ umfMemoryProviderCreate(const umf_memory_provider_ops_t *ops, void *params,
     return UMF_RESULT_SUCCESS;
 }
 
-UMF_EXPORT void umfMemoryProviderDestroy(umf_memory_provider_handle_t hProvider) {
+UMF_EXPORT void
+umfMemoryProviderDestroy(umf_memory_provider_handle_t hProvider) {
     if (!hProvider) {
         return;
     }
@@ -156,14 +157,13 @@ umfMemoryProviderAlloc(umf_memory_provider_handle_t hProvider, size_t size,
                        size_t alignment, void **ptr) {
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(ptr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    return provider_result(hProvider, hProvider->ops.alloc(
-                                          hProvider->provider_priv, size,
-                                          alignment, ptr));
+    return provider_result(
+        hProvider,
+        hProvider->ops.alloc(hProvider->provider_priv, size, alignment, ptr));
 }
 
-UMF_EXPORT umf_result_t
-umfMemoryProviderFree(umf_memory_provider_handle_t hProvider, void *ptr,
-                      size_t size) {
+UMF_EXPORT umf_result_t umfMemoryProviderFree(
+    umf_memory_provider_handle_t hProvider, void *ptr, size_t size) {
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     return provider_result(
         hProvider, hProvider->ops.free(hProvider->provider_priv, ptr, size));
@@ -189,28 +189,25 @@ UMF_EXPORT umf_result_t umfMemoryProviderGetRecommendedPageSize(
                                hProvider->provider_priv, size, pageSize));
 }
 
-UMF_EXPORT umf_result_t
-umfMemoryProviderGetMinPageSize(umf_memory_provider_handle_t hProvider,
-                                void *ptr, size_t *pageSize) {
+UMF_EXPORT umf_result_t umfMemoryProviderGetMinPageSize(
+    umf_memory_provider_handle_t hProvider, void *ptr, size_t *pageSize) {
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(pageSize != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    return provider_result(hProvider, hProvider->ops.get_min_page_size(
-                                          hProvider->provider_priv, ptr,
-                                          pageSize));
+    return provider_result(
+        hProvider, hProvider->ops.get_min_page_size(hProvider->provider_priv,
+                                                    ptr, pageSize));
 }
 
-UMF_EXPORT umf_result_t
-umfMemoryProviderPurgeLazy(umf_memory_provider_handle_t hProvider, void *ptr,
-                           size_t size) {
+UMF_EXPORT umf_result_t umfMemoryProviderPurgeLazy(
+    umf_memory_provider_handle_t hProvider, void *ptr, size_t size) {
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(ptr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     return provider_result(hProvider, hProvider->ops.ext.purge_lazy(
                                           hProvider->provider_priv, ptr, size));
 }
 
-UMF_EXPORT umf_result_t
-umfMemoryProviderPurgeForce(umf_memory_provider_handle_t hProvider, void *ptr,
-                            size_t size) {
+UMF_EXPORT umf_result_t umfMemoryProviderPurgeForce(
+    umf_memory_provider_handle_t hProvider, void *ptr, size_t size) {
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(ptr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     return provider_result(hProvider, hProvider->ops.ext.purge_force(
@@ -227,23 +224,21 @@ UMF_EXPORT umf_memory_provider_handle_t umfGetLastFailedMemoryProvider(void) {
     return last_failed_provider;
 }
 
-UMF_EXPORT umf_result_t
-umfMemoryProviderAllocationSplit(umf_memory_provider_handle_t hProvider,
-                                 void *ptr, size_t totalSize,
-                                 size_t firstSize) {
+UMF_EXPORT umf_result_t umfMemoryProviderAllocationSplit(
+    umf_memory_provider_handle_t hProvider, void *ptr, size_t totalSize,
+    size_t firstSize) {
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(ptr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(firstSize != 0, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(firstSize < totalSize, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    return provider_result(hProvider, hProvider->ops.ext.allocation_split(
-                                          hProvider->provider_priv, ptr,
-                                          totalSize, firstSize));
+    return provider_result(
+        hProvider, hProvider->ops.ext.allocation_split(
+                       hProvider->provider_priv, ptr, totalSize, firstSize));
 }
 
-UMF_EXPORT umf_result_t
-umfMemoryProviderAllocationMerge(umf_memory_provider_handle_t hProvider,
-                                 void *lowPtr, void *highPtr,
-                                 size_t totalSize) {
+UMF_EXPORT umf_result_t umfMemoryProviderAllocationMerge(
+    umf_memory_provider_handle_t hProvider, void *lowPtr, void *highPtr,
+    size_t totalSize) {
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(lowPtr != NULL && highPtr != NULL,
               UMF_RESULT_ERROR_INVALID_ARGUMENT);
@@ -252,26 +247,24 @@ umfMemoryProviderAllocationMerge(umf_memory_provider_handle_t hProvider,
               UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK((uintptr_t)highPtr - (uintptr_t)lowPtr < totalSize,
               UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    return provider_result(hProvider, hProvider->ops.ext.allocation_merge(
-                                          hProvider->provider_priv, lowPtr,
-                                          highPtr, totalSize));
+    return provider_result(
+        hProvider, hProvider->ops.ext.allocation_merge(
+                       hProvider->provider_priv, lowPtr, highPtr, totalSize));
 }
 
 /* IPC front-ends: arguments are checked before dispatch; the IPC result
  * does not set the last failed provider (as the reference). */
-UMF_EXPORT umf_result_t
-umfMemoryProviderGetIPCHandleSize(umf_memory_provider_handle_t hProvider,
-                                  size_t *size) {
+UMF_EXPORT umf_result_t umfMemoryProviderGetIPCHandleSize(
+    umf_memory_provider_handle_t hProvider, size_t *size) {
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(size != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     return hProvider->ops.ipc.get_ipc_handle_size(hProvider->provider_priv,
                                                   size);
 }
 
-UMF_EXPORT umf_result_t
-umfMemoryProviderGetIPCHandle(umf_memory_provider_handle_t hProvider,
-                              const void *ptr, size_t size,
-                              void *providerIpcData) {
+UMF_EXPORT umf_result_t umfMemoryProviderGetIPCHandle(
+    umf_memory_provider_handle_t hProvider, const void *ptr, size_t size,
+    void *providerIpcData) {
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(ptr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(providerIpcData != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
@@ -279,18 +272,16 @@ umfMemoryProviderGetIPCHandle(umf_memory_provider_handle_t hProvider,
                                              size, providerIpcData);
 }
 
-UMF_EXPORT umf_result_t
-umfMemoryProviderPutIPCHandle(umf_memory_provider_handle_t hProvider,
-                              void *providerIpcData) {
+UMF_EXPORT umf_result_t umfMemoryProviderPutIPCHandle(
+    umf_memory_provider_handle_t hProvider, void *providerIpcData) {
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(providerIpcData != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     return hProvider->ops.ipc.put_ipc_handle(hProvider->provider_priv,
                                              providerIpcData);
 }
 
-UMF_EXPORT umf_result_t
-umfMemoryProviderOpenIPCHandle(umf_memory_provider_handle_t hProvider,
-                               void *providerIpcData, void **ptr) {
+UMF_EXPORT umf_result_t umfMemoryProviderOpenIPCHandle(
+    umf_memory_provider_handle_t hProvider, void *providerIpcData, void **ptr) {
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(providerIpcData != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(ptr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
@@ -298,9 +289,8 @@ umfMemoryProviderOpenIPCHandle(umf_memory_provider_handle_t hProvider,
                                               providerIpcData, ptr);
 }
 
-UMF_EXPORT umf_result_t
-umfMemoryProviderCloseIPCHandle(umf_memory_provider_handle_t hProvider,
-                                void *ptr, size_t size) {
+UMF_EXPORT umf_result_t umfMemoryProviderCloseIPCHandle(
+    umf_memory_provider_handle_t hProvider, void *ptr, size_t size) {
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(ptr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     return hProvider->ops.ipc.close_ipc_handle(hProvider->provider_priv, ptr,

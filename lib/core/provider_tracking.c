@@ -150,7 +150,7 @@ static umf_result_t tracking_split(void *provider, void *ptr, size_t totalSize,
     ret = umfMemoryProviderAllocationSplit(p->upstream, ptr, totalSize,
                                            firstSize);
     if (ret != UMF_RESULT_SUCCESS) {
-        tracker_merge(p->pool, ptr, (char *)ptr + firstSize, totalSize);
+        tracker_merge(p->pool, ptr, (char *)ptr + firstSize, totalSize, NULL);
     }
     return ret;
 }
@@ -158,20 +158,16 @@ static umf_result_t tracking_split(void *provider, void *ptr, size_t totalSize,
 static umf_result_t tracking_merge(void *provider, void *lowPtr, void *highPtr,
                                    size_t totalSize) {
     tracking_provider_t *p = provider;
-    tracker_alloc_info_t low;
-    if (tracker_find(lowPtr, &low) != UMF_RESULT_SUCCESS ||
-        low.base != lowPtr) {
-        LOG_ERR("merge: %p is not a tracked range", lowPtr);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
-    }
-    umf_result_t ret = tracker_merge(p->pool, lowPtr, highPtr, totalSize);
+    size_t low_size = 0;
+    umf_result_t ret =
+        tracker_merge(p->pool, lowPtr, highPtr, totalSize, &low_size);
     if (ret != UMF_RESULT_SUCCESS) {
         return ret;
     }
     ret = umfMemoryProviderAllocationMerge(p->upstream, lowPtr, highPtr,
                                            totalSize);
     if (ret != UMF_RESULT_SUCCESS) {
-        tracker_split(p->pool, lowPtr, totalSize, low.size);
+        tracker_split(p->pool, lowPtr, totalSize, low_size);
     }
     return ret;
 }

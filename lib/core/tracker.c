@@ -309,6 +309,39 @@ static bool past_the_ends(tracker_index_t *idx, long ci, uintptr_t key) {
     return (size_t)ci == idx->n - 1 && key > c->keys[c->n - 1];
 }
 
+/* Insert e at slot si of chunk ci of the level, where it sorts; a full
+ * chunk is split in two first. The caller reserved an index slot. Fails
+ * (out of memory) before it moves any entry. */
+static umf_result_t chunk_insert(tracker_level_t *lvl, long ci, long si,
+                                 const tracker_entry_t *e) {
+    tracker_index_t *idx = lvl->index;
+    tracker_chunk_t *c = idx->chunks[ci];
+    if (c->n == TRACKER_CHUNK_CAP) {
+        /* split the full chunk: its upper half moves to a new chunk */
+        tracker_chunk_t *upper = umf_ba_calloc(1, sizeof(*upper));
+        if (!upper) {
+            return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+        }
+        size_t half = TRACKER_CHUNK_CAP / 2;
+        memcpy(upper->e, &c->e[half], half * sizeof(tracker_entry_t));
+        memcpy(upper->keys, &c->keys[half], half * sizeof(uintptr_t));
+        upper->n = half;
+        index_insert_chunk(idx, (size_t)ci + 1, upper);
+        STORE(&c->n, half);
+        if ((size_t)si > half) {
+            ci++;
+            si -= (long)half;
+            c = upper;
+        }
+    }
+    chunk_insert_at(c, (size_t)si, e);
+    if (si == 0) {
+        STORE(&idx->first_keys[ci], e->base);
+    }
+    STORE(&lvl->count, lvl->count + 1);
+    return UMF_RESULT_SUCCESS;
+}
+
 /* Insert e into a level (no overlap checks here). */
 static umf_result_t level_insert(tracker_level_t *lvl,
                                  const tracker_entry_t *e) {
@@ -336,31 +369,23 @@ static umf_result_t level_insert(tracker_level_t *lvl,
         STORE(&lvl->count, lvl->count + 1);
         return UMF_RESULT_SUCCESS;
     }
-    tracker_chunk_t *c = idx->chunks[ci];
-    if (c->n == TRACKER_CHUNK_CAP) {
-        /* split the full chunk: its upper half moves to a new chunk */
-        tracker_chunk_t *upper = umf_ba_calloc(1, sizeof(*upper));
-        if (!upper) {
-            return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
-        }
-        size_t half = TRACKER_CHUNK_CAP / 2;
-        memcpy(upper->e, &c->e[half], half * sizeof(tracker_entry_t));
-        memcpy(upper->keys, &c->keys[half], half * sizeof(uintptr_t));
-        upper->n = half;
-        index_insert_chunk(idx, (size_t)ci + 1, upper);
-        STORE(&c->n, half);
-        if (e->base >= upper->e[0].base) {
-            ci++;
-            c = upper;
-        }
+    return chunk_insert(lvl, ci, chunk_find_le(idx->chunks[ci], e->base) + 1,
+                        e);
+}
+
+/* The position after pos in its level, or chunk -1 at the end. */
+static entry_pos_t level_next(tracker_level_t *lvl, entry_pos_t pos) {
+    tracker_index_t *idx = lvl->index;
+    if ((size_t)pos.slot + 1 < pos.c->n) {
+        pos.slot++;
+    } else if ((size_t)pos.chunk + 1 < idx->n) {
+        pos.chunk++;
+        pos.slot = 0;
+        pos.c = idx->chunks[pos.chunk];
+    } else {
+        pos.chunk = -1;
     }
-    long si = chunk_find_le(c, e->base) + 1;
-    chunk_insert_at(c, (size_t)si, e);
-    if (si == 0) {
-        STORE(&idx->first_keys[ci], e->base);
-    }
-    STORE(&lvl->count, lvl->count + 1);
-    return UMF_RESULT_SUCCESS;
+    return pos;
 }
 
 static void level_remove(tracker_level_t *lvl, entry_pos_t pos) {
@@ -511,14 +536,20 @@ umf_result_t tracker_split(umf_memory_pool_handle_t pool, void *ptr,
             firstSize < totalSize) {
             tracker_entry_t high = {(uintptr_t)ptr + firstSize,
                                     totalSize - firstSize, pool, 0};
-            STORE(&e->size, firstSize);
-            ret = level_insert(lvl, &high);
+            /* the high part is the entry's successor: it goes right after
+             * it, no search needed; a failure moves nothing */
+            ret = level_reserve_chunk(lvl) == 0
+                      ? UMF_RESULT_SUCCESS
+                      : UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+            if (ret == UMF_RESULT_SUCCESS) {
+                STORE(&e->size, firstSize);
+                ret = chunk_insert(lvl, pos.chunk, pos.slot + 1, &high);
+                if (ret != UMF_RESULT_SUCCESS) {
+                    STORE(&e->size, totalSize);
+                }
+            }
             if (ret == UMF_RESULT_SUCCESS) {
                 parent_children_add(level, high.base, +1);
-            } else {
-                /* the insert may have moved entries: look e up again */
-                level = find_exact(pool, (uintptr_t)ptr, &pos);
-                STORE(&entry_at(lvl, pos)->size, totalSize);
             }
         }
     }
@@ -532,24 +563,28 @@ umf_result_t tracker_split(umf_memory_pool_handle_t pool, void *ptr,
 }
 
 umf_result_t tracker_merge(umf_memory_pool_handle_t pool, void *lowPtr,
-                           void *highPtr, size_t totalSize) {
+                           void *highPtr, size_t totalSize, size_t *lowSize) {
     umf_result_t ret = UMF_RESULT_ERROR_INVALID_ARGUMENT;
     write_begin();
-    entry_pos_t lpos, hpos;
+    entry_pos_t lpos;
     int llevel = find_exact(pool, (uintptr_t)lowPtr, &lpos);
-    int hlevel = find_exact(pool, (uintptr_t)highPtr, &hpos);
-    if (llevel >= 0 && llevel == hlevel) {
+    if (llevel >= 0) {
+        /* adjacent ranges of one level are neighbours in its order */
         tracker_level_t *lvl = &tracker.levels[llevel];
+        entry_pos_t hpos = level_next(lvl, lpos);
         tracker_entry_t *lo = entry_at(lvl, lpos);
-        tracker_entry_t *hi = entry_at(lvl, hpos);
-        if (lo->base + lo->size == hi->base &&
+        tracker_entry_t *hi = hpos.chunk >= 0 ? entry_at(lvl, hpos) : NULL;
+        if (hi && hi->base == (uintptr_t)highPtr && hi->pool == pool &&
+            lo->base + lo->size == hi->base &&
             lo->size + hi->size == totalSize && lo->n_children == 0 &&
             hi->n_children == 0) {
+            if (lowSize) {
+                *lowSize = lo->size;
+            }
+            /* lo sorts before hi: removing hi leaves it where it is */
+            STORE(&lo->size, totalSize);
             level_remove(lvl, hpos);
             parent_children_add(llevel, (uintptr_t)highPtr, -1);
-            /* the removal may have shifted the low entry */
-            find_exact(pool, (uintptr_t)lowPtr, &lpos);
-            STORE(&entry_at(lvl, lpos)->size, totalSize);
             ret = UMF_RESULT_SUCCESS;
         }
     }

@@ -43,15 +43,15 @@ umf_result_t tracker_find(const void *ptr, tracker_alloc_info_t *info);
 umf_result_t tracker_split(umf_memory_pool_handle_t pool, void *ptr,
                            size_t totalSize, size_t firstSize);
 
-/* Replace two adjacent ranges of pool by one of totalSize. */
+/* Replace two adjacent ranges of pool by one of totalSize; *lowSize (when
+ * not NULL) gets the low range's size before the merge, for undoing it. */
 umf_result_t tracker_merge(umf_memory_pool_handle_t pool, void *lowPtr,
-                           void *highPtr, size_t totalSize);
+                           void *highPtr, size_t totalSize, size_t *lowSize);
 
 /* Remove every range of pool (innermost first) and hand each to release
  * (called without the tracker lock). Returns how many there were. */
 size_t tracker_release_pool(umf_memory_pool_handle_t pool,
-                            void (*release)(void *arg, void *base,
-                                            size_t size),
+                            void (*release)(void *arg, void *base, size_t size),
                             void *arg);
 
 /* Number of ranges currently recorded for pool (NULL: for every pool). */
