@@ -612,8 +612,8 @@ static __attribute__((noinline)) int je_flags_slow(je_pool_t *p, uintptr_t me) {
     if (t != NULL && p->slot < t->n &&
         __atomic_load_n(&t->e[p->slot].gen, __ATOMIC_RELAXED) == p->gen) {
         int flags = t->e[p->slot].flags;
-        /* another thread owns the slot: a hash collision, not rare
-         * enough to pay for the lock every time */
+        /* a free slot (its owner exited) is taken; one that another
+         * thread owns (the same hash) is left alone, without the lock */
         if (__atomic_load_n(&je_fast_slot(p, me)->thread, __ATOMIC_RELAXED) ==
             0) {
             pthread_mutex_lock(&je_tc_lock);
