@@ -205,7 +205,8 @@ typedef struct je_pool_t {
     char pad[64]; /* the fields above change; fast[] is read on every call */
     /* The first thread whose key hashes to a slot owns it until it exits
      * or the pool goes; another thread with the same hash uses its thread
-     * table. Written under je_tc_lock, by the owner or pool destroy only. */
+     * table. Written under je_tc_lock by the owning thread only; the table
+     * goes with the pool. */
     je_fast_slot_t fast[JE_FAST_SLOTS];
 } je_pool_t;
 
