@@ -95,25 +95,27 @@ static const char *const variant_keys[V_COUNT] = {
     "malloc",  "jemalloc",       "disjoint",      "disjoint-small", "preload",
     "je-pool", "jemalloc-arena", "scalable-pool", "tbbmalloc"};
 
-/* The variants a group runs, and the figure its ratios divide by. */
+/* The variants a group (-g) runs, in the order of the table. */
 typedef struct group_t {
     const char *key;
     variant_t v[V_COUNT];
     int n;
 } group_t;
 
+#define GROUP(key, ...)                                                        \
+    {                                                                          \
+        key, {__VA_ARGS__},                                                    \
+            (int)(sizeof((variant_t[]){__VA_ARGS__}) / sizeof(variant_t))      \
+    }
+
 static const group_t groups[] = {
-    {"disjoint",
-     {V_MALLOC, V_JEMALLOC, V_DISJOINT_DEFAULT, V_DISJOINT_SMALL, V_PRELOAD},
-     5},
-    {"je-sc",
-     {V_MALLOC, V_JEMALLOC_POOL, V_JEMALLOC_ARENA, V_SCALABLE_POOL,
-      V_TBBMALLOC},
-     5},
-    {"all",
-     {V_MALLOC, V_JEMALLOC, V_DISJOINT_DEFAULT, V_DISJOINT_SMALL, V_PRELOAD,
-      V_JEMALLOC_POOL, V_JEMALLOC_ARENA, V_SCALABLE_POOL, V_TBBMALLOC},
-     9}};
+    GROUP("disjoint", V_MALLOC, V_JEMALLOC, V_DISJOINT_DEFAULT,
+          V_DISJOINT_SMALL, V_PRELOAD),
+    GROUP("je-sc", V_MALLOC, V_JEMALLOC_POOL, V_JEMALLOC_ARENA, V_SCALABLE_POOL,
+          V_TBBMALLOC),
+    GROUP("all", V_MALLOC, V_JEMALLOC, V_DISJOINT_DEFAULT, V_DISJOINT_SMALL,
+          V_PRELOAD, V_JEMALLOC_POOL, V_JEMALLOC_ARENA, V_SCALABLE_POOL,
+          V_TBBMALLOC)};
 
 static void *(*je_mallocx)(size_t, int);
 static void (*je_dallocx)(void *, int);
@@ -613,6 +615,15 @@ static variant_t reference_of(variant_t v) {
     }
 }
 
+/* A ratio column: "-" where there is nothing to compare with. */
+static void print_ratio_cell(double num, const figure_t *den, bool self) {
+    if (self || !den->ok || den->mops <= 0) {
+        printf(" %9s", "-");
+    } else {
+        printf(" %8.2fx", num / den->mops);
+    }
+}
+
 static bool group_has(const group_t *g, variant_t v) {
     for (int i = 0; i < g->n; i++) {
         if (g->v[i] == v) {
@@ -803,11 +814,11 @@ int main(int argc, char **argv) {
                            variant_names[v], "n/a");
                     continue;
                 }
-                printf("%-22s %-3u %-22s %8.2f %8.2fx %8.2fx %9.1f %7.2fx "
-                       "%9.2f\n",
-                       workloads[w].title, th, variant_names[v], f->mops,
-                       gl->ok ? f->mops / gl->mops : 0,
-                       ref->ok ? f->mops / ref->mops : 0, f->rss_mb,
+                printf("%-22s %-3u %-22s %8.2f", workloads[w].title, th,
+                       variant_names[v], f->mops);
+                print_ratio_cell(f->mops, gl, v == V_MALLOC);
+                print_ratio_cell(f->mops, ref, v == reference_of(v));
+                printf(" %9.1f %7.2fx %9.2f\n", f->rss_mb,
                        gl->ok && gl->rss_mb > 0 ? f->rss_mb / gl->rss_mb : 0,
                        f->cmops);
             }
@@ -825,10 +836,11 @@ int main(int argc, char **argv) {
                    variant_names[v], "n/a");
             continue;
         }
-        printf("%-22s %-3u %-22s %10.2f %8.2fx %8.2fx\n", "pages 1000+1000", 1,
-               variant_names[v], pages[v].mops,
-               pages[V_MALLOC].ok ? pages[v].mops / pages[V_MALLOC].mops : 0,
-               ref->ok ? pages[v].mops / ref->mops : 0);
+        printf("%-22s %-3u %-22s %8.2f", "pages 1000+1000", 1, variant_names[v],
+               pages[v].mops);
+        print_ratio_cell(pages[v].mops, &pages[V_MALLOC], v == V_MALLOC);
+        print_ratio_cell(pages[v].mops, ref, v == reference_of(v));
+        printf("\n");
     }
     printf("(vs ref: the jemalloc pool against mallocx on an arena of its "
            "own, the scalable pool against scalable_malloc, the others "

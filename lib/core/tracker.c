@@ -538,18 +538,15 @@ umf_result_t tracker_split(umf_memory_pool_handle_t pool, void *ptr,
                                     totalSize - firstSize, pool, 0};
             /* the high part is the entry's successor: it goes right after
              * it, no search needed; a failure moves nothing */
-            ret = level_reserve_chunk(lvl) == 0
-                      ? UMF_RESULT_SUCCESS
-                      : UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
-            if (ret == UMF_RESULT_SUCCESS) {
+            ret = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+            if (level_reserve_chunk(lvl) == 0) {
                 STORE(&e->size, firstSize);
                 ret = chunk_insert(lvl, pos.chunk, pos.slot + 1, &high);
-                if (ret != UMF_RESULT_SUCCESS) {
-                    STORE(&e->size, totalSize);
-                }
             }
             if (ret == UMF_RESULT_SUCCESS) {
                 parent_children_add(level, high.base, +1);
+            } else {
+                STORE(&e->size, totalSize);
             }
         }
     }
