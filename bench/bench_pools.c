@@ -18,8 +18,10 @@
  *   LD_PRELOAD=libjemalloc.so.2 (jemalloc as a user who picked it runs it);
  *   with -g je-sc instead (issue 6): the jemalloc pool and the scalable
  *   pool over the OS provider, raw mallocx on a dedicated arena
- *   (arenas.create, the thread's own tcache) and raw tbbmalloc
- *   scalable_malloc (dlopen of libtbbmalloc.so.2); -g all runs both sets.
+ *   (arenas.create, the thread's own tcache), the same with an explicit
+ *   tcache per thread (tcache.create: the isolation the jemalloc pool
+ *   needs, without libumf) and raw tbbmalloc scalable_malloc (dlopen of
+ *   libtbbmalloc.so.2); -g all runs both sets.
  *
  * Every measurement runs in a fresh process (this program re-executed with
  * --one ...), so resident memory is that workload's alone: the table shows
@@ -82,18 +84,23 @@ typedef enum variant_t {
     V_PRELOAD, /* V_MALLOC in a process with jemalloc preloaded */
     V_JEMALLOC_POOL,
     V_JEMALLOC_ARENA, /* raw mallocx on an arena of its own */
+    /* the same with an explicit tcache per thread: what the jemalloc pool's
+     * isolation costs inside jemalloc, without libumf */
+    V_JEMALLOC_ARENA_TC,
     V_SCALABLE_POOL,
     V_TBBMALLOC, /* raw scalable_malloc */
     V_COUNT
 } variant_t;
 
 static const char *const variant_names[V_COUNT] = {
-    "glibc malloc",        "jemalloc mallocx", "disjoint defaults",
-    "disjoint 4K/4/8/64K", "jemalloc preload", "jemalloc pool",
-    "mallocx, own arena",  "scalable pool",    "scalable_malloc"};
+    "glibc malloc",        "jemalloc mallocx",  "disjoint defaults",
+    "disjoint 4K/4/8/64K", "jemalloc preload",  "jemalloc pool",
+    "mallocx, own arena",  "mallocx, arena+tc", "scalable pool",
+    "scalable_malloc"};
 static const char *const variant_keys[V_COUNT] = {
-    "malloc",  "jemalloc",       "disjoint",      "disjoint-small", "preload",
-    "je-pool", "jemalloc-arena", "scalable-pool", "tbbmalloc"};
+    "malloc",        "jemalloc", "disjoint",       "disjoint-small",
+    "preload",       "je-pool",  "jemalloc-arena", "jemalloc-arena-tc",
+    "scalable-pool", "tbbmalloc"};
 
 /* The variants a group (-g) runs, in the order of the table. */
 typedef struct group_t {
@@ -111,15 +118,18 @@ typedef struct group_t {
 static const group_t groups[] = {
     GROUP("disjoint", V_MALLOC, V_JEMALLOC, V_DISJOINT_DEFAULT,
           V_DISJOINT_SMALL, V_PRELOAD),
-    GROUP("je-sc", V_MALLOC, V_JEMALLOC_POOL, V_JEMALLOC_ARENA, V_SCALABLE_POOL,
-          V_TBBMALLOC),
+    GROUP("je-sc", V_MALLOC, V_JEMALLOC_POOL, V_JEMALLOC_ARENA,
+          V_JEMALLOC_ARENA_TC, V_SCALABLE_POOL, V_TBBMALLOC),
     GROUP("all", V_MALLOC, V_JEMALLOC, V_DISJOINT_DEFAULT, V_DISJOINT_SMALL,
-          V_PRELOAD, V_JEMALLOC_POOL, V_JEMALLOC_ARENA, V_SCALABLE_POOL,
-          V_TBBMALLOC)};
+          V_PRELOAD, V_JEMALLOC_POOL, V_JEMALLOC_ARENA, V_JEMALLOC_ARENA_TC,
+          V_SCALABLE_POOL, V_TBBMALLOC)};
 
 static void *(*je_mallocx)(size_t, int);
 static void (*je_dallocx)(void *, int);
 static int je_flags; /* 0, or MALLOCX_ARENA of the arena of its own */
+static int (*je_mallctl)(const char *, void *, size_t *, void *, size_t);
+/* V_JEMALLOC_ARENA_TC: je_flags plus the thread's explicit tcache */
+static __thread int je_thread_flags;
 static void *(*tbb_malloc)(size_t);
 static void (*tbb_free)(void *);
 static umf_memory_pool_handle_t pool;
@@ -141,20 +151,35 @@ static int jemalloc_setup(bool own_arena) {
     }
     je_mallocx = (void *(*)(size_t, int))dlsym(h, "mallocx");
     je_dallocx = (void (*)(void *, int))dlsym(h, "dallocx");
-    int (*mallctl)(const char *, void *, size_t *, void *, size_t) = (int (*)(
-        const char *, void *, size_t *, void *, size_t))dlsym(h, "mallctl");
-    if (!je_mallocx || !je_dallocx || !mallctl) {
+    je_mallctl = (int (*)(const char *, void *, size_t *, void *, size_t))dlsym(
+        h, "mallctl");
+    if (!je_mallocx || !je_dallocx || !je_mallctl) {
         return -1;
     }
     if (own_arena) {
         unsigned arena;
         size_t sz = sizeof(arena);
-        if (mallctl("arenas.create", &arena, &sz, NULL, 0) != 0) {
+        if (je_mallctl("arenas.create", &arena, &sz, NULL, 0) != 0) {
             return -1;
         }
         je_flags = (int)((arena + 1) << 20); /* MALLOCX_ARENA(arena) */
     }
     return 0;
+}
+
+/* The thread's flags for V_JEMALLOC_ARENA_TC; the tcache is made on the
+ * thread's first call, as the jemalloc pool does. */
+static int je_tc_flags(void) {
+    if (!je_thread_flags) {
+        unsigned tc;
+        size_t sz = sizeof(tc);
+        if (je_mallctl("tcache.create", &tc, &sz, NULL, 0) != 0) {
+            fprintf(stderr, "tcache.create failed\n");
+            exit(1);
+        }
+        je_thread_flags = je_flags | (int)((tc + 2) << 8); /* MALLOCX_TCACHE */
+    }
+    return je_thread_flags;
 }
 
 static int tbbmalloc_setup(void) {
@@ -174,8 +199,8 @@ static bool is_pool(variant_t v) {
 
 static int alloc_setup(variant_t v) {
     variant = v;
-    if (v == V_JEMALLOC || v == V_JEMALLOC_ARENA) {
-        return jemalloc_setup(v == V_JEMALLOC_ARENA);
+    if (v == V_JEMALLOC || v == V_JEMALLOC_ARENA || v == V_JEMALLOC_ARENA_TC) {
+        return jemalloc_setup(v != V_JEMALLOC);
     }
     if (v == V_TBBMALLOC) {
         return tbbmalloc_setup();
@@ -221,6 +246,8 @@ static inline void *bench_alloc(size_t n) {
     case V_JEMALLOC:
     case V_JEMALLOC_ARENA:
         return je_mallocx(n, je_flags);
+    case V_JEMALLOC_ARENA_TC:
+        return je_mallocx(n, je_tc_flags());
     case V_TBBMALLOC:
         return tbb_malloc(n);
     case V_DISJOINT_DEFAULT:
@@ -238,6 +265,9 @@ static inline void bench_free(void *p) {
     case V_JEMALLOC:
     case V_JEMALLOC_ARENA:
         je_dallocx(p, je_flags);
+        break;
+    case V_JEMALLOC_ARENA_TC:
+        je_dallocx(p, je_tc_flags());
         break;
     case V_TBBMALLOC:
         tbb_free(p);
@@ -607,6 +637,7 @@ static void print_ratio(const char *label, double num, double den,
 static variant_t reference_of(variant_t v) {
     switch (v) {
     case V_JEMALLOC_POOL:
+    case V_JEMALLOC_ARENA_TC:
         return V_JEMALLOC_ARENA;
     case V_SCALABLE_POOL:
         return V_TBBMALLOC;
@@ -691,6 +722,15 @@ static void print_pool_targets(const char *workload, figure_t fig[3][V_COUNT],
     if (p1->cmops > 0 && p2->cmops > 0) {
         printf("  %-58s %6.2fx\n", "2 threads vs 1 thread, per CPU second",
                2 * p2->cmops / p1->cmops);
+    }
+    if (pool_v == V_JEMALLOC_POOL) {
+        /* no target: how much of the gap is jemalloc's explicit tcache */
+        figure_t *tc = &fig[1][V_JEMALLOC_ARENA_TC];
+        if (p1->mops > 0 && tc->mops > 0 && fig[1][ref].mops > 0) {
+            printf("  %-58s %6.2fx  (the pool against it: %.2fx)\n",
+                   "mallocx, arena + explicit tcache vs own arena, 1 thread",
+                   tc->mops / fig[1][ref].mops, p1->mops / tc->mops);
+        }
     }
     snprintf(label, sizeof(label), "%s, 2 threads vs 1 thread",
              variant_names[ref]);
@@ -842,9 +882,9 @@ int main(int argc, char **argv) {
         print_ratio_cell(pages[v].mops, ref, v == reference_of(v));
         printf("\n");
     }
-    printf("(vs ref: the jemalloc pool against mallocx on an arena of its "
-           "own, the scalable pool against scalable_malloc, the others "
-           "against jemalloc preload)\n");
+    printf("(vs ref: the jemalloc pool and mallocx with an explicit tcache "
+           "against mallocx on an arena of its own, the scalable pool against "
+           "scalable_malloc, the others against jemalloc preload)\n");
 
     if (group_has(g, V_DISJOINT_DEFAULT)) {
         print_disjoint_targets(g, fig[0]);

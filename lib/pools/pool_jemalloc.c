@@ -891,11 +891,27 @@ static void *je_calloc(void *pool, size_t num, size_t size) {
     return ptr;
 }
 
+/* The first call of a thread, or a thread whose fast slot is taken. */
+static __attribute__((noinline)) umf_result_t je_free_slow(je_pool_t *p,
+                                                           void *ptr) {
+    POOL_TSAN_RELEASE(ptr);
+    je.dallocx(ptr, je_flags_slow(p, UTILS_THREAD_KEY()));
+    return UMF_RESULT_SUCCESS;
+}
+
+/* No call but jemalloc's on the way, so nothing is saved across it. */
 static umf_result_t je_free(void *pool, void *ptr) {
-    if (ptr) {
-        POOL_TSAN_RELEASE(ptr);
-        je.dallocx(ptr, je_flags(pool));
+    je_pool_t *p = pool;
+    uintptr_t me = UTILS_THREAD_KEY();
+    je_fast_slot_t *f = je_fast_slot(p, me);
+    if (UMF_UNLIKELY(!ptr)) {
+        return UMF_RESULT_SUCCESS;
     }
+    if (UMF_UNLIKELY(__atomic_load_n(&f->thread, __ATOMIC_RELAXED) != me)) {
+        return je_free_slow(p, ptr);
+    }
+    POOL_TSAN_RELEASE(ptr);
+    je.dallocx(ptr, f->flags);
     return UMF_RESULT_SUCCESS;
 }
 
