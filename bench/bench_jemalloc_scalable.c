@@ -12,7 +12,8 @@
  *                   -L$BUILD/lib/.libs -Wl,-rpath,$BUILD/lib/.libs -lumf \
  *                   -Wl,--push-state,--no-as-needed -lumf_jemalloc \
  *                   -Wl,--pop-state -ldl -o bench_je_sc
- *   run:         ./bench_je_sc [pairs-per-thread [repetitions [filter]]]
+ *   run:         ./bench_je_sc [-l LIVE] [-z SIZE]
+ *                             [pairs-per-thread [repetitions [filter]]]
  *                (filter: run only the rows whose name contains it)
  *
  * A program linked without -lumf_jemalloc (a bench/local.mk target linking
@@ -22,7 +23,12 @@
  *
  * Workload: each thread keeps a ring of 64 live blocks; one "pair" frees the
  * oldest block and allocates a new one of a size drawn uniformly from
- * 8..4096 (precomputed per thread) and writes its first byte. Rows:
+ * 8..4096 (precomputed per thread) and writes its first byte. With -l LIVE
+ * each thread keeps LIVE blocks instead and a pair replaces a random one
+ * (the churn of bench_pools, one block at a time), and with -z SIZE every
+ * block has SIZE bytes. bench_pools measures each figure in a fresh
+ * process; here the rows share one, so that a machine whose speed changes
+ * from one process to the next (VMs) still gives the ratios. Rows:
  *   - jemalloc pool over the OS provider (umfPoolMalloc/umfPoolFree);
  *   - raw mallocx/dallocx on a dedicated arena (arenas.create, the thread's
  *     own tcache), the same with one explicit tcache per thread, and with
@@ -49,6 +55,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <umf/memory_pool.h>
 #include <umf/memory_provider.h>
@@ -83,6 +90,9 @@ static void (*tbb_free)(void *);
 static void *(*tbb_pool_malloc)(void *, size_t);
 static int (*tbb_pool_free)(void *, void *); /* returns C++ bool */
 
+static size_t live = RING;       /* -l: blocks per thread */
+static bool live_random;         /* -l given: replace random blocks */
+static size_t fixed_size;        /* -z: every block's size, or 0 */
 static __thread int tl_je_flags; /* per-thread flags of raw mallocx rows */
 static __thread int tl_je_tcache = -1; /* explicit tcache of this thread */
 
@@ -160,7 +170,9 @@ static void *worker(void *arg) {
         x ^= x >> 12;
         x ^= x << 25;
         x ^= x >> 27;
-        sizes[i] = 8 + (size_t)((x * 0x2545F4914F6CDD1DULL) >> 33) % 4089;
+        sizes[i] = fixed_size
+                       ? fixed_size
+                       : 8 + (size_t)((x * 0x2545F4914F6CDD1DULL) >> 33) % 4089;
     }
     if (im->alloc == je_alloc) {
         tl_je_flags = JE_ARENA(r->arena);
@@ -175,29 +187,42 @@ static void *worker(void *arg) {
             }
         }
     }
-    void *ring[RING];
-    for (size_t i = 0; i < RING; i++) {
-        ring[i] = im->alloc(im->ctx, sizes[i]);
-        r->failed |= ring[i] == NULL;
+    void **blocks = calloc(live, sizeof(void *));
+    if (!blocks) {
+        r->failed = 1;
+        pthread_barrier_wait(r->start);
+        pthread_barrier_wait(r->stop);
+        return NULL;
+    }
+    for (size_t i = 0; i < live; i++) {
+        blocks[i] = im->alloc(im->ctx, sizes[i & (NSIZES - 1)]);
+        r->failed |= blocks[i] == NULL;
     }
     pthread_barrier_wait(r->start);
     double c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
     for (size_t k = 0; k < r->pairs; k++) {
         size_t i = k & (RING - 1);
-        im->free(im->ctx, ring[i]);
+        if (live_random) { /* the same sequence in every row */
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            i = (size_t)((x * 0x2545F4914F6CDD1DULL) >> 32) % live;
+        }
+        im->free(im->ctx, blocks[i]);
         char *p = im->alloc(im->ctx, sizes[k & (NSIZES - 1)]);
         if (__builtin_expect(p == NULL, 0)) {
             r->failed = 1;
             break;
         }
         *p = (char)k;
-        ring[i] = p;
+        blocks[i] = p;
     }
     r->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
     pthread_barrier_wait(r->stop);
-    for (size_t i = 0; i < RING; i++) {
-        im->free(im->ctx, ring[i]);
+    for (size_t i = 0; i < live; i++) {
+        im->free(im->ctx, blocks[i]);
     }
+    free(blocks);
     if (tl_je_tcache >= 0) {
         unsigned tc = (unsigned)tl_je_tcache;
         je_mallctl("tcache.destroy", NULL, NULL, &tc, sizeof(tc));
@@ -281,17 +306,42 @@ enum {
     NIMPL
 };
 
+static int usage(const char *argv0) {
+    fprintf(stderr,
+            "usage: %s [-l LIVE] [-z SIZE] [pairs-per-thread [repetitions "
+            "[filter]]]\n",
+            argv0);
+    return 2;
+}
+
 int main(int argc, char **argv) {
-    size_t pairs = argc > 1 ? strtoull(argv[1], NULL, 0) : 2000000;
-    unsigned reps = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 7;
-    const char *filter = argc > 3 ? argv[3] : NULL;
+    int opt;
+    while ((opt = getopt(argc, argv, "l:z:")) != -1) {
+        switch (opt) {
+        case 'l':
+            live = strtoull(optarg, NULL, 0);
+            live_random = true;
+            break;
+        case 'z':
+            fixed_size = strtoull(optarg, NULL, 0);
+            if (fixed_size == 0) {
+                return usage(argv[0]);
+            }
+            break;
+        default:
+            return usage(argv[0]);
+        }
+    }
+    char **pos = argv + optind; /* the positional arguments */
+    int npos = argc - optind;
+    size_t pairs = npos > 0 ? strtoull(pos[0], NULL, 0) : 2000000;
+    unsigned reps = npos > 1 ? (unsigned)strtoul(pos[1], NULL, 0) : 7;
+    const char *filter = npos > 2 ? pos[2] : NULL;
     if (reps > MAX_REPS) {
         reps = MAX_REPS;
     }
-    if (pairs == 0 || reps == 0) {
-        fprintf(stderr, "usage: %s [pairs-per-thread [repetitions [filter]]]\n",
-                argv[0]);
-        return 2;
+    if (pairs == 0 || reps == 0 || live == 0 || fixed_size > (1u << 20)) {
+        return usage(argv[0]);
     }
 
     void *jh = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_NOLOAD);
@@ -366,10 +416,14 @@ int main(int argc, char **argv) {
     result_t res[NIMPL][MAX_THREADS + 1];
     int missing = 0;
 
-    printf("malloc+free pairs, sizes uniform 8..4096, ring of %d live blocks "
-           "per thread,\n%zu pairs per thread, median of %u; ns per pair as "
-           "one thread sees it (wall)\nand thread CPU time per pair (cpu)\n\n",
-           RING, pairs, reps);
+    char sizes_text[32];
+    snprintf(sizes_text, sizeof(sizes_text),
+             fixed_size ? "size %zu" : "sizes uniform 8..4096", fixed_size);
+    printf("malloc+free pairs, %s, %s of %zu live blocks per thread,\n%zu "
+           "pairs per thread, median of %u; ns per pair as one thread sees "
+           "it (wall)\nand thread CPU time per pair (cpu)\n\n",
+           sizes_text, live_random ? "random replacement" : "ring", live, pairs,
+           reps);
     printf("%-36s %9s %9s %9s %9s %8s %8s\n", "", "1T wall", "1T cpu",
            "2T wall", "2T cpu", "2T/1T", "2T/1T");
     printf("%-36s %9s %9s %9s %9s %8s %8s\n", "", "ns", "ns", "ns", "ns",

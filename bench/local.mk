@@ -50,11 +50,22 @@ UMF_BENCH_PROGS = bench/bench_core$(EXEEXT) \
 	bench/bench_providers$(EXEEXT) bench/bench_jemalloc_scalable$(EXEEXT) \
 	bench/bench_pools$(EXEEXT)
 
+# bench_jemalloc_scalable runs three times: the 64-block ring, and the
+# churn of 10,000 live blocks (sizes 8..4096, then 4096 only) with every
+# row in one process.
 bench: $(UMF_BENCH_PROGS)
 	@for b in $(UMF_BENCH_PROGS); do \
-	  echo "==> $$b"; \
-	  args=; case $$b in bench/bench_pools*) args="-g all";; esac; \
-	  GLIBC_TUNABLES="$(BENCH_TUNABLES)$${GLIBC_TUNABLES:+:$$GLIBC_TUNABLES}" \
-	    ./$$b $$args || exit 1; \
+	  case $$b in \
+	    bench/bench_pools*) runs=-g_all;; \
+	    bench/bench_jemalloc_scalable*) \
+	      runs="-l_10000_1000000_5 -l_10000_-z_4096_1000000_5 _";; \
+	    *) runs=_;; \
+	  esac; \
+	  for args in $$runs; do \
+	    args=`echo "$$args" | tr _ ' '`; \
+	    echo "==> $$b $$args"; \
+	    GLIBC_TUNABLES="$(BENCH_TUNABLES)$${GLIBC_TUNABLES:+:$$GLIBC_TUNABLES}" \
+	      ./$$b $$args || exit 1; \
+	  done; \
 	done
 .PHONY: bench
