@@ -12,7 +12,7 @@
  *                   -L$BUILD/lib/.libs -Wl,-rpath,$BUILD/lib/.libs -lumf \
  *                   -Wl,--push-state,--no-as-needed -lumf_jemalloc \
  *                   -Wl,--pop-state -ldl -o bench_je_sc
- *   run:         ./bench_je_sc [-l LIVE] [-z SIZE]
+ *   run:         ./bench_je_sc [-l LIVE [-b BATCH]] [-z SIZE]
  *                             [pairs-per-thread [repetitions [filter]]]
  *                (filter: run only the rows whose name contains it)
  *
@@ -24,10 +24,11 @@
  * Workload: each thread keeps a ring of 64 live blocks; one "pair" frees the
  * oldest block and allocates a new one of a size drawn uniformly from
  * 8..4096 (precomputed per thread) and writes its first byte. With -l LIVE
- * each thread keeps LIVE blocks instead and a pair replaces a random one
- * (the churn of bench_pools, one block at a time), and with -z SIZE every
- * block has SIZE bytes. bench_pools measures each figure in a fresh
- * process; here the rows share one, so that a machine whose speed changes
+ * each thread keeps LIVE blocks instead and a pair replaces a random one;
+ * with -b BATCH too, a step frees BATCH random blocks and then allocates
+ * their replacements (-l 10000 -b 10 is the churn of bench_pools); with
+ * -z SIZE every block has SIZE bytes. bench_pools measures each figure in a
+ * fresh process; here the rows share one, so that a machine whose speed changes
  * from one process to the next (VMs) still gives the ratios. Rows:
  *   - jemalloc pool over the OS provider (umfPoolMalloc/umfPoolFree);
  *   - raw mallocx/dallocx on a dedicated arena (arenas.create, the thread's
@@ -67,6 +68,7 @@
 #define NSIZES 4096
 #define MAX_THREADS 2
 #define MAX_REPS 64
+#define MAX_BATCH 64
 /* jemalloc's MALLOCX_ARENA / MALLOCX_TCACHE encodings (jemalloc.h) */
 #define JE_ARENA(a) ((int)(((unsigned)(a) + 1) << 20))
 #define JE_TCACHE(t) ((int)(((unsigned)(t) + 2) << 8))
@@ -92,6 +94,7 @@ static int (*tbb_pool_free)(void *, void *); /* returns C++ bool */
 
 static size_t live = RING;       /* -l: blocks per thread */
 static bool live_random;         /* -l given: replace random blocks */
+static size_t batch = 1;         /* -b: frees per step, then as many allocs */
 static size_t fixed_size;        /* -z: every block's size, or 0 */
 static __thread int tl_je_flags; /* per-thread flags of raw mallocx rows */
 static __thread int tl_je_tcache = -1; /* explicit tcache of this thread */
@@ -200,22 +203,32 @@ static void *worker(void *arg) {
     }
     pthread_barrier_wait(r->start);
     double c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-    for (size_t k = 0; k < r->pairs; k++) {
-        size_t i = k & (RING - 1);
-        if (live_random) { /* the same sequence in every row */
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            i = (size_t)((x * 0x2545F4914F6CDD1DULL) >> 32) % live;
+    size_t picked[MAX_BATCH];
+    for (size_t k = 0; k < r->pairs && !r->failed; k += batch) {
+        unsigned n = 0;
+        for (size_t b = 0; b < batch; b++) {
+            size_t i = (k + b) & (RING - 1);
+            if (live_random) { /* the same sequence in every row */
+                x ^= x >> 12;
+                x ^= x << 25;
+                x ^= x >> 27;
+                i = (size_t)((x * 0x2545F4914F6CDD1DULL) >> 32) % live;
+            }
+            if (blocks[i]) { /* a batch may pick a block twice */
+                im->free(im->ctx, blocks[i]);
+                blocks[i] = NULL;
+                picked[n++] = i;
+            }
         }
-        im->free(im->ctx, blocks[i]);
-        char *p = im->alloc(im->ctx, sizes[k & (NSIZES - 1)]);
-        if (__builtin_expect(p == NULL, 0)) {
-            r->failed = 1;
-            break;
+        for (unsigned b = 0; b < n; b++) {
+            char *p = im->alloc(im->ctx, sizes[(k + b) & (NSIZES - 1)]);
+            if (__builtin_expect(p == NULL, 0)) {
+                r->failed = 1;
+                break;
+            }
+            *p = (char)k;
+            blocks[picked[b]] = p;
         }
-        *p = (char)k;
-        blocks[i] = p;
     }
     r->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
     pthread_barrier_wait(r->stop);
@@ -308,16 +321,22 @@ enum {
 
 static int usage(const char *argv0) {
     fprintf(stderr,
-            "usage: %s [-l LIVE] [-z SIZE] [pairs-per-thread [repetitions "
-            "[filter]]]\n",
+            "usage: %s [-l LIVE [-b BATCH]] [-z SIZE] [pairs-per-thread "
+            "[repetitions [filter]]]\n",
             argv0);
     return 2;
 }
 
 int main(int argc, char **argv) {
     int opt;
-    while ((opt = getopt(argc, argv, "l:z:")) != -1) {
+    while ((opt = getopt(argc, argv, "b:l:z:")) != -1) {
         switch (opt) {
+        case 'b':
+            batch = strtoull(optarg, NULL, 0);
+            if (batch == 0 || batch > MAX_BATCH) {
+                return usage(argv[0]);
+            }
+            break;
         case 'l':
             live = strtoull(optarg, NULL, 0);
             live_random = true;
@@ -340,7 +359,8 @@ int main(int argc, char **argv) {
     if (reps > MAX_REPS) {
         reps = MAX_REPS;
     }
-    if (pairs == 0 || reps == 0 || live == 0 || fixed_size > (1u << 20)) {
+    if (pairs == 0 || reps == 0 || live == 0 || fixed_size > (1u << 20) ||
+        (batch > 1 && !live_random)) {
         return usage(argv[0]);
     }
 
@@ -419,11 +439,12 @@ int main(int argc, char **argv) {
     char sizes_text[32];
     snprintf(sizes_text, sizeof(sizes_text),
              fixed_size ? "size %zu" : "sizes uniform 8..4096", fixed_size);
-    printf("malloc+free pairs, %s, %s of %zu live blocks per thread,\n%zu "
-           "pairs per thread, median of %u; ns per pair as one thread sees "
-           "it (wall)\nand thread CPU time per pair (cpu)\n\n",
-           sizes_text, live_random ? "random replacement" : "ring", live, pairs,
-           reps);
+    printf("malloc+free pairs, %s, %s of %zu live blocks per thread "
+           "(%zu per step),\n%zu pairs per thread, median of %u; ns per pair "
+           "as one thread sees it (wall)\nand thread CPU time per pair "
+           "(cpu)\n\n",
+           sizes_text, live_random ? "random replacement" : "ring", live, batch,
+           pairs, reps);
     printf("%-36s %9s %9s %9s %9s %8s %8s\n", "", "1T wall", "1T cpu",
            "2T wall", "2T cpu", "2T/1T", "2T/1T");
     printf("%-36s %9s %9s %9s %9s %8s %8s\n", "", "ns", "ns", "ns", "ns",

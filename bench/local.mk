@@ -50,15 +50,15 @@ UMF_BENCH_PROGS = bench/bench_core$(EXEEXT) \
 	bench/bench_providers$(EXEEXT) bench/bench_jemalloc_scalable$(EXEEXT) \
 	bench/bench_pools$(EXEEXT)
 
-# bench_jemalloc_scalable runs three times: the 64-block ring, and the
-# churn of 10,000 live blocks (sizes 8..4096, then 4096 only) with every
-# row in one process.
+# bench_jemalloc_scalable runs three times: the churn of bench_pools (10,000
+# live blocks, 10 replaced per step; sizes 8..4096, then 4096 only) with
+# every row in one process, and the 64-block ring.
 bench: $(UMF_BENCH_PROGS)
 	@for b in $(UMF_BENCH_PROGS); do \
 	  case $$b in \
 	    bench/bench_pools*) runs=-g_all;; \
 	    bench/bench_jemalloc_scalable*) \
-	      runs="-l_10000_1000000_5 -l_10000_-z_4096_1000000_5 _";; \
+	      runs="-l_10000_-b_10_1000000_5 -l_10000_-b_10_-z_4096_1000000_5 _";; \
 	    *) runs=_;; \
 	  esac; \
 	  for args in $$runs; do \
