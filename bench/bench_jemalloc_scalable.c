@@ -28,8 +28,10 @@
  * with -b BATCH too, a step frees BATCH random blocks and then allocates
  * their replacements (-l 10000 -b 10 is the churn of bench_pools); with
  * -z SIZE every block has SIZE bytes. bench_pools measures each figure in a
- * fresh process; here the rows share one, so that a machine whose speed changes
- * from one process to the next (VMs) still gives the ratios. Rows:
+ * fresh process; here the rows share one, so that a machine whose speed
+ * changes from one process to the next (VMs) still gives the ratios, and
+ * the jemalloc arenas never purge, so that no row pays for page faults the
+ * others do not. Rows:
  *   - jemalloc pool over the OS provider (umfPoolMalloc/umfPoolFree);
  *   - raw mallocx/dallocx on a dedicated arena (arenas.create, the thread's
  *     own tcache), the same with one explicit tcache per thread, and with
