@@ -9,7 +9,9 @@ SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(top_srcdir)'; top_builddir='$(top_builddir)'; \
 	MANDOC='$(MANDOC)'; CC='$(CC)'; CXX='$(CXX)'; \
-	export top_srcdir top_builddir MANDOC CC CXX;
+	TSAN_OPTIONS="suppressions=$(abs_top_srcdir)/tests/tsan.supp $${TSAN_OPTIONS-}"; \
+	export top_srcdir top_builddir MANDOC CC CXX TSAN_OPTIONS;
+EXTRA_DIST += tests/tsan.supp
 
 
 if HAVE_CHECK

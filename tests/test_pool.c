@@ -27,7 +27,12 @@ static umf_memory_provider_handle_t os_provider_create(void **ctx) {
     return umf_test_os_provider_create();
 }
 
-#define FIXED_BUFFER_SIZE ((size_t)256 << 20)
+/* Address space only (MAP_NORESERVE). The jemalloc pool keeps the rest of
+ * every provider block it grows by (up to 16 MiB) in jemalloc's retained
+ * extents until the pool goes, and five threads asking at once for 4 MiB
+ * blocks aligned to 4 MiB made 256 MiB run out when they truly overlapped
+ * (under TSan). */
+#define FIXED_BUFFER_SIZE ((size_t)1 << 30)
 
 static umf_memory_provider_handle_t fixed_provider_create(void **ctx) {
     void *buf = mmap(NULL, FIXED_BUFFER_SIZE, PROT_READ | PROT_WRITE,

@@ -33,11 +33,17 @@
 #endif
 #define SHIM_MAP_TYPE 0x0f
 
+/* The sanitizers' runtimes map memory while they start, before they can
+ * track anything: the mmap entry points must not be instrumented (under
+ * TSan an instrumented mmap crashed at start-up). */
+#define SHIM_NO_SANITIZE                                                       \
+    __attribute__((no_sanitize_thread, no_sanitize_address))
+
 static int shim_enabled = 1;
 static unsigned long shim_rewrites;
 
-static void *shim_mmap(void *addr, size_t len, int prot, int flags, int fd,
-                       off_t off) {
+static SHIM_NO_SANITIZE void *shim_mmap(void *addr, size_t len, int prot,
+                                        int flags, int fd, off_t off) {
     if (__atomic_load_n(&shim_enabled, __ATOMIC_RELAXED) &&
         (flags & SHIM_MAP_TYPE) == MAP_SHARED_VALIDATE) {
         flags = (flags & ~(SHIM_MAP_TYPE | MAP_SYNC)) | MAP_SHARED;
@@ -47,12 +53,12 @@ static void *shim_mmap(void *addr, size_t len, int prot, int flags, int fd,
     return r == -1 ? MAP_FAILED : (void *)r;
 }
 
-__attribute__((visibility("default"))) void *
+__attribute__((visibility("default"))) SHIM_NO_SANITIZE void *
 mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
     return shim_mmap(addr, len, prot, flags, fd, off);
 }
 
-__attribute__((visibility("default"))) void *
+__attribute__((visibility("default"))) SHIM_NO_SANITIZE void *
 mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
     return shim_mmap(addr, len, prot, flags, fd, off);
 }
