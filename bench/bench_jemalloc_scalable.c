@@ -166,18 +166,22 @@ static double clock_ns(clockid_t id) {
 }
 static double now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 
+/* xorshift64*: the next number of the sequence in *x */
+static inline uint64_t rand_next(uint64_t *x) {
+    *x ^= *x >> 12;
+    *x ^= *x << 25;
+    *x ^= *x >> 27;
+    return *x * 0x2545F4914F6CDD1DULL;
+}
+
 static void *worker(void *arg) {
     run_t *r = arg;
     const impl_t *im = r->impl;
     static __thread size_t sizes[NSIZES];
     uint64_t x = r->seed;
-    for (size_t i = 0; i < NSIZES; i++) { /* xorshift64* */
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        sizes[i] = fixed_size
-                       ? fixed_size
-                       : 8 + (size_t)((x * 0x2545F4914F6CDD1DULL) >> 33) % 4089;
+    for (size_t i = 0; i < NSIZES; i++) {
+        uint64_t v = rand_next(&x);
+        sizes[i] = fixed_size ? fixed_size : 8 + (size_t)(v >> 33) % 4089;
     }
     if (im->alloc == je_alloc) {
         tl_je_flags = JE_ARENA(r->arena);
@@ -211,10 +215,7 @@ static void *worker(void *arg) {
         for (size_t b = 0; b < batch; b++) {
             size_t i = (k + b) & (RING - 1);
             if (live_random) { /* the same sequence in every row */
-                x ^= x >> 12;
-                x ^= x << 25;
-                x ^= x >> 27;
-                i = (size_t)((x * 0x2545F4914F6CDD1DULL) >> 32) % live;
+                i = (size_t)(rand_next(&x) >> 32) % live;
             }
             if (blocks[i]) { /* a batch may pick a block twice */
                 im->free(im->ctx, blocks[i]);

@@ -29,7 +29,7 @@ extern "C" {
  * indirect jump less per call. Against allocators that take about 10 ns
  * per call, the stub's jump is measurable. Define UMF_DISABLE_NOPLT before
  * including UMF headers to keep PLT calls. */
-#if !defined(UMF_NOPLT) && defined(__GNUC__) && !defined(__clang__) &&        \
+#if !defined(UMF_NOPLT) && defined(__GNUC__) && !defined(__clang__) &&         \
     !defined(UMF_DISABLE_NOPLT) && defined(__has_attribute)
 #if __has_attribute(noplt)
 #define UMF_NOPLT __attribute__((noplt))

@@ -208,7 +208,7 @@ static void write_end(void) {
 
 /* Write slot i of chunk c (entry and key). */
 static inline void slot_write(tracker_chunk_t *c, size_t i,
-                       const tracker_entry_t *src) {
+                              const tracker_entry_t *src) {
     STORE(&c->keys[i], src->base);
     STORE(&c->e[i].base, src->base);
     STORE(&c->e[i].size, src->size);

@@ -650,15 +650,21 @@ static __attribute__((noinline)) int je_flags_slow(je_pool_t *p, uintptr_t me) {
     return flags;
 }
 
+/* The calling thread's fast slot of p, or NULL when it owns none. */
+static inline je_fast_slot_t *je_fast_mine(je_pool_t *p) {
+    uintptr_t me = UTILS_THREAD_KEY();
+    je_fast_slot_t *f = je_fast_slot(p, me);
+    return __atomic_load_n(&f->thread, __ATOMIC_RELAXED) == me ? f : NULL;
+}
+
 /* mallocx flags for pool p on this thread: its arena and its tcache. No
  * TLS access when the thread owns its fast slot. */
 static inline int je_flags(je_pool_t *p) {
-    uintptr_t me = UTILS_THREAD_KEY();
-    je_fast_slot_t *f = je_fast_slot(p, me);
-    if (UMF_LIKELY(__atomic_load_n(&f->thread, __ATOMIC_RELAXED) == me)) {
+    je_fast_slot_t *f = je_fast_mine(p);
+    if (UMF_LIKELY(f != NULL)) {
         return f->flags;
     }
-    return je_flags_slow(p, me);
+    return je_flags_slow(p, UTILS_THREAD_KEY());
 }
 
 /* ---- pool ops ---- */
@@ -901,14 +907,12 @@ static __attribute__((noinline)) umf_result_t je_free_slow(je_pool_t *p,
 
 /* No call but jemalloc's on the way, so nothing is saved across it. */
 static umf_result_t je_free(void *pool, void *ptr) {
-    je_pool_t *p = pool;
-    uintptr_t me = UTILS_THREAD_KEY();
-    je_fast_slot_t *f = je_fast_slot(p, me);
     if (UMF_UNLIKELY(!ptr)) {
         return UMF_RESULT_SUCCESS;
     }
-    if (UMF_UNLIKELY(__atomic_load_n(&f->thread, __ATOMIC_RELAXED) != me)) {
-        return je_free_slow(p, ptr);
+    je_fast_slot_t *f = je_fast_mine(pool);
+    if (UMF_UNLIKELY(f == NULL)) {
+        return je_free_slow(pool, ptr);
     }
     POOL_TSAN_RELEASE(ptr);
     je.dallocx(ptr, f->flags);
