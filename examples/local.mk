@@ -18,6 +18,11 @@ examples_custom_provider_LDADD = lib/libumf.la
 
 exampledir = $(docdir)/examples
 dist_example_DATA = examples/basic.c examples/custom_provider.c
+# a CMake project using the installed CMake package (find_package(umf));
+# tests/check_cmake_example.sh builds the installed copy
+examplecmakedir = $(exampledir)/cmake
+dist_examplecmake_DATA = examples/cmake/CMakeLists.txt \
+	examples/cmake/umf_cmake_example.c
 
 installcheck-local:
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \

@@ -38,6 +38,7 @@ lib_libumf_internal_la_SOURCES = \
 	lib/core/ipc_internal.h \
 	lib/core/ipc.c \
 	lib/core/ipc_cache.c \
+	lib/core/ipc_open_cache.c \
 	lib/core/coarse_internal.h \
 	lib/core/coarse.c \
 	lib/providers/provider_os_memory.c \
@@ -79,8 +80,8 @@ else
 lib_libumf_internal_la_SOURCES += lib/pools/pool_scalable_none.c
 endif
 
-# libtool -version-info lives in configure.ac (UMF_LT_VERSION_INFO) with the
-# rules for changing it; it yields SONAME libumf.so.0.
+# libtool -version-info is made from VERSION in configure.ac
+# (UMF_LT_VERSION_INFO): SONAME libumf.so.0, file libumf.so.0.MINOR.PATCH.
 lib_LTLIBRARIES += lib/libumf.la
 lib_libumf_la_SOURCES =
 # forces the C linker for a library made only of a convenience library
@@ -97,7 +98,8 @@ EXTRA_lib_libumf_la_DEPENDENCIES = $(top_srcdir)/lib/libumf.map
 EXTRA_DIST += lib/libumf.map
 
 # libumf_jemalloc.so.0: the jemalloc pool's companion. It depends on
-# libjemalloc.so.2 and umf.pc adds it to every program's link, so jemalloc is
+# libjemalloc.so.2, and the installed libumf.so linker script (lib/link/)
+# puts it on the link of every program linked with -lumf, so jemalloc is
 # loaded at start-up, after libc in symbol order (malloc stays glibc's);
 # libumf.so.0 itself never depends on jemalloc. See pool_jemalloc.c.
 if HAVE_JEMALLOC
@@ -107,8 +109,9 @@ lib_libumf_jemalloc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib \
 lib_libumf_jemalloc_la_SOURCES = lib/pools/jemalloc_companion.c
 lib_libumf_jemalloc_la_LIBADD = $(JEMALLOC_LIBS)
 lib_libumf_jemalloc_la_LDFLAGS = -version-info 0:0:0 -no-undefined
-# What a test adds to its LDADD to be "linked normally" (as pkg-config
-# --libs umf says). The program calls nothing in it, so it must also have
+# What an in-tree program adds to its LDADD to be linked as the installed
+# linker script links it (libtool links the build tree's plain libumf.so
+# symlink). The program calls nothing in it, so it must also have
 # -Wl,--no-as-needed in its LDFLAGS: gcc's default --as-needed (on the build
 # machine and some distributions) would drop it, and libtool moves .la
 # libraries away from -Wl,--push-state/--pop-state around them.

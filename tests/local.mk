@@ -8,9 +8,13 @@ TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(top_srcdir)'; top_builddir='$(top_builddir)'; \
-	MANDOC='$(MANDOC)'; CC='$(CC)'; CXX='$(CXX)'; \
+	MANDOC='$(MANDOC)'; CC='$(CC)'; CXX='$(CXX)'; LIBTOOL='$(LIBTOOL)'; \
+	umf_prefix='$(prefix)'; umf_libdir='$(libdir)'; \
+	umf_includedir='$(includedir)'; \
+	UMF_HAVE_JEMALLOC='$(UMF_HAVE_JEMALLOC)'; UMF_HAVE_TBB='$(UMF_HAVE_TBB)'; \
 	TSAN_OPTIONS="suppressions=$(abs_top_srcdir)/tests/tsan.supp $${TSAN_OPTIONS-}"; \
-	export top_srcdir top_builddir MANDOC CC CXX TSAN_OPTIONS;
+	export top_srcdir top_builddir MANDOC CC CXX LIBTOOL TSAN_OPTIONS \
+	  umf_prefix umf_libdir umf_includedir UMF_HAVE_JEMALLOC UMF_HAVE_TBB;
 EXTRA_DIST += tests/tsan.supp
 
 
@@ -44,6 +48,8 @@ UMF_BLACKBOX_TESTS = \
 	tests/test_provider_devdax_real \
 	tests/test_pool \
 	tests/test_pool_api \
+	tests/test_ipc_cache \
+	tests/test_ipc_api \
 	tests/test_pool_jemalloc \
 	tests/test_pool_scalable \
 	tests/test_pool_disjoint \
@@ -102,6 +108,15 @@ tests_test_pool_LDADD = $(UMF_TEST_LIBS) $(UMF_JEMALLOC_COMPANION)
 tests_test_pool_LDFLAGS = -Wl,--no-as-needed
 tests_test_pool_api_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
 tests_test_pool_api_LDADD = $(UMF_TEST_LIBS)
+# IPC caches and contracts (issue 14): they read the handle layout from
+# lib/core (handle ids, forged bad handles) but link the installed-shape
+# library
+tests_test_ipc_cache_SOURCES = tests/test_ipc_cache.c tests/ipc_helpers.h
+tests_test_ipc_cache_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
+tests_test_ipc_cache_LDADD = $(UMF_TEST_LIBS)
+tests_test_ipc_api_SOURCES = tests/test_ipc_api.c tests/ipc_helpers.h
+tests_test_ipc_api_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
+tests_test_ipc_api_LDADD = $(UMF_TEST_LIBS)
 # the jemalloc and scalable pools (issue 6); both run
 # tests/umf_dlopen_helper, which links nothing of libumf but dlopens it
 tests_test_pool_jemalloc_SOURCES = tests/test_pool_jemalloc.c \
@@ -162,6 +177,11 @@ UMF_SCRIPT_TESTS = \
 	tests/check_man.sh
 TESTS += $(UMF_SCRIPT_TESTS)
 EXTRA_DIST += $(UMF_SCRIPT_TESTS)
+# Programs linked against `make install` output each way users link
+# (issue 14): -lumf, libtool, pkg-config, libumf.so.0 alone, CMake.
+TESTS += tests/check_link.sh tests/check_cmake_example.sh
+EXTRA_DIST += tests/check_link.sh tests/check_cmake_example.sh \
+	tests/staged_install.sh
 # umf-info on this machine and the fake topologies (issue 5)
 TESTS += tests/check_umf_info.sh
 EXTRA_DIST += tests/check_umf_info.sh

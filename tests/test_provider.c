@@ -590,6 +590,43 @@ START_TEST(last_failed_set_by_op) {
 }
 END_TEST
 
+/* NULL out-pointers reach the provider's op, as in the reference (issue
+ * 14 item 5e); a NULL handle is a no-op that touches nothing. */
+START_TEST(native_error_null_out_params) {
+    counted_t c;
+    counted_init(&c);
+    umfMemoryProviderGetLastNativeError(c.h, NULL, NULL);
+    ck_assert_uint_eq(calls(&c, UMF_TEST_OP_NATIVE_ERROR), 1);
+    const char *msg = NULL;
+    umfMemoryProviderGetLastNativeError(c.h, &msg, NULL);
+    ck_assert_ptr_nonnull(msg);
+    int32_t code = -1;
+    umfMemoryProviderGetLastNativeError(c.h, NULL, &code);
+    ck_assert_int_ne(code, -1);
+    ck_assert_uint_eq(calls(&c, UMF_TEST_OP_NATIVE_ERROR), 3);
+    counted_fini(&c);
+
+    msg = "untouched";
+    code = 77;
+    umfMemoryProviderGetLastNativeError(NULL, &msg, &code);
+    umfMemoryProviderGetLastNativeError(NULL, NULL, NULL);
+    ck_assert_str_eq(msg, "untouched");
+    ck_assert_int_eq(code, 77);
+
+    /* the library's own providers take NULL out-pointers */
+    umf_memory_provider_handle_t os = umf_test_os_provider_create();
+    ck_assert_ptr_nonnull(os);
+    umfMemoryProviderGetLastNativeError(os, NULL, NULL);
+    umfMemoryProviderDestroy(os);
+    static char buf[1 << 16];
+    umf_memory_provider_handle_t fx =
+        umf_test_fixed_provider_create(buf, sizeof(buf));
+    ck_assert_ptr_nonnull(fx);
+    umfMemoryProviderGetLastNativeError(fx, NULL, NULL);
+    umfMemoryProviderDestroy(fx);
+}
+END_TEST
+
 START_TEST(last_failed_not_cleared_by_success) {
     umf_memory_provider_handle_t a = failing_provider();
     umf_memory_provider_handle_t m = malloc_provider();
@@ -714,6 +751,7 @@ static Suite *provider_suite(void) {
     tcase_add_loop_test(
         tc, last_failed_set_by_op, 0,
         (int)(sizeof(failing_ops_list) / sizeof(failing_ops_list[0])));
+    tcase_add_test(tc, native_error_null_out_params);
     tcase_add_test(tc, last_failed_not_cleared_by_success);
     tcase_add_test(tc, last_failed_per_thread);
     tcase_add_test(tc, last_failed_through_wrapper);

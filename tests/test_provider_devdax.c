@@ -101,9 +101,18 @@ START_TEST(params) {
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_int_eq(umfDevDaxMemoryProviderParamsCreate(&p, "", PAGE2M),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    ck_assert_int_eq(umfDevDaxMemoryProviderParamsCreate(&p, "/dev/dax0.0", 0),
-                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_ptr_null(p);
+    /* size 0 is taken here and refused by the create (issue 14 item 5b) */
+    ck_assert_int_eq(umfDevDaxMemoryProviderParamsCreate(&p, "/dev/dax0.0", 0),
+                     UMF_RESULT_SUCCESS);
+    umf_memory_provider_handle_t prov0 = NULL;
+    ck_assert_int_eq(
+        umfMemoryProviderCreate(umfDevDaxMemoryProviderOps(), p, &prov0),
+        UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    ck_assert_ptr_null(prov0);
+    ck_assert_int_eq(umfDevDaxMemoryProviderParamsDestroy(p),
+                     UMF_RESULT_SUCCESS);
+    p = NULL;
     ck_assert_int_eq(umfDevDaxMemoryProviderParamsDestroy(NULL),
                      UMF_RESULT_SUCCESS);
 
@@ -120,7 +129,7 @@ START_TEST(params) {
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_int_eq(
         umfDevDaxMemoryProviderParamsSetDeviceDax(p, "/dev/dax1.0", 0),
-        UMF_RESULT_ERROR_INVALID_ARGUMENT);
+        UMF_RESULT_SUCCESS);
     ck_assert_int_eq(
         umfDevDaxMemoryProviderParamsSetDeviceDax(p, "/dev/dax1.0", 4 * PAGE2M),
         UMF_RESULT_SUCCESS);
@@ -128,11 +137,16 @@ START_TEST(params) {
     ck_assert_int_eq(
         umfDevDaxMemoryProviderParamsSetProtection(NULL, UMF_PROTECTION_READ),
         UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    unsigned bad[] = {0, 1u << 4, 1u << 31, UMF_PROTECTION_MAX,
-                      UMF_PROTECTION_NONE | UMF_PROTECTION_WRITE};
+    unsigned bad[] = {0, 1u << 4, 1u << 31, 0x20 | UMF_PROTECTION_READ};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ck_assert_int_eq(umfDevDaxMemoryProviderParamsSetProtection(p, bad[i]),
                          UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    }
+    /* every combination, NONE with others included (issue 14 item 5b) */
+    for (unsigned prot = 1; prot < 16; prot++) {
+        ck_assert_msg(umfDevDaxMemoryProviderParamsSetProtection(p, prot) ==
+                          UMF_RESULT_SUCCESS,
+                      "protection 0x%x rejected", prot);
     }
     ck_assert_int_eq(
         umfDevDaxMemoryProviderParamsSetProtection(p, UMF_PROTECTION_NONE),
@@ -204,7 +218,8 @@ END_TEST
 /* ---------------------------------------------------------------------- */
 
 START_TEST(fake_sizes) {
-    /* not a multiple of 2 MiB */
+    /* 0 (accepted by the params), not a multiple of 2 MiB */
+    dax_create_expect(dev_path, 0, RW, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     dax_create_expect(dev_path, PAGE2M + 4096, RW,
                       UMF_RESULT_ERROR_INVALID_ARGUMENT);
     dax_create_expect(dev_path, 4096, RW, UMF_RESULT_ERROR_INVALID_ARGUMENT);
@@ -382,6 +397,16 @@ START_TEST(protection) {
     /* read-only memory cannot have been written: purge still succeeds */
     ck_assert_int_eq(umfMemoryProviderPurgeForce(ro, p, PAGE2M),
                      UMF_RESULT_SUCCESS);
+    xfree(ro, p, PAGE2M);
+    umfMemoryProviderDestroy(ro);
+
+    /* NONE adds no access: NONE|READ maps read-only */
+    ro = dax_create_expect(dev_path, dev_size,
+                           UMF_PROTECTION_NONE | UMF_PROTECTION_READ,
+                           UMF_RESULT_SUCCESS);
+    p = xalloc(ro, PAGE2M, 0);
+    ph_do_read(p);
+    ck_assert(ph_child_dies_with(ph_do_write, p, SIGSEGV));
     xfree(ro, p, PAGE2M);
     umfMemoryProviderDestroy(ro);
 }

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 
 #include <umf.h>
+#include <umf/ipc.h>
 #include <umf/memory_pool.h>
 #include <umf/memory_provider.h>
 #include <umf/pools/pool_proxy.h>
@@ -153,12 +154,17 @@ START_TEST(params) {
     ck_assert_int_eq(
         umfFileMemoryProviderParamsSetProtection(NULL, UMF_PROTECTION_READ),
         UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    unsigned bad_prot[] = {0, 1u << 4, UMF_PROTECTION_MAX,
-                           UMF_PROTECTION_NONE | UMF_PROTECTION_READ};
+    unsigned bad_prot[] = {0, 1u << 4, 1u << 31 | UMF_PROTECTION_READ};
     for (size_t i = 0; i < sizeof(bad_prot) / sizeof(bad_prot[0]); i++) {
         ck_assert_int_eq(
             umfFileMemoryProviderParamsSetProtection(p, bad_prot[i]),
             UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    }
+    /* every combination, NONE with others included (issue 14 item 5b) */
+    for (unsigned prot = 1; prot < 16; prot++) {
+        ck_assert_msg(umfFileMemoryProviderParamsSetProtection(p, prot) ==
+                          UMF_RESULT_SUCCESS,
+                      "protection 0x%x rejected", prot);
     }
     ck_assert_int_eq(umfFileMemoryProviderParamsSetProtection(
                          p, UMF_PROTECTION_READ | UMF_PROTECTION_EXEC),
@@ -278,8 +284,23 @@ static void alloc_patterns(umf_memory_visibility_t vis) {
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_int_eq(umfMemoryProviderAlloc(prov, ps, 3 * ps, &p),
                      UMF_RESULT_ERROR_INVALID_ALIGNMENT);
-    ck_assert_int_eq(umfMemoryProviderAlloc(prov, SIZE_MAX, 0, &p),
-                     UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
+    /* sizes no file can hold, rounded to the page or with the alignment
+     * added: INVALID_ARGUMENT, as in the reference (issue 14 item 5a); a
+     * bad alignment is still INVALID_ALIGNMENT */
+    const size_t huge[][2] = {{SIZE_MAX, 0},
+                              {SIZE_MAX - ps + 2, 0},
+                              {SIZE_MAX / 2 + 1, 0},
+                              {SIZE_MAX - 2 * MiB, 2 * MiB},
+                              {ps, (size_t)1 << 63}};
+    for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+        p = (void *)0x1;
+        ck_assert_msg(
+            umfMemoryProviderAlloc(prov, huge[i][0], huge[i][1], &p) ==
+                UMF_RESULT_ERROR_INVALID_ARGUMENT,
+            "alloc(%zu, %zu) is not INVALID_ARGUMENT", huge[i][0], huge[i][1]);
+    }
+    ck_assert_int_eq(umfMemoryProviderAlloc(prov, SIZE_MAX, 3 * ps, &p),
+                     UMF_RESULT_ERROR_INVALID_ALIGNMENT);
     ck_assert_int_eq(umfMemoryProviderFree(prov, NULL, 1), UMF_RESULT_SUCCESS);
     p = xalloc(prov, ps, 0);
     /* coarse rules: wrong size, unknown pointer, double free */
@@ -522,6 +543,16 @@ START_TEST(protection) {
     ck_assert(ph_child_dies_with(ph_do_read, p, SIGSEGV));
     xfree(none, p, 4096);
     umfMemoryProviderDestroy(none);
+
+    /* NONE adds no access: NONE|READ maps read-only */
+    umf_memory_provider_handle_t nr = file_create_expect(
+        path_in(dir_shm, "none_read"), UMF_MEM_MAP_SHARED,
+        UMF_PROTECTION_NONE | UMF_PROTECTION_READ, UMF_RESULT_SUCCESS);
+    p = xalloc(nr, 4096, 0);
+    ph_do_read(p);
+    ck_assert(ph_child_dies_with(ph_do_write, p, SIGSEGV));
+    xfree(nr, p, 4096);
+    umfMemoryProviderDestroy(nr);
 }
 END_TEST
 
@@ -608,9 +639,7 @@ START_TEST(ipc_same_process) {
     memcpy(bad, h, hs);
     snprintf(bad, PATH_MAX, "%s", path_in(dir_shm, "missing"));
     ck_assert_int_eq(umfMemoryProviderOpenIPCHandle(cons, bad, (void **)&q),
-                     UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
-    ph_expect_native(cons, UMF_FILE_RESULT_ERROR_ALLOC_FAILED,
-                     "memory allocation failed", ENOENT);
+                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
 
     umf_memory_provider_handle_t priv =
         file_create(path_in(dir_shm, "priv"), UMF_MEM_MAP_PRIVATE);
@@ -629,6 +658,57 @@ START_TEST(ipc_same_process) {
     free(h);
     umfMemoryProviderDestroy(other);
     umfMemoryProviderDestroy(cons);
+    umfMemoryProviderDestroy(prod);
+}
+END_TEST
+
+/* A handle whose file was removed: INVALID_ARGUMENT, as in the reference
+ * (issue 14 item 5a), at the provider and through a pool. */
+START_TEST(ipc_file_removed) {
+    const char *path = path_in(dir_shm, "removed");
+    umf_memory_provider_handle_t prod = file_create(path, UMF_MEM_MAP_SHARED);
+    umf_memory_provider_handle_t cons =
+        file_create(path_in(dir_shm, "consumer"), UMF_MEM_MAP_SHARED);
+    size_t hs = handle_size(prod);
+    char *h = calloc(1, hs);
+    char *p = xalloc(prod, ph_page(), 0);
+    ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prod, p, ph_page(), h),
+                     UMF_RESULT_SUCCESS);
+    ck_assert_int_eq(unlink(path), 0);
+    void *q = NULL;
+    ck_assert_int_eq(umfMemoryProviderOpenIPCHandle(cons, h, &q),
+                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    ck_assert_ptr_null(q);
+    ck_assert_int_eq(umfMemoryProviderPutIPCHandle(prod, h),
+                     UMF_RESULT_SUCCESS);
+    xfree(prod, p, ph_page());
+    free(h);
+
+    /* the same through pools */
+    path = path_in(dir_shm, "removed_pool");
+    umf_memory_pool_handle_t pp = NULL, cp = NULL;
+    ck_assert_int_eq(umfPoolCreate(umfProxyPoolOps(),
+                                   file_create(path, UMF_MEM_MAP_SHARED), NULL,
+                                   UMF_POOL_CREATE_FLAG_OWN_PROVIDER, &pp),
+                     UMF_RESULT_SUCCESS);
+    ck_assert_int_eq(umfPoolCreate(umfProxyPoolOps(), cons, NULL,
+                                   UMF_POOL_CREATE_FLAG_OWN_PROVIDER, &cp),
+                     UMF_RESULT_SUCCESS);
+    void *m = umfPoolMalloc(pp, 100);
+    ck_assert_ptr_nonnull(m);
+    umf_ipc_handle_t ih = NULL;
+    size_t ihs = 0;
+    ck_assert_int_eq(umfGetIPCHandle(m, &ih, &ihs), UMF_RESULT_SUCCESS);
+    ck_assert_int_eq(unlink(path), 0);
+    umf_ipc_handler_handle_t handler = NULL;
+    ck_assert_int_eq(umfPoolGetIPCHandler(cp, &handler), UMF_RESULT_SUCCESS);
+    q = NULL;
+    ck_assert_int_eq(umfOpenIPCHandle(handler, ih, &q),
+                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(umfPutIPCHandle(ih), UMF_RESULT_SUCCESS);
+    ck_assert_int_eq(umfPoolFree(pp, m), UMF_RESULT_SUCCESS);
+    umfPoolDestroy(cp);
+    umfPoolDestroy(pp);
     umfMemoryProviderDestroy(prod);
 }
 END_TEST
@@ -844,6 +924,7 @@ static Suite *file_suite(bool shim) {
     tc = tcase_create("ipc");
     tcase_add_unchecked_fixture(tc, setup, teardown);
     tcase_add_test(tc, ipc_same_process);
+    tcase_add_test(tc, ipc_file_removed);
     tcase_add_test(tc, ipc_forked_child);
     tcase_set_timeout(tc, 20);
     suite_add_tcase(s, tc);

@@ -241,33 +241,34 @@ START_TEST(params_null_handle) {
 }
 END_TEST
 
+/* Every non-empty combination of the four flags is accepted, NONE with
+ * others included (NONE adds no access; issue 14 item 5b); 0 and unknown
+ * bits are not. */
 START_TEST(params_protection) {
     umf_os_memory_provider_params_handle_t p = params_new();
-    const unsigned bad[] = {0,
-                            16,
-                            0x20 | UMF_PROTECTION_READ,
-                            UMF_PROTECTION_NONE | UMF_PROTECTION_READ,
-                            UMF_PROTECTION_NONE | UMF_PROTECTION_WRITE,
-                            UMF_PROTECTION_MAX,
-                            UINT_MAX};
+    const unsigned bad[] = {0, 16, 0x20 | UMF_PROTECTION_READ, UINT_MAX};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ck_assert_msg(umfOsMemoryProviderParamsSetProtection(p, bad[i]) ==
                           UMF_RESULT_ERROR_INVALID_ARGUMENT,
                       "protection 0x%x accepted", bad[i]);
     }
-    const unsigned good[] = {UMF_PROTECTION_NONE,
-                             UMF_PROTECTION_READ,
-                             UMF_PROTECTION_WRITE,
-                             UMF_PROTECTION_EXEC,
-                             UMF_PROTECTION_READ | UMF_PROTECTION_WRITE,
-                             UMF_PROTECTION_READ | UMF_PROTECTION_WRITE |
-                                 UMF_PROTECTION_EXEC};
-    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-        ck_assert_msg(umfOsMemoryProviderParamsSetProtection(p, good[i]) ==
+    for (unsigned prot = 1; prot < 16; prot++) {
+        ck_assert_msg(umfOsMemoryProviderParamsSetProtection(p, prot) ==
                           UMF_RESULT_SUCCESS,
-                      "protection 0x%x rejected", good[i]);
+                      "protection 0x%x rejected", prot);
     }
-    ck_assert_int_eq(umfOsMemoryProviderParamsDestroy(p), UMF_RESULT_SUCCESS);
+    /* NONE|READ|WRITE maps read-write */
+    ck_assert_int_eq(umfOsMemoryProviderParamsSetProtection(
+                         p, UMF_PROTECTION_NONE | UMF_PROTECTION_READ |
+                                UMF_PROTECTION_WRITE),
+                     UMF_RESULT_SUCCESS);
+    umf_memory_provider_handle_t prov = create_with(p, UMF_RESULT_SUCCESS);
+    void *m = NULL;
+    ck_assert_int_eq(umfMemoryProviderAlloc(prov, 4096, 0, &m),
+                     UMF_RESULT_SUCCESS);
+    memset(m, 0x5a, 4096);
+    ck_assert_int_eq(umfMemoryProviderFree(prov, m, 4096), UMF_RESULT_SUCCESS);
+    umfMemoryProviderDestroy(prov);
 }
 END_TEST
 
@@ -373,7 +374,7 @@ START_TEST(params_shm_name) {
     ck_assert_int_eq(umfOsMemoryProviderParamsSetShmName(p, "/ab"),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_int_eq(umfOsMemoryProviderParamsSetShmName(p, ""),
-                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
+                     UMF_RESULT_SUCCESS);
 
     char name[NAME_MAX + 2];
     memset(name, 'x', sizeof(name));
@@ -394,6 +395,39 @@ START_TEST(params_shm_name) {
                      UMF_RESULT_SUCCESS);
     umf_memory_provider_handle_t prov = create_with(p, UMF_RESULT_SUCCESS);
     umfMemoryProviderDestroy(prov);
+}
+END_TEST
+
+/* An empty shm name, like NULL, clears the name: a SHARED provider then
+ * uses an anonymous memfd, no named object (issue 14 item 5c). */
+START_TEST(params_shm_name_empty) {
+    char name[64], path[80];
+    snprintf(name, sizeof(name), "umf_test_empty_%d", (int)getpid());
+    snprintf(path, sizeof(path), "/dev/shm/%s", name);
+    const char *reset[] = {NULL, "", "-"}; /* "-": keep the name */
+    for (size_t i = 0; i < sizeof(reset) / sizeof(reset[0]); i++) {
+        umf_os_memory_provider_params_handle_t p = params_new();
+        ck_assert_int_eq(
+            umfOsMemoryProviderParamsSetVisibility(p, UMF_MEM_MAP_SHARED),
+            UMF_RESULT_SUCCESS);
+        ck_assert_int_eq(umfOsMemoryProviderParamsSetShmName(p, name),
+                         UMF_RESULT_SUCCESS);
+        bool keep = reset[i] && strcmp(reset[i], "-") == 0;
+        if (!keep) {
+            ck_assert_int_eq(umfOsMemoryProviderParamsSetShmName(p, reset[i]),
+                             UMF_RESULT_SUCCESS);
+        }
+        umf_memory_provider_handle_t prov = create_with(p, UMF_RESULT_SUCCESS);
+        ck_assert_msg((access(path, F_OK) == 0) == keep, "%s %s", path,
+                      keep ? "missing" : "exists");
+        void *m = NULL;
+        ck_assert_int_eq(umfMemoryProviderAlloc(prov, 4096, 0, &m),
+                         UMF_RESULT_SUCCESS);
+        memset(m, 1, 4096);
+        ck_assert_int_eq(umfMemoryProviderFree(prov, m, 4096),
+                         UMF_RESULT_SUCCESS);
+        umfMemoryProviderDestroy(prov);
+    }
 }
 END_TEST
 
@@ -976,11 +1010,10 @@ END_TEST
 START_TEST(ipc_private) {
     umf_memory_provider_handle_t prov = create_default();
     size_t ps = page_size();
-    size_t hsize = 0;
+    size_t hsize = 12345;
     ck_assert_int_eq(umfMemoryProviderGetIPCHandleSize(prov, &hsize),
-                     UMF_RESULT_SUCCESS);
-    ck_assert_uint_gt(hsize, 0);
-    ck_assert_uint_le(hsize, 4096);
+                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    ck_assert_uint_eq(hsize, 12345); /* left untouched */
 
     void *ptr = NULL;
     ck_assert_int_eq(umfMemoryProviderAlloc(prov, ps, 0, &ptr),
@@ -1111,6 +1144,7 @@ static Suite *provider_os_suite(void) {
     tcase_add_test(tc, params_lists);
     tcase_add_test(tc, params_lists_are_copied);
     tcase_add_test(tc, params_shm_name);
+    tcase_add_test(tc, params_shm_name_empty);
     tcase_add_test(tc, params_defaults);
     suite_add_tcase(s, tc);
 

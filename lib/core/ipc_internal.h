@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
 /* ipc_internal.h -- the IPC handle format, the producer-side handle cache
- * and the consumer-side registry of opened handles */
+ * and the consumer-side cache of opened handles */
 #ifndef UMF_IPC_INTERNAL_H
 #define UMF_IPC_INTERNAL_H 1
 
@@ -44,7 +44,22 @@ umf_result_t ipc_cache_get(ipc_cache_t *cache, umf_memory_pool_handle_t pool,
  * the tracker no longer holds base. */
 void ipc_cache_drop(ipc_cache_t *cache, void *base);
 
-/* Close every handle still open through handler (its pool is going away). */
+/* Consumer cache (ipc_open_cache.c): one mapping per {handler, producer
+ * pid, producer base}, kept after its last close until evicted. */
+
+/* Take a reference on the mapping of the allocation handle h describes
+ * (opening it through handler unless cached); *base gets its local start.
+ * h must be validated: base_size > 0. */
+umf_result_t ipc_open_cache_acquire(umf_memory_provider_handle_t handler,
+                                    const struct umf_ipc_data_t *h,
+                                    void **base);
+
+/* Drop the reference on the mapping that contains ptr. INVALID_ARGUMENT when
+ * ptr is in no mapping with a reference. */
+umf_result_t ipc_open_cache_release(const void *ptr);
+
+/* Close every mapping opened through handler, in use or cached (handler is
+ * being destroyed). */
 void ipc_consumer_release_handler(umf_memory_provider_handle_t handler);
 
 #endif /* UMF_IPC_INTERNAL_H */

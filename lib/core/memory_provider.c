@@ -172,8 +172,10 @@ UMF_EXPORT umf_result_t umfMemoryProviderFree(
 UMF_EXPORT void
 umfMemoryProviderGetLastNativeError(umf_memory_provider_handle_t hProvider,
                                     const char **ppMessage, int32_t *pError) {
-    if (!hProvider || !ppMessage || !pError) {
-        LOG_ERR("invalid argument: NULL provider, message or error pointer");
+    /* NULL out-pointers reach the provider, as in the reference: its op
+     * decides what they mean */
+    if (!hProvider) {
+        LOG_ERR("invalid argument: NULL provider");
         return;
     }
     hProvider->ops.get_last_native_error(hProvider->provider_priv, ppMessage,

@@ -4,9 +4,10 @@
  *
  * libumf.so.0 does not depend on libjemalloc.so.2 (Debian's jemalloc exports
  * an unprefixed malloc and needs static TLS, so it could not be dlopened
- * later). umf.pc adds -lumf_jemalloc to the link of every program, so the
- * program has DT_NEEDED entries libumf.so.0, libumf_jemalloc.so.0, ...,
- * libc.so.6, and libjemalloc.so.2 comes one level deeper, after libc in
+ * later). The installed libumf.so, a linker script (lib/link/), adds this
+ * library to every -lumf link, so the program has DT_NEEDED entries
+ * libumf.so.0, libumf_jemalloc.so.0, ..., libc.so.6, and libjemalloc.so.2
+ * comes one level deeper, after libc in
  * symbol-lookup order: the process's malloc stays glibc's, and the jemalloc
  * pool finds jemalloc with dlopen(RTLD_NOLOAD). This library has no other
  * job; the reference to mallocx keeps its DT_NEEDED on libjemalloc.so.2 even

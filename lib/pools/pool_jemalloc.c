@@ -7,9 +7,11 @@
  *  - libumf.so.0 does not link it (a library that did would either replace
  *    the process's malloc or make dlopen("libumf.so.0") fail with "cannot
  *    allocate memory in static TLS block");
- *  - umf.pc adds -lumf_jemalloc, a tiny companion library that depends on
- *    libjemalloc.so.2, so a normally linked program loads jemalloc at start-up,
- *    after libc in symbol order: malloc stays glibc's;
+ *  - the installed libumf.so is a linker script that adds
+ *    libumf_jemalloc.so.0, a tiny companion library that depends on
+ *    libjemalloc.so.2, to every -lumf link (lib/link/), so a program linked
+ *    with -lumf loads jemalloc at start-up, after libc in symbol order:
+ *    malloc stays glibc's;
  *  - the first jemalloc pool looks jemalloc up with
  *    dlopen("libjemalloc.so.2", RTLD_NOLOAD) and dlsym; when it is not loaded
  *    it tries a plain RTLD_LOCAL dlopen (which works when
@@ -29,12 +31,13 @@
  * from its base allocator, never from the provider; the pool's records live
  * in umf_ba memory.
  *
- * Split/merge: a probe at pool creation tells whether the provider splits
- * and merges. If it does, the split/merge hooks map to the provider calls
- * and every extent is one provider allocation. If it does not, the pool
- * keeps its own list of provider allocations: splits and merges inside one
- * allocation succeed without the provider, and an allocation goes back to
- * the provider when jemalloc has given back all of its bytes. */
+ * Split/merge: creation makes no provider call; the first split is tried
+ * on the provider. If it splits, the hooks map to the provider calls and
+ * every extent is one provider allocation. If not, the pool keeps its list
+ * of provider allocations: splits and merges inside one succeed without the
+ * provider, which gets it back when jemalloc has returned all of its bytes.
+ * Before the first split every extent is a whole allocation, listed (right
+ * for either answer), and merges are refused. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
@@ -63,8 +66,9 @@
 
 #define JE_SONAME "libjemalloc.so.2"
 #define JE_HOW_TO_ENABLE                                                       \
-    "link the program with `pkg-config --libs umf` (it adds "                  \
-    "-lumf_jemalloc, which loads jemalloc at start-up), or start it with "     \
+    "relink the program with -lumf (the installed libumf.so adds "             \
+    "libumf_jemalloc.so.0, which loads jemalloc at start-up; a program "       \
+    "linked with libumf.so.0 alone lacks it), or start it with "               \
     "LD_PRELOAD=libumf_jemalloc.so.0, or with "                                \
     "GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096 so that libumf can "   \
     "dlopen " JE_SONAME
@@ -192,13 +196,12 @@ typedef struct je_pool_t {
     extent_hooks_t hooks; /* first: a hook's first argument is the pool */
     umf_memory_provider_handle_t provider;
     unsigned arena;
-    int arena_flags;     /* MALLOCX_ARENA(arena) */
-    unsigned slot;       /* index into every thread's tcache table */
-    uint64_t gen;        /* unique, never 0: tells a slot's owners apart */
-    bool provider_split; /* the provider splits (and so each extent is one
-                            provider allocation) */
-    bool provider_merge;
-    /* provider allocations, sorted by base; only when !provider_split */
+    int arena_flags;    /* MALLOCX_ARENA(arena) */
+    unsigned slot;      /* index into every thread's tcache table */
+    uint64_t gen;       /* unique, never 0: tells a slot's owners apart */
+    int split;          /* je_split_t; atomic, set once under blocks_lock */
+    bool merge_refused; /* atomic: the provider's merge is NOT_SUPPORTED */
+    /* provider allocations, sorted by base; not when split is PROVIDER */
     pthread_mutex_t blocks_lock;
     je_block_t *blocks;
     size_t nblocks, blocks_cap;
@@ -209,6 +212,17 @@ typedef struct je_pool_t {
      * goes with the pool. */
     je_fast_slot_t fast[JE_FAST_SLOTS];
 } je_pool_t;
+
+/* Who splits extents (see the comment at the top). */
+typedef enum je_split_t {
+    JE_SPLIT_UNKNOWN,  /* no split yet */
+    JE_SPLIT_PROVIDER, /* the provider: each extent is one allocation */
+    JE_SPLIT_EMULATED, /* the pool, inside the blocks it records */
+} je_split_t;
+
+static inline int je_split_mode(je_pool_t *p) {
+    return __atomic_load_n(&p->split, __ATOMIC_ACQUIRE);
+}
 
 /* Shared by all jemalloc pools of a thread, as the pool ops contract says. */
 static __thread umf_result_t je_last_error;
@@ -245,6 +259,10 @@ static long je_block_find(je_pool_t *p, uintptr_t addr) {
 
 static bool je_block_insert(je_pool_t *p, uintptr_t base, size_t size) {
     pthread_mutex_lock(&p->blocks_lock);
+    if (je_split_mode(p) == JE_SPLIT_PROVIDER) {
+        pthread_mutex_unlock(&p->blocks_lock); /* nothing to record */
+        return true;
+    }
     if (p->nblocks == p->blocks_cap) {
         size_t cap = p->blocks_cap ? p->blocks_cap * 2 : 16;
         je_block_t *nb = umf_ba_calloc(cap, sizeof(*nb));
@@ -270,13 +288,12 @@ static bool je_block_insert(je_pool_t *p, uintptr_t base, size_t size) {
     return true;
 }
 
-/* jemalloc gives back [addr, addr+size) (emulated split). Returns false when
- * done, true when the range must stay with jemalloc (provider free failed). */
+/* jemalloc gives back [addr, addr+size) of a recorded block. Returns false
+ * when done, true when the range must stay with jemalloc (provider free
+ * failed). Caller holds blocks_lock. */
 static bool je_block_release(je_pool_t *p, void *addr, size_t size) {
-    pthread_mutex_lock(&p->blocks_lock);
     long i = je_block_find(p, (uintptr_t)addr);
     if (i < 0 || p->blocks[i].held < size) {
-        pthread_mutex_unlock(&p->blocks_lock);
         LOG_ERR("extent %p (%zu bytes) is not from this pool's provider", addr,
                 size);
         return true;
@@ -284,21 +301,39 @@ static bool je_block_release(je_pool_t *p, void *addr, size_t size) {
     je_block_t *b = &p->blocks[i];
     b->held -= size;
     if (b->held > 0) {
-        pthread_mutex_unlock(&p->blocks_lock);
         return false;
     }
     umf_result_t r =
         umfMemoryProviderFree(p->provider, (void *)b->base, b->size);
     if (r != UMF_RESULT_SUCCESS) {
         b->held += size;
-        pthread_mutex_unlock(&p->blocks_lock);
         LOG_ERR("provider free of %p (%zu bytes) failed (result %d)",
                 (void *)b->base, b->size, (int)r);
         return true;
     }
     memmove(b, b + 1, (p->nblocks - (size_t)i - 1) * sizeof(*b));
     p->nblocks--;
-    pthread_mutex_unlock(&p->blocks_lock);
+    return false;
+}
+
+/* jemalloc gives an extent back. True when it must stay with jemalloc. */
+static bool je_extent_free(je_pool_t *p, void *addr, size_t size) {
+    if (je_split_mode(p) != JE_SPLIT_PROVIDER) {
+        pthread_mutex_lock(&p->blocks_lock);
+        if (je_split_mode(p) != JE_SPLIT_PROVIDER) { /* still, under lock */
+            bool keep = je_block_release(p, addr, size);
+            pthread_mutex_unlock(&p->blocks_lock);
+            return keep;
+        }
+        pthread_mutex_unlock(&p->blocks_lock);
+    }
+    umf_result_t r = umfMemoryProviderFree(p->provider, addr, size);
+    if (r != UMF_RESULT_SUCCESS) {
+        LOG_DEBUG("provider free of %p (%zu bytes) failed (result %d); "
+                  "jemalloc keeps the extent",
+                  addr, size, (int)r);
+        return true;
+    }
     return false;
 }
 
@@ -326,7 +361,8 @@ static void *je_hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
         umfMemoryProviderFree(p->provider, ptr, size);
         return NULL;
     }
-    if (!p->provider_split && !je_block_insert(p, (uintptr_t)ptr, size)) {
+    if (je_split_mode(p) != JE_SPLIT_PROVIDER &&
+        !je_block_insert(p, (uintptr_t)ptr, size)) {
         umfMemoryProviderFree(p->provider, ptr, size);
         je_note_provider_error(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
         return NULL;
@@ -341,34 +377,14 @@ static void *je_hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
 
 static bool je_hook_dalloc(extent_hooks_t *h, void *addr, size_t size,
                            bool committed, unsigned arena_ind) {
-    je_pool_t *p = je_pool_of(h);
-    if (!p->provider_split) {
-        return je_block_release(p, addr, size);
-    }
-    umf_result_t r = umfMemoryProviderFree(p->provider, addr, size);
-    if (r != UMF_RESULT_SUCCESS) {
-        LOG_DEBUG("provider free of %p (%zu bytes) failed (result %d); "
-                  "jemalloc keeps the extent",
-                  addr, size, (int)r);
-        return true;
-    }
-    return false;
+    return je_extent_free(je_pool_of(h), addr, size);
 }
 
 static void je_hook_destroy(extent_hooks_t *h, void *addr, size_t size,
                             bool committed, unsigned arena_ind) {
-    je_pool_t *p = je_pool_of(h);
-    if (!p->provider_split) {
-        if (je_block_release(p, addr, size)) {
-            LOG_ERR("extent %p (%zu bytes) of arena %u leaked", addr, size,
-                    arena_ind);
-        }
-        return;
-    }
-    umf_result_t r = umfMemoryProviderFree(p->provider, addr, size);
-    if (r != UMF_RESULT_SUCCESS) {
-        LOG_ERR("provider free of %p (%zu bytes) failed (result %d); leaked",
-                addr, size, (int)r);
+    if (je_extent_free(je_pool_of(h), addr, size)) {
+        LOG_ERR("extent %p (%zu bytes) of arena %u leaked", addr, size,
+                arena_ind);
     }
 }
 
@@ -400,11 +416,37 @@ static bool je_hook_purge_forced(extent_hooks_t *h, void *addr, size_t size,
                                        length) != UMF_RESULT_SUCCESS;
 }
 
+/* The pool's first split: the provider's answer sets the split mode (any
+ * failure means emulation, which is right for every provider). True when
+ * this split was the first (and so is done). */
+static bool je_split_first(je_pool_t *p, void *addr, size_t size,
+                           size_t size_a) {
+    pthread_mutex_lock(&p->blocks_lock);
+    bool first = je_split_mode(p) == JE_SPLIT_UNKNOWN;
+    if (first) {
+        /* the extent is a whole provider allocation: no split before */
+        bool ok = umfMemoryProviderAllocationSplit(
+                      p->provider, addr, size, size_a) == UMF_RESULT_SUCCESS;
+        if (ok) {
+            p->nblocks = 0; /* each extent is one provider allocation */
+        }
+        __atomic_store_n(&p->split, ok ? JE_SPLIT_PROVIDER : JE_SPLIT_EMULATED,
+                         __ATOMIC_RELEASE);
+        LOG_DEBUG("provider %s split", ok ? "does" : "does not");
+    }
+    pthread_mutex_unlock(&p->blocks_lock);
+    return first;
+}
+
 static bool je_hook_split(extent_hooks_t *h, void *addr, size_t size,
                           size_t size_a, size_t size_b, bool committed,
                           unsigned arena_ind) {
     je_pool_t *p = je_pool_of(h);
-    if (!p->provider_split) {
+    if (je_split_mode(p) == JE_SPLIT_UNKNOWN &&
+        je_split_first(p, addr, size, size_a)) {
+        return false;
+    }
+    if (je_split_mode(p) == JE_SPLIT_EMULATED) {
         return false; /* one provider block holds both halves */
     }
     return umfMemoryProviderAllocationSplit(p->provider, addr, size, size_a) !=
@@ -415,20 +457,23 @@ static bool je_hook_merge(extent_hooks_t *h, void *addr_a, size_t size_a,
                           void *addr_b, size_t size_b, bool committed,
                           unsigned arena_ind) {
     je_pool_t *p = je_pool_of(h);
-    if (!p->provider_split) {
-        /* only inside one provider allocation */
+    if (je_split_mode(p) != JE_SPLIT_PROVIDER) {
+        /* only inside one recorded block (none before the first split) */
         pthread_mutex_lock(&p->blocks_lock);
         long a = je_block_find(p, (uintptr_t)addr_a);
         long b = je_block_find(p, (uintptr_t)addr_b);
         pthread_mutex_unlock(&p->blocks_lock);
         return a < 0 || a != b;
     }
-    if (!p->provider_merge) {
+    if (__atomic_load_n(&p->merge_refused, __ATOMIC_RELAXED)) {
         return true;
     }
-    return umfMemoryProviderAllocationMerge(p->provider, addr_a, addr_b,
-                                            size_a + size_b) !=
-           UMF_RESULT_SUCCESS;
+    umf_result_t r = umfMemoryProviderAllocationMerge(p->provider, addr_a,
+                                                      addr_b, size_a + size_b);
+    if (r == UMF_RESULT_ERROR_NOT_SUPPORTED) {
+        __atomic_store_n(&p->merge_refused, true, __ATOMIC_RELAXED);
+    }
+    return r != UMF_RESULT_SUCCESS;
 }
 
 static const extent_hooks_t je_hooks = {
@@ -669,41 +714,6 @@ static inline int je_flags(je_pool_t *p) {
 
 /* ---- pool ops ---- */
 
-/* Does the provider split and merge? One small allocation tells. */
-static void je_probe_split(je_pool_t *p) {
-    size_t page = 0;
-    if (umfMemoryProviderGetMinPageSize(p->provider, NULL, &page) !=
-            UMF_RESULT_SUCCESS ||
-        page == 0) {
-        page = utils_page_size();
-    }
-    void *ptr = NULL;
-    if (umfMemoryProviderAlloc(p->provider, 2 * page, 0, &ptr) !=
-            UMF_RESULT_SUCCESS ||
-        !ptr) {
-        LOG_INFO("probe allocation failed; emulating split and merge");
-        return;
-    }
-    umf_result_t rs =
-        umfMemoryProviderAllocationSplit(p->provider, ptr, 2 * page, page);
-    umf_result_t rm = UMF_RESULT_ERROR_NOT_SUPPORTED;
-    if (rs == UMF_RESULT_SUCCESS) {
-        rm = umfMemoryProviderAllocationMerge(p->provider, ptr,
-                                              (char *)ptr + page, 2 * page);
-    }
-    if (rs == UMF_RESULT_SUCCESS && rm != UMF_RESULT_SUCCESS) {
-        umfMemoryProviderFree(p->provider, (char *)ptr + page, page);
-        umfMemoryProviderFree(p->provider, ptr, page);
-    } else {
-        umfMemoryProviderFree(p->provider, ptr, 2 * page);
-    }
-    p->provider_split = rs == UMF_RESULT_SUCCESS;
-    p->provider_merge = rm == UMF_RESULT_SUCCESS;
-    LOG_DEBUG("provider %s split, %s merge",
-              p->provider_split ? "does" : "does not",
-              p->provider_merge ? "does" : "does not");
-}
-
 static void je_arena_destroy(unsigned arena) {
     char name[64];
     snprintf(name, sizeof(name), "arena.%u.destroy", arena);
@@ -729,7 +739,6 @@ static umf_result_t je_initialize(umf_memory_provider_handle_t provider,
     p->hooks = je_hooks;
     p->provider = provider;
     pthread_mutex_init(&p->blocks_lock, NULL);
-    je_probe_split(p);
 
     je_arena_config_t cfg = {.extent_hooks = &p->hooks,
                              .metadata_use_hooks = false};

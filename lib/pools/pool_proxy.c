@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
 /* pool_proxy.c -- the proxy pool: every allocation goes straight to the
- * provider; frees learn the size from the tracker */
+ * provider; frees learn the size from the tracker. malloc(0) and free(NULL)
+ * reach the provider too (as in the reference): the provider decides. */
 #include <umf/pools/pool_proxy.h>
 
 #include "core/tracker_internal.h"
@@ -31,11 +32,6 @@ static void proxy_finalize(void *pool) { umf_ba_free(pool); }
 static void *proxy_aligned_malloc(void *pool, size_t size, size_t alignment) {
     proxy_pool_t *p = pool;
     void *ptr = NULL;
-    if (size == 0) {
-        /* malloc(0): no allocation, no error */
-        proxy_last_error = UMF_RESULT_SUCCESS;
-        return NULL;
-    }
     umf_result_t ret =
         umfMemoryProviderAlloc(p->provider, size, alignment, &ptr);
     proxy_last_error = ret;
@@ -68,12 +64,9 @@ static size_t proxy_malloc_usable_size(void *pool, void *ptr) {
 
 static umf_result_t proxy_free(void *pool, void *ptr) {
     proxy_pool_t *p = pool;
-    if (!ptr) {
-        return UMF_RESULT_SUCCESS;
-    }
     size_t size = 0;
     tracker_alloc_info_t info;
-    if (tracker_find(ptr, &info) == UMF_RESULT_SUCCESS) {
+    if (ptr && tracker_find(ptr, &info) == UMF_RESULT_SUCCESS) {
         if (info.base != ptr) {
             LOG_ERR("%p is inside an allocation of %p, not its start", ptr,
                     info.base);

@@ -9,7 +9,8 @@
  * instance hands out 2 MiB pages of that mapping. A kernel that does not
  * honour MAP_SYNC fails the create (PROVIDER_SPECIFIC / ALLOC_FAILED).
  * `size` must be a non-zero multiple of 2 MiB and, where sysfs tells the
- * device size, no larger than the device.
+ * device size, no larger than the device; the create checks it (the params
+ * take any size, 0 included, as the reference's do).
  *
  * purge_force: device-DAX memory is the device; nothing can be given back
  * to the kernel, but the contract is that the range reads zeros afterwards.
@@ -117,17 +118,14 @@ devdax_store_native_error(umf_devdax_memory_provider_native_error_t code,
 /* Parameters                                                             */
 /* ---------------------------------------------------------------------- */
 
-static umf_result_t devdax_check_path_size(const char *path, size_t size) {
+/* The size is checked at create: the params take 0 (as the reference's). */
+static umf_result_t devdax_check_path(const char *path) {
     if (path == NULL || path[0] == '\0') {
         LOG_ERR("the device path must not be NULL or empty");
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     if (strnlen(path, PATH_MAX) >= PATH_MAX) {
         LOG_ERR("the device path is longer than %d bytes", PATH_MAX - 1);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
-    }
-    if (size == 0) {
-        LOG_ERR("the size of the device-DAX memory must not be 0");
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     return UMF_RESULT_SUCCESS;
@@ -137,7 +135,7 @@ UMF_EXPORT umf_result_t umfDevDaxMemoryProviderParamsCreate(
     umf_devdax_memory_provider_params_handle_t *hParams, const char *path,
     size_t size) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    umf_result_t ret = devdax_check_path_size(path, size);
+    umf_result_t ret = devdax_check_path(path);
     if (ret != UMF_RESULT_SUCCESS) {
         return ret;
     }
@@ -169,7 +167,7 @@ UMF_EXPORT umf_result_t umfDevDaxMemoryProviderParamsSetDeviceDax(
     umf_devdax_memory_provider_params_handle_t hParams, const char *path,
     size_t size) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    umf_result_t ret = devdax_check_path_size(path, size);
+    umf_result_t ret = devdax_check_path(path);
     if (ret != UMF_RESULT_SUCCESS) {
         return ret;
     }
@@ -306,7 +304,7 @@ static umf_result_t devdax_initialize(void *params, void **provider) {
     UMF_CHECK(params != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     const struct umf_devdax_memory_provider_params_t *in = params;
-    umf_result_t ret = devdax_check_path_size(in->path, in->size);
+    umf_result_t ret = devdax_check_path(in->path);
     if (ret != UMF_RESULT_SUCCESS) {
         return ret;
     }
@@ -314,8 +312,8 @@ static umf_result_t devdax_initialize(void *params, void **provider) {
     if (ret != UMF_RESULT_SUCCESS) {
         return ret;
     }
-    if (in->size % DEVDAX_PAGE_SIZE) {
-        LOG_ERR("the size %zu is not a multiple of 2 MiB", in->size);
+    if (in->size == 0 || in->size % DEVDAX_PAGE_SIZE) {
+        LOG_ERR("the size %zu is not a non-zero multiple of 2 MiB", in->size);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     uint64_t dev_size = 0;

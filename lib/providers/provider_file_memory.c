@@ -25,7 +25,7 @@
  * IPC (SHARED only): the handle is the file's absolute path, the offset and
  * the size; opening maps that range of the file with the opening provider's
  * protection. The file is never removed or truncated by the provider: it is
- * the caller's. */
+ * the caller's (a handle whose file was removed is an argument error). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -552,6 +552,25 @@ static const char *file_get_name(void *provider) {
     return "FILE";
 }
 
+/* A size that no file can hold once rounded up to the page, with room for
+ * a valid alignment, is an argument error, not a shortage (as in the
+ * reference); a bad alignment is left to coarse (INVALID_ALIGNMENT). */
+static umf_result_t file_alloc(void *provider, size_t size, size_t alignment,
+                               void **resultPtr) {
+    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    size_t need;
+    if ((alignment == 0 || utils_is_power_of_2(alignment)) &&
+        (utils_add_overflow(size, ((file_provider_t *)provider)->page_size - 1,
+                            &need) ||
+         utils_add_overflow(need, alignment, &need) ||
+         need > (size_t)INT64_MAX)) {
+        LOG_ERR("%zu bytes aligned to %zu do not fit in a file", size,
+                alignment);
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+    return coarse_provider_alloc(provider, size, alignment, resultPtr);
+}
+
 /* The file offset of [ptr, ptr+size), which must lie in one window. */
 static bool file_offset_of(file_provider_t *fp, const void *ptr, size_t size,
                            uint64_t *off) {
@@ -599,18 +618,22 @@ static umf_result_t file_purge_force(void *provider, void *ptr, size_t size) {
     return UMF_RESULT_SUCCESS;
 }
 
-static umf_result_t file_get_ipc_handle_size(void *provider, size_t *size) {
-    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    UMF_CHECK(size != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    *size = sizeof(file_ipc_data_t);
-    return UMF_RESULT_SUCCESS;
-}
-
+/* Every IPC op, the size query included, refuses PRIVATE visibility. */
 static umf_result_t file_ipc_private_error(const char *what) {
     LOG_ERR("%s: memory of a file provider with UMF_MEM_MAP_PRIVATE "
             "visibility cannot be shared",
             what);
     return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+}
+
+static umf_result_t file_get_ipc_handle_size(void *provider, size_t *size) {
+    UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    UMF_CHECK(size != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    if (((file_provider_t *)provider)->visibility != UMF_MEM_MAP_SHARED) {
+        return file_ipc_private_error("get_ipc_handle_size");
+    }
+    *size = sizeof(file_ipc_data_t);
+    return UMF_RESULT_SUCCESS;
 }
 
 static umf_result_t file_get_ipc_handle(void *provider, const void *ptr,
@@ -676,8 +699,11 @@ static umf_result_t file_open_ipc_handle(void *provider, void *providerIpcData,
                   ((fp->prot & PROT_WRITE) ? O_RDWR : O_RDONLY) | O_CLOEXEC);
     if (fd < 0) {
         int err = errno;
-        file_store_native_error(UMF_FILE_RESULT_ERROR_ALLOC_FAILED, err);
         LOG_PERR("opening %s for an IPC handle failed", d->path);
+        if (err == ENOENT || err == ENOTDIR) {
+            return UMF_RESULT_ERROR_INVALID_ARGUMENT; /* the file is gone */
+        }
+        file_store_native_error(UMF_FILE_RESULT_ERROR_ALLOC_FAILED, err);
         return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
     }
     void *addr = mmap(NULL, (size_t)d->size, fp->prot,
@@ -721,7 +747,7 @@ static umf_memory_provider_ops_t file_ops = {
     .version = UMF_PROVIDER_OPS_VERSION_CURRENT,
     .initialize = file_initialize,
     .finalize = file_finalize,
-    .alloc = coarse_provider_alloc,
+    .alloc = file_alloc,
     .free = coarse_provider_free,
     .get_last_native_error = file_get_last_native_error,
     .get_recommended_page_size = file_get_recommended_page_size,

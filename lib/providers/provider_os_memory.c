@@ -50,11 +50,11 @@
  *   space can hold the request. A size mmap itself refuses (SIZE_MAX with
  *   alignment 0) stays PROVIDER_SPECIFIC/ALLOC_FAILED as in the reference.
  * - Both page sizes are the system page size, for every size and pointer.
- * - get_ipc_handle_size reports sizeof(os_ipc_data_t) even for PRIVATE
- *   visibility; the other four IPC ops give INVALID_ARGUMENT for PRIVATE, as
- *   the reference does.
- * - A shm name must be non-empty, hold no '/', and be at most NAME_MAX - 1
- *   bytes (a '/' is prepended for shm_open).
+ * - All five IPC ops, get_ipc_handle_size included, give INVALID_ARGUMENT
+ *   for PRIVATE visibility, as the reference does: a pool over such a
+ *   provider reports no handle size and makes no handles.
+ * - A shm name must hold no '/' and be at most NAME_MAX - 1 bytes (a '/'
+ *   is prepended for shm_open); NULL or "" means no name (a memfd).
  * - SHARED free needs the allocation's start and its size (or 0 for the
  *   whole allocation): a part of a shared allocation cannot be freed, since
  *   its offsets are one coarse block (INVALID_ARGUMENT otherwise).
@@ -270,13 +270,10 @@ UMF_EXPORT umf_result_t umfOsMemoryProviderParamsSetShmName(
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
 
     char *copy = NULL;
-    if (shm_name != NULL) {
+    /* NULL or "" (as in the reference): no name, an anonymous memfd */
+    if (shm_name != NULL && shm_name[0] != '\0') {
         /* strnlen: never read past what a valid name can hold */
         size_t len = strnlen(shm_name, NAME_MAX);
-        if (len == 0) {
-            LOG_ERR("the name of a shared memory file must not be empty");
-            return UMF_RESULT_ERROR_INVALID_ARGUMENT;
-        }
         if (len > NAME_MAX - 1) {
             LOG_ERR("the name of a shared memory file is longer than %d bytes",
                     NAME_MAX - 1);
@@ -1219,21 +1216,24 @@ out:
 /* IPC                                                                    */
 /* ---------------------------------------------------------------------- */
 
-static umf_result_t os_get_ipc_handle_size(void *provider, size_t *size) {
-    if (provider == NULL || size == NULL) {
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
-    }
-    *size = sizeof(os_ipc_data_t);
-    return UMF_RESULT_SUCCESS;
-}
-
-/* Private mappings cannot be shared: every IPC op except the size query is
- * an argument error for them (the reference does the same). */
+/* Private mappings cannot be shared: every IPC op, the size query
+ * included, is an argument error for them (the reference does the same). */
 static umf_result_t os_ipc_private_error(const char *what) {
     LOG_ERR("%s: memory of an OS provider with UMF_MEM_MAP_PRIVATE "
             "visibility cannot be shared",
             what);
     return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+}
+
+static umf_result_t os_get_ipc_handle_size(void *provider, size_t *size) {
+    if (provider == NULL || size == NULL) {
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+    if (((os_provider_t *)provider)->visibility != UMF_MEM_MAP_SHARED) {
+        return os_ipc_private_error("get_ipc_handle_size");
+    }
+    *size = sizeof(os_ipc_data_t);
+    return UMF_RESULT_SUCCESS;
 }
 
 static pthread_once_t os_ptracer_once = PTHREAD_ONCE_INIT;

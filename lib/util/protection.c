@@ -11,13 +11,10 @@
     (UMF_PROTECTION_NONE | UMF_PROTECTION_READ | UMF_PROTECTION_WRITE |        \
      UMF_PROTECTION_EXEC)
 
+/* NONE adds no access, so NONE|READ is READ: every combination is valid,
+ * as in the reference, which translates the bits one by one. */
 bool utils_protection_valid(unsigned protection) {
-    if (protection == 0 || (protection & ~(unsigned)PROTECTION_ALL)) {
-        return false;
-    }
-    /* NONE means "no access" and cannot be combined with an access bit */
-    return !(protection & UMF_PROTECTION_NONE) ||
-           protection == UMF_PROTECTION_NONE;
+    return protection != 0 && !(protection & ~(unsigned)PROTECTION_ALL);
 }
 
 umf_result_t utils_check_protection(unsigned protection) {

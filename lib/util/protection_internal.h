@@ -9,7 +9,8 @@
 #include <umf/base.h>
 #include <umf/memory_provider.h>
 
-/* Non-zero, only known bits, and NONE ("no access") alone. */
+/* Non-zero and only known bits (NONE may come with access bits, which it
+ * does not change). */
 bool utils_protection_valid(unsigned protection);
 
 /* SUCCESS for a valid protection (or a visibility the providers know:

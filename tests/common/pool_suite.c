@@ -89,6 +89,28 @@ static void ps_teardown(ps_ctx_t *c) {
 
 /* ------------------------------------------------------------------ */
 
+/* umfPoolCreate makes no provider call that changes anything: the
+ * provider sees only the allocations the program asks for (issue 14). */
+START_TEST(ps_create_no_provider_calls) {
+    ps_ctx_t c;
+    ps_setup(_i, &c);
+    const umf_test_op_t ops[] = {
+        UMF_TEST_OP_ALLOC,   UMF_TEST_OP_FREE,       UMF_TEST_OP_SPLIT,
+        UMF_TEST_OP_MERGE,   UMF_TEST_OP_PURGE_LAZY, UMF_TEST_OP_PURGE_FORCE,
+        UMF_TEST_OP_IPC_GET, UMF_TEST_OP_IPC_OPEN};
+    for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+        ck_assert_msg(umf_test_counting_get(&c.counting, ops[k]) == 0,
+                      "row %s: umfPoolCreate called the provider's %s",
+                      c.row->name, umf_test_op_name(ops[k]));
+    }
+    void *p = umfPoolMalloc(c.pool, 100);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_gt(umf_test_counting_get(&c.counting, UMF_TEST_OP_ALLOC), 0);
+    ck_assert_int_eq(umfPoolFree(c.pool, p), UMF_RESULT_SUCCESS);
+    ps_teardown(&c);
+}
+END_TEST
+
 START_TEST(ps_malloc_free) {
     ps_ctx_t c;
     ps_setup(_i, &c);
@@ -627,6 +649,7 @@ Suite *pool_suite_create(const pool_suite_row_t *rows, size_t n) {
         TCase *tc = tcase_create(name);
         tcase_set_timeout(tc, 30);
         int lo = (int)i, hi = (int)i + 1;
+        tcase_add_loop_test(tc, ps_create_no_provider_calls, lo, hi);
         tcase_add_loop_test(tc, ps_malloc_free, lo, hi);
         tcase_add_loop_test(tc, ps_malloc_compliance, lo, hi);
         tcase_add_loop_test(tc, ps_malloc_zero, lo, hi);
