@@ -5,7 +5,8 @@
 # -lumf links, and runs. The version file takes 0.11 and refuses 0.10 and 1.
 #
 # Environment (exported by tests/local.mk): top_srcdir, top_builddir, CC,
-# umf_prefix, umf_libdir, umf_includedir, UMF_HAVE_JEMALLOC.
+# umf_prefix, umf_libdir, umf_includedir, UMF_HAVE_JEMALLOC,
+# UMF_SANITIZER_FLAGS (a sanitized libumf needs its runtime in the program).
 # Exit status: 0 pass, 1 fail, 77 when cmake is not installed.
 set -u
 

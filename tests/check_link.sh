@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2086 # $CC and the flag variables are lists of words
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # check_link.sh -- a program linked against an installed libumf the ways
 # users of the reference UMF 0.11 link it (issue 14 item 1): `cc prog.c
@@ -12,7 +13,8 @@
 #
 # Environment (exported by tests/local.mk): top_srcdir, top_builddir, CC,
 # LIBTOOL, umf_prefix, umf_libdir, umf_includedir, UMF_HAVE_JEMALLOC,
-# UMF_HAVE_TBB. Exit status: 0 pass, 1 fail.
+# UMF_HAVE_TBB, UMF_SANITIZER_FLAGS (a sanitized libumf needs its runtime in
+# the program). Exit status: 0 pass, 1 fail.
 set -u
 
 top_srcdir=${top_srcdir:-.}
@@ -32,7 +34,8 @@ fail() {
 if [ "$UMF_HAVE_JEMALLOC" = yes ]; then je=ok je_alone=unavailable; else je=none je_alone=none; fi
 if [ "$UMF_HAVE_TBB" = yes ]; then tbb=ok; else tbb=none; fi
 src=$top_srcdir/tests/umf_dlopen_helper.c
-cflags="-DUMF_HELPER_LINKED -I$stage_includedir"
+san=${UMF_SANITIZER_FLAGS:-}
+cflags="$san -DUMF_HELPER_LINKED -I$stage_includedir"
 
 needed() {
     readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' '
@@ -88,7 +91,7 @@ expect_companion cc_lumf_no_as_needed && run_prog cc_lumf_no_as_needed "$je"
 
 # 2. libtool: with libumf.la installed, libtool links the library by path
 $CC $cflags -c "$src" -o "$tmp/prog.o" || fail "cc -c does not compile"
-$LIBTOOL --quiet --mode=link $CC -o "$tmp/libtool_la" "$tmp/prog.o" \
+$LIBTOOL --quiet --mode=link $CC $san -o "$tmp/libtool_la" "$tmp/prog.o" \
     -L"$stage_libdir" -lumf 2>"$tmp/libtool.err" ||
     { fail "libtool -lumf does not link:"; cat "$tmp/libtool.err"; }
 # libtool leaves a wrapper script when the program needs an rpath; run the
@@ -96,7 +99,7 @@ $LIBTOOL --quiet --mode=link $CC -o "$tmp/libtool_la" "$tmp/prog.o" \
 if [ -x "$tmp/.libs/libtool_la" ]; then cp "$tmp/.libs/libtool_la" "$tmp/libtool_la"; fi
 expect_companion libtool_la && run_prog libtool_la "$je"
 rm -f "$stage_libdir"/*.la # as Debian ships it
-$LIBTOOL --quiet --mode=link $CC -o "$tmp/libtool_nola" "$tmp/prog.o" \
+$LIBTOOL --quiet --mode=link $CC $san -o "$tmp/libtool_nola" "$tmp/prog.o" \
     -L"$stage_libdir" -lumf 2>"$tmp/libtool.err" ||
     { fail "libtool -lumf without libumf.la does not link:"; cat "$tmp/libtool.err"; }
 if [ -x "$tmp/.libs/libtool_nola" ]; then cp "$tmp/.libs/libtool_nola" "$tmp/libtool_nola"; fi
@@ -106,8 +109,7 @@ expect_companion libtool_nola && run_prog libtool_nola "$je"
 pc_flags=$(PKG_CONFIG_PATH="$stage_libdir/pkgconfig" \
     PKG_CONFIG_SYSROOT_DIR="$tmp/stage" pkg-config --cflags --libs umf) ||
     fail "pkg-config --cflags --libs umf failed"
-# shellcheck disable=SC2086 # flags are words
-$CC -DUMF_HELPER_LINKED "$src" $pc_flags -o "$tmp/pkg_config" ||
+$CC $san -DUMF_HELPER_LINKED "$src" $pc_flags -o "$tmp/pkg_config" ||
     fail "cc with pkg-config flags ($pc_flags) does not link"
 expect_companion pkg_config && run_prog pkg_config "$je"
 

@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC2034,SC2154 # sourced: its caller sets and reads these
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # staged_install.sh -- sourced by the tests that use libumf as installed:
 # `make install DESTDIR=$stage` of this build tree, and where its parts are.

@@ -25,6 +25,8 @@ UMF_LD_SCRIPT_EXTERN =
 UMF_LD_SCRIPT_JEMALLOC =
 endif
 
+# The generated files are written under a unique temporary name and moved
+# into place: two tests may run `make install` at once (tests/local.mk).
 UMF_LD_SCRIPT = lib/link/libumf.so.ld
 noinst_DATA += $(UMF_LD_SCRIPT)
 CLEANFILES += $(UMF_LD_SCRIPT)
@@ -33,7 +35,7 @@ $(UMF_LD_SCRIPT): $(srcdir)/lib/link/libumf.so.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) lib/link && \
 	sed -e 's|@UMF_LD_SCRIPT_EXTERN@|$(UMF_LD_SCRIPT_EXTERN)|' \
 	    -e 's|@UMF_LD_SCRIPT_JEMALLOC@|$(UMF_LD_SCRIPT_JEMALLOC)|' \
-	    $(srcdir)/lib/link/libumf.so.in > $@.tmp && mv $@.tmp $@
+	    $(srcdir)/lib/link/libumf.so.in > $@.tmp$$$$ && mv $@.tmp$$$$ $@
 
 # The CMake package: find_package(umf) gives the imported target umf::umf,
 # whose link is the linker script above (the same as -lumf). The files find
@@ -51,14 +53,14 @@ EXTRA_DIST += lib/link/gen_cmake_config.sh
 lib/link/umf-config.cmake: $(srcdir)/lib/link/umf-config.cmake.in \
 		$(srcdir)/lib/link/gen_cmake_config.sh Makefile
 	$(AM_V_GEN)$(MKDIR_P) lib/link && \
-	$(UMF_CMAKE_GEN) $(srcdir)/lib/link/umf-config.cmake.in > $@.tmp && \
-	mv $@.tmp $@
+	$(UMF_CMAKE_GEN) $(srcdir)/lib/link/umf-config.cmake.in > $@.tmp$$$$ && \
+	mv $@.tmp$$$$ $@
 lib/link/umf-config-version.cmake: \
 		$(srcdir)/lib/link/umf-config-version.cmake.in \
 		$(srcdir)/lib/link/gen_cmake_config.sh Makefile
 	$(AM_V_GEN)$(MKDIR_P) lib/link && \
 	$(UMF_CMAKE_GEN) $(srcdir)/lib/link/umf-config-version.cmake.in \
-	  > $@.tmp && mv $@.tmp $@
+	  > $@.tmp$$$$ && mv $@.tmp$$$$ $@
 
 # libtool installs libumf.so as a symlink to libumf.so.0.x.y; the linker
 # script takes its place.
