@@ -12,9 +12,11 @@ AM_TESTS_ENVIRONMENT = \
 	umf_prefix='$(prefix)'; umf_libdir='$(libdir)'; \
 	umf_includedir='$(includedir)'; \
 	UMF_HAVE_JEMALLOC='$(UMF_HAVE_JEMALLOC)'; UMF_HAVE_TBB='$(UMF_HAVE_TBB)'; \
+	UMF_SANITIZER_FLAGS='$(SANITIZER_FLAGS)'; \
 	TSAN_OPTIONS="suppressions=$(abs_top_srcdir)/tests/tsan.supp $${TSAN_OPTIONS-}"; \
 	export top_srcdir top_builddir MANDOC CC CXX LIBTOOL TSAN_OPTIONS \
-	  umf_prefix umf_libdir umf_includedir UMF_HAVE_JEMALLOC UMF_HAVE_TBB;
+	  umf_prefix umf_libdir umf_includedir UMF_HAVE_JEMALLOC UMF_HAVE_TBB \
+	  UMF_SANITIZER_FLAGS;
 EXTRA_DIST += tests/tsan.supp
 
 
@@ -44,6 +46,7 @@ UMF_BLACKBOX_TESTS = \
 	tests/test_provider_os_numa \
 	tests/test_provider_os_numa_multi \
 	tests/test_provider_file \
+	tests/test_provider_file_ipc \
 	tests/test_provider_devdax \
 	tests/test_provider_devdax_real \
 	tests/test_pool \
@@ -92,9 +95,16 @@ tests_test_provider_os_numa_multi_SOURCES = tests/test_provider_os_numa.c
 tests_test_provider_os_numa_multi_CPPFLAGS = $(UMF_PROVIDER_TEST_CPPFLAGS) \
 	-DUMF_TEST_NUMA_MULTI=1
 tests_test_provider_os_numa_multi_LDADD = $(UMF_TEST_LIBS)
+tests_test_provider_file_SOURCES = tests/test_provider_file.c \
+	tests/provider_file_helpers.h
 tests_test_provider_file_CPPFLAGS = $(UMF_PROVIDER_TEST_CPPFLAGS)
 tests_test_provider_file_LDADD = $(UMF_TEST_LIBS)
 EXTRA_tests_test_provider_file_DEPENDENCIES = tests/fakes/mmap_shim.la
+# file provider IPC: the same helpers; it needs no mmap shim (no FSDAX test)
+tests_test_provider_file_ipc_SOURCES = tests/test_provider_file_ipc.c \
+	tests/provider_file_helpers.h
+tests_test_provider_file_ipc_CPPFLAGS = $(UMF_PROVIDER_TEST_CPPFLAGS)
+tests_test_provider_file_ipc_LDADD = $(UMF_TEST_LIBS)
 tests_test_provider_devdax_CPPFLAGS = $(UMF_PROVIDER_TEST_CPPFLAGS)
 tests_test_provider_devdax_LDADD = $(UMF_TEST_LIBS)
 EXTRA_tests_test_provider_devdax_DEPENDENCIES = tests/fakes/mmap_shim.la

@@ -227,47 +227,19 @@ static int child_main(const char *scenario) {
     return 2;
 }
 
-/* This program's path (readlink: under valgrind /proc/self/exe itself is
- * valgrind). */
-static char self_path[4096];
-
 /* Run "--child scenario" with UMF_MAX_OPENED_IPC_HANDLES=value (unset when
  * NULL) and warnings logged to a file; check it exits 0 and return whether
  * the log names the variable. */
 static int run_child(const char *scenario, const char *value) {
-    char log[] = "/tmp/umf_ipc_api_log_XXXXXX";
-    int fd = mkstemp(log);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
-    fflush(NULL);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        char env[256];
-        snprintf(env, sizeof(env), "level:warning;output:file,%s", log);
-        setenv("UMF_LOG", env, 1);
-        if (value) {
-            setenv("UMF_MAX_OPENED_IPC_HANDLES", value, 1);
-        } else {
-            unsetenv("UMF_MAX_OPENED_IPC_HANDLES");
-        }
-        char *argv[] = {"test_ipc_api", "--child", (char *)scenario, NULL};
-        execv(self_path, argv);
-        _exit(127);
-    }
     int status = 0;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    char text[8192] = "";
-    FILE *f = fopen(log, "r");
-    ck_assert_ptr_nonnull(f);
-    size_t n = fread(text, 1, sizeof(text) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    unlink(log);
+    char *text = umf_test_run_child(
+        scenario, "warning", "UMF_MAX_OPENED_IPC_HANDLES", value, &status);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "child %s with %s: status %d; log:\n%s", scenario,
                   value ? value : "(unset)", status, text);
-    return strstr(text, "UMF_MAX_OPENED_IPC_HANDLES") != NULL;
+    int named = strstr(text, "UMF_MAX_OPENED_IPC_HANDLES") != NULL;
+    free(text);
+    return named;
 }
 
 START_TEST(env_cap_2_lru) { ck_assert(!run_child("lru", "2")); }
@@ -309,14 +281,5 @@ static Suite *ipc_api_suite(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc == 3 && strcmp(argv[1], "--child") == 0) {
-        return child_main(argv[2]);
-    }
-    ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
-    if (n <= 0) {
-        snprintf(self_path, sizeof(self_path), "%s", argv[0]);
-    } else {
-        self_path[n] = '\0';
-    }
-    return umf_test_run_suite(ipc_api_suite());
+    return umf_test_main(argc, argv, ipc_api_suite, child_main);
 }

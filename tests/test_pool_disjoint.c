@@ -4,8 +4,8 @@
  * alignment, threads, DISABLE_TRACKING, statistics and trace output.
  *
  * Statistics and trace go to UMF_LOG, which the library reads once at
- * start-up, so those tests run this program again (fork + execv of
- * /proc/self/exe with "--child SCENARIO") with UMF_LOG pointing at a file
+ * start-up, so those tests run this program again (umf_test_run_child:
+ * fork + execv with "--child SCENARIO") with UMF_LOG pointing at a file
  * and check what the child wrote. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -1819,49 +1819,13 @@ static int child_main(const char *scenario) {
     return 0;
 }
 
-/* This program's path: readlink rather than /proc/self/exe itself, which
- * under valgrind is valgrind (it reports the client's path to readlink). */
-static char self_path[4096];
-
 /* Run this program with "--child scenario" and UMF_LOG at debug level into
- * a file; return the file's text (malloc'ed). */
+ * a file; check it exits 0 and return the file's text (malloc'ed). */
 static char *run_child(const char *scenario) {
-    char path[] = "/tmp/umf_disjoint_log_XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        char env[256];
-        snprintf(env, sizeof(env), "level:debug;output:file,%s", path);
-        setenv("UMF_LOG", env, 1);
-        char *argv[] = {"test_pool_disjoint", "--child", (char *)scenario,
-                        NULL};
-        execv(self_path, argv);
-        _exit(127);
-    }
     int status = 0;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    char *text = umf_test_run_child(scenario, "debug", NULL, NULL, &status);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "child %s: status %d", scenario, status);
-    FILE *f = fopen(path, "r");
-    ck_assert_ptr_nonnull(f);
-    size_t cap = 1 << 16, len = 0;
-    char *text = malloc(cap);
-    ck_assert_ptr_nonnull(text);
-    size_t got;
-    while ((got = fread(text + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len - 1 == 0) {
-            cap *= 2;
-            text = realloc(text, cap);
-            ck_assert_ptr_nonnull(text);
-        }
-    }
-    text[len] = '\0';
-    fclose(f);
-    unlink(path);
     return text;
 }
 
@@ -2057,14 +2021,5 @@ static Suite *disjoint_suite(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc == 3 && strcmp(argv[1], "--child") == 0) {
-        return child_main(argv[2]);
-    }
-    ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
-    if (n <= 0) {
-        snprintf(self_path, sizeof(self_path), "%s", argv[0]);
-    } else {
-        self_path[n] = '\0';
-    }
-    return umf_test_run_suite(disjoint_suite());
+    return umf_test_main(argc, argv, disjoint_suite, child_main);
 }

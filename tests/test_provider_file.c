@@ -1,119 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
 /* test_provider_file.c -- the file memory provider: params, file creation
  * and growth, reuse of freed ranges, purge (space really released), split
- * and merge, protection, IPC (in process and with a forked child), native
- * errors, and the FSDAX path through the test-only mmap shim.
+ * and merge, protection, native errors, and the FSDAX path through the
+ * test-only mmap shim. IPC is in test_provider_file_ipc.c.
  *
  * The program re-executes itself with tests/fakes/mmap_shim.so preloaded
  * (see mmap_shim.h) and keeps the shim switched off except in the FSDAX
  * tests; without the shim those tests are not added (a line says so). */
-#include "provider_helpers.h"
+#include "provider_file_helpers.h"
 
-#include <limits.h>
 #include <sys/mman.h>
 
 #include <umf.h>
-#include <umf/ipc.h>
 #include <umf/memory_pool.h>
 #include <umf/memory_provider.h>
 #include <umf/pools/pool_proxy.h>
 #include <umf/providers/provider_file_memory.h>
 
 #include "mmap_shim.h"
-
-#define RW (UMF_PROTECTION_READ | UMF_PROTECTION_WRITE)
-
-/* Test files live in per-run directories, on tmpfs (/dev/shm) or on the
- * disk (/tmp). They are made and removed by the runner process around each
- * TCase (unchecked fixtures), so a failing test leaves nothing behind. */
-static char dir_shm[128];
-static char dir_tmp[128];
-
-static void make_dirs(void) {
-    snprintf(dir_shm, sizeof(dir_shm), "/dev/shm/umf_file_test_%d",
-             (int)getpid());
-    snprintf(dir_tmp, sizeof(dir_tmp), "/tmp/umf_file_test_%d", (int)getpid());
-    if (mkdir(dir_shm, 0700) != 0 || mkdir(dir_tmp, 0700) != 0) {
-        perror("mkdir");
-        exit(EXIT_FAILURE);
-    }
-}
-
-static void remove_dir(const char *dir) {
-    char cmd[160];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "could not remove %s\n", dir);
-    }
-}
-
-static void setup(void) { make_dirs(); }
-static void teardown(void) {
-    remove_dir(dir_shm);
-    remove_dir(dir_tmp);
-}
-
-static const char *path_in(const char *dir, const char *name) {
-    static char buf[4][PATH_MAX];
-    static int next;
-    char *p = buf[next++ % 4];
-    snprintf(p, PATH_MAX, "%s/%s", dir, name);
-    return p;
-}
-
-static umf_memory_provider_handle_t
-file_create_expect(const char *path, umf_memory_visibility_t vis, unsigned prot,
-                   umf_result_t expect) {
-    umf_file_memory_provider_params_handle_t p = NULL;
-    ck_assert_int_eq(umfFileMemoryProviderParamsCreate(&p, path),
-                     UMF_RESULT_SUCCESS);
-    ck_assert_int_eq(umfFileMemoryProviderParamsSetVisibility(p, vis),
-                     UMF_RESULT_SUCCESS);
-    ck_assert_int_eq(umfFileMemoryProviderParamsSetProtection(p, prot),
-                     UMF_RESULT_SUCCESS);
-    umf_memory_provider_handle_t prov = NULL;
-    umf_result_t ret =
-        umfMemoryProviderCreate(umfFileMemoryProviderOps(), p, &prov);
-    umfFileMemoryProviderParamsDestroy(p);
-    ck_assert_msg(ret == expect, "create(%s) gave %d, want %d", path, (int)ret,
-                  (int)expect);
-    return prov;
-}
-
-static umf_memory_provider_handle_t file_create(const char *path,
-                                                umf_memory_visibility_t vis) {
-    return file_create_expect(path, vis, RW, UMF_RESULT_SUCCESS);
-}
-
-static void *xalloc(umf_memory_provider_handle_t prov, size_t size,
-                    size_t align) {
-    void *ptr = NULL;
-    umf_result_t ret = umfMemoryProviderAlloc(prov, size, align, &ptr);
-    ck_assert_msg(ret == UMF_RESULT_SUCCESS, "alloc(%zu, %zu) gave %d", size,
-                  align, (int)ret);
-    ck_assert_ptr_nonnull(ptr);
-    return ptr;
-}
-
-static void xfree(umf_memory_provider_handle_t prov, void *ptr, size_t size) {
-    ck_assert_int_eq(umfMemoryProviderFree(prov, ptr, size),
-                     UMF_RESULT_SUCCESS);
-}
-
-static size_t handle_size(umf_memory_provider_handle_t prov) {
-    size_t hs = 0;
-    ck_assert_int_eq(umfMemoryProviderGetIPCHandleSize(prov, &hs),
-                     UMF_RESULT_SUCCESS);
-    ck_assert_uint_ge(hs, PATH_MAX);
-    return hs;
-}
-
-/* The handle is {char path[PATH_MAX]; u64 offset; u64 size; ...}. */
-static uint64_t handle_offset(const void *h) {
-    uint64_t off;
-    memcpy(&off, (const char *)h + PATH_MAX, sizeof(off));
-    return off;
-}
 
 /* ---------------------------------------------------------------------- */
 /* params                                                                  */
@@ -576,204 +480,6 @@ START_TEST(pool_over_file) {
     umfPoolDestroy(pool);
 }
 END_TEST
-
-/* ---------------------------------------------------------------------- */
-/* IPC                                                                     */
-/* ---------------------------------------------------------------------- */
-
-START_TEST(ipc_same_process) {
-    const char *path = path_in(dir_shm, "ipc");
-    umf_memory_provider_handle_t prod = file_create(path, UMF_MEM_MAP_SHARED);
-    umf_memory_provider_handle_t cons = file_create(path, UMF_MEM_MAP_SHARED);
-    size_t hs = handle_size(prod);
-    char *h = calloc(1, hs);
-    size_t size = 3 * MiB + 1;
-    char *p = xalloc(prod, size, 0);
-    umf_test_fill(p, size, 3);
-    ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prod, p, size, h),
-                     UMF_RESULT_SUCCESS);
-    char *q = NULL;
-    ck_assert_int_eq(umfMemoryProviderOpenIPCHandle(cons, h, (void **)&q),
-                     UMF_RESULT_SUCCESS);
-    ck_assert_ptr_ne(p, q);
-    ck_assert(umf_test_verify(q, size, 3));
-    q[size - 1] = 'q';
-    ck_assert_int_eq(p[size - 1], 'q');
-    ck_assert_int_eq(umfMemoryProviderCloseIPCHandle(cons, q, size),
-                     UMF_RESULT_SUCCESS);
-    ck_assert_int_eq(umfMemoryProviderPutIPCHandle(prod, h),
-                     UMF_RESULT_SUCCESS);
-
-    /* a handle of a part of an allocation */
-    ck_assert_int_eq(
-        umfMemoryProviderGetIPCHandle(prod, p + 2 * ph_page(), ph_page(), h),
-        UMF_RESULT_SUCCESS);
-    ck_assert_int_eq(umfMemoryProviderOpenIPCHandle(cons, h, (void **)&q),
-                     UMF_RESULT_SUCCESS);
-    ck_assert_int_eq(memcmp(q, p + 2 * ph_page(), ph_page()), 0);
-    ck_assert_int_eq(umfMemoryProviderCloseIPCHandle(cons, q, ph_page()),
-                     UMF_RESULT_SUCCESS);
-
-    /* errors: memory that is not allocated, another provider's handle,
-     * malformed handles, PRIVATE providers */
-    xfree(prod, p, size);
-    ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prod, p, size, h),
-                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    umf_memory_provider_handle_t other =
-        file_create(path_in(dir_shm, "other"), UMF_MEM_MAP_SHARED);
-    ck_assert_int_eq(umfMemoryProviderPutIPCHandle(other, h),
-                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    char *bad = calloc(1, hs);
-    memcpy(bad, h, hs);
-    snprintf(bad, PATH_MAX, "relative/path");
-    ck_assert_int_eq(umfMemoryProviderOpenIPCHandle(cons, bad, (void **)&q),
-                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    memcpy(bad, h, hs);
-    memset(bad, 'a', PATH_MAX); /* unterminated */
-    ck_assert_int_eq(umfMemoryProviderOpenIPCHandle(cons, bad, (void **)&q),
-                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    memcpy(bad, h, hs);
-    memset(bad + PATH_MAX, 0xff, 8); /* offset */
-    ck_assert_int_eq(umfMemoryProviderOpenIPCHandle(cons, bad, (void **)&q),
-                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    memcpy(bad, h, hs);
-    snprintf(bad, PATH_MAX, "%s", path_in(dir_shm, "missing"));
-    ck_assert_int_eq(umfMemoryProviderOpenIPCHandle(cons, bad, (void **)&q),
-                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
-
-    umf_memory_provider_handle_t priv =
-        file_create(path_in(dir_shm, "priv"), UMF_MEM_MAP_PRIVATE);
-    void *pp = xalloc(priv, 4096, 0);
-    ck_assert_int_eq(umfMemoryProviderGetIPCHandle(priv, pp, 4096, h),
-                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    ck_assert_int_eq(umfMemoryProviderPutIPCHandle(priv, h),
-                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    ck_assert_int_eq(umfMemoryProviderOpenIPCHandle(priv, h, (void **)&q),
-                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    ck_assert_int_eq(umfMemoryProviderCloseIPCHandle(priv, pp, 4096),
-                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    xfree(priv, pp, 4096);
-    umfMemoryProviderDestroy(priv);
-    free(bad);
-    free(h);
-    umfMemoryProviderDestroy(other);
-    umfMemoryProviderDestroy(cons);
-    umfMemoryProviderDestroy(prod);
-}
-END_TEST
-
-/* A handle whose file was removed: INVALID_ARGUMENT, as in the reference
- * (issue 14 item 5a), at the provider and through a pool. */
-START_TEST(ipc_file_removed) {
-    const char *path = path_in(dir_shm, "removed");
-    umf_memory_provider_handle_t prod = file_create(path, UMF_MEM_MAP_SHARED);
-    umf_memory_provider_handle_t cons =
-        file_create(path_in(dir_shm, "consumer"), UMF_MEM_MAP_SHARED);
-    size_t hs = handle_size(prod);
-    char *h = calloc(1, hs);
-    char *p = xalloc(prod, ph_page(), 0);
-    ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prod, p, ph_page(), h),
-                     UMF_RESULT_SUCCESS);
-    ck_assert_int_eq(unlink(path), 0);
-    void *q = NULL;
-    ck_assert_int_eq(umfMemoryProviderOpenIPCHandle(cons, h, &q),
-                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    ck_assert_ptr_null(q);
-    ck_assert_int_eq(umfMemoryProviderPutIPCHandle(prod, h),
-                     UMF_RESULT_SUCCESS);
-    xfree(prod, p, ph_page());
-    free(h);
-
-    /* the same through pools */
-    path = path_in(dir_shm, "removed_pool");
-    umf_memory_pool_handle_t pp = NULL, cp = NULL;
-    ck_assert_int_eq(umfPoolCreate(umfProxyPoolOps(),
-                                   file_create(path, UMF_MEM_MAP_SHARED), NULL,
-                                   UMF_POOL_CREATE_FLAG_OWN_PROVIDER, &pp),
-                     UMF_RESULT_SUCCESS);
-    ck_assert_int_eq(umfPoolCreate(umfProxyPoolOps(), cons, NULL,
-                                   UMF_POOL_CREATE_FLAG_OWN_PROVIDER, &cp),
-                     UMF_RESULT_SUCCESS);
-    void *m = umfPoolMalloc(pp, 100);
-    ck_assert_ptr_nonnull(m);
-    umf_ipc_handle_t ih = NULL;
-    size_t ihs = 0;
-    ck_assert_int_eq(umfGetIPCHandle(m, &ih, &ihs), UMF_RESULT_SUCCESS);
-    ck_assert_int_eq(unlink(path), 0);
-    umf_ipc_handler_handle_t handler = NULL;
-    ck_assert_int_eq(umfPoolGetIPCHandler(cp, &handler), UMF_RESULT_SUCCESS);
-    q = NULL;
-    ck_assert_int_eq(umfOpenIPCHandle(handler, ih, &q),
-                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    ck_assert_int_eq(umfPutIPCHandle(ih), UMF_RESULT_SUCCESS);
-    ck_assert_int_eq(umfPoolFree(pp, m), UMF_RESULT_SUCCESS);
-    umfPoolDestroy(cp);
-    umfPoolDestroy(pp);
-    umfMemoryProviderDestroy(prod);
-}
-END_TEST
-
-typedef struct child_arg_t {
-    const char *path;
-    void *handle;
-    size_t size;
-} child_arg_t;
-
-static void child_open(void *arg) {
-    child_arg_t *c = arg;
-    umf_file_memory_provider_params_handle_t p = NULL;
-    if (umfFileMemoryProviderParamsCreate(&p, c->path) != UMF_RESULT_SUCCESS ||
-        umfFileMemoryProviderParamsSetVisibility(p, UMF_MEM_MAP_SHARED) !=
-            UMF_RESULT_SUCCESS) {
-        _exit(10);
-    }
-    umf_memory_provider_handle_t prov = NULL;
-    if (umfMemoryProviderCreate(umfFileMemoryProviderOps(), p, &prov) !=
-        UMF_RESULT_SUCCESS) {
-        _exit(11);
-    }
-    umfFileMemoryProviderParamsDestroy(p);
-    char *q = NULL;
-    if (umfMemoryProviderOpenIPCHandle(prov, c->handle, (void **)&q) !=
-        UMF_RESULT_SUCCESS) {
-        _exit(12);
-    }
-    if (!umf_test_verify(q, c->size, 21)) {
-        _exit(13);
-    }
-    umf_test_fill(q, c->size, 22);
-    if (umfMemoryProviderCloseIPCHandle(prov, q, c->size) !=
-        UMF_RESULT_SUCCESS) {
-        _exit(14);
-    }
-    umfMemoryProviderDestroy(prov);
-    _exit(0);
-}
-
-START_TEST(ipc_forked_child) {
-    const char *path = path_in(dir_tmp, "forkipc");
-    umf_memory_provider_handle_t prod = file_create(path, UMF_MEM_MAP_SHARED);
-    static char hbuf[PATH_MAX + 64]; /* kept by the child: not a leak */
-    ck_assert_uint_le(handle_size(prod), sizeof(hbuf));
-    child_arg_t c = {path, hbuf, 2 * MiB + 3};
-    /* not at offset 0 of the file */
-    void *first = xalloc(prod, 3 * ph_page(), 0);
-    void *p = xalloc(prod, c.size, 0);
-    umf_test_fill(p, c.size, 21);
-    ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prod, p, c.size, c.handle),
-                     UMF_RESULT_SUCCESS);
-    ck_assert_uint_gt(handle_offset(c.handle), 0);
-    int status = ph_run_child(child_open, &c);
-    ck_assert_msg(ph_child_ok(status), "child status 0x%x", status);
-    ck_assert(umf_test_verify(p, c.size, 22));
-    ck_assert_int_eq(umfMemoryProviderPutIPCHandle(prod, c.handle),
-                     UMF_RESULT_SUCCESS);
-    xfree(prod, p, c.size);
-    xfree(prod, first, 3 * ph_page());
-    umfMemoryProviderDestroy(prod);
-}
-END_TEST
-
 /* ---------------------------------------------------------------------- */
 /* native errors                                                           */
 /* ---------------------------------------------------------------------- */
@@ -919,14 +625,6 @@ static Suite *file_suite(bool shim) {
     tcase_add_test(tc, protection);
     tcase_add_test(tc, pool_over_file);
     tcase_add_test(tc, native_errors);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("ipc");
-    tcase_add_unchecked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, ipc_same_process);
-    tcase_add_test(tc, ipc_file_removed);
-    tcase_add_test(tc, ipc_forked_child);
-    tcase_set_timeout(tc, 20);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("fsdax");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_helpers.h"
@@ -23,6 +24,87 @@ int umf_test_run_suite(Suite *s) {
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* This program's path and name for umf_test_run_child: readlink rather
+ * than /proc/self/exe itself, which under valgrind is valgrind (it reports
+ * the client's path to readlink). */
+static char self_path[4096];
+static const char *self_name;
+
+int umf_test_main(int argc, char **argv, Suite *(*suite)(void),
+                  int (*child_main)(const char *scenario)) {
+    if (argc == 3 && strcmp(argv[1], "--child") == 0) {
+        return child_main(argv[2]);
+    }
+    self_name = argv[0];
+    ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
+    if (n <= 0) {
+        snprintf(self_path, sizeof(self_path), "%s", argv[0]);
+    } else {
+        self_path[n] = '\0';
+    }
+    return umf_test_run_suite(suite());
+}
+
+/* The whole content of the file at path (malloc'ed), or NULL. */
+static char *read_text_file(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        return NULL;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap);
+    size_t got;
+    while (text && (got = fread(text + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (len == cap - 1) {
+            cap *= 2;
+            char *grown = realloc(text, cap);
+            if (!grown) {
+                free(text);
+            }
+            text = grown;
+        }
+    }
+    fclose(f);
+    if (text) {
+        text[len] = '\0';
+    }
+    return text;
+}
+
+char *umf_test_run_child(const char *scenario, const char *log_level,
+                         const char *env_name, const char *env_value,
+                         int *wait_status) {
+    ck_assert_msg(self_path[0] != '\0', "not started by umf_test_main");
+    char log[] = "/tmp/umf_test_log_XXXXXX";
+    int fd = mkstemp(log);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        char env[256];
+        snprintf(env, sizeof(env), "level:%s;output:file,%s", log_level, log);
+        setenv("UMF_LOG", env, 1);
+        if (env_name && env_value) {
+            setenv(env_name, env_value, 1);
+        } else if (env_name) {
+            unsetenv(env_name);
+        }
+        char *argv[] = {(char *)self_name, "--child", (char *)scenario, NULL};
+        execv(self_path, argv);
+        _exit(127);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    *wait_status = status;
+    char *text = read_text_file(log);
+    unlink(log);
+    ck_assert_msg(text != NULL, "cannot read the log of child %s", scenario);
+    return text;
 }
 
 void umf_test_skip(const char *why) {

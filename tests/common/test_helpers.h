@@ -20,6 +20,24 @@
  * Frees s. */
 int umf_test_run_suite(Suite *s);
 
+/* main() of a program whose tests re-run it as a child process: with the
+ * arguments "--child SCENARIO" return child_main(SCENARIO); otherwise note
+ * this program's path for umf_test_run_child and return
+ * umf_test_run_suite(suite()). */
+int umf_test_main(int argc, char **argv, Suite *(*suite)(void),
+                  int (*child_main)(const char *scenario));
+
+/* Run this program (started through umf_test_main) again as
+ * "PROG --child scenario" (fork + execv) with UMF_LOG set to
+ * "level:<log_level>;output:file,<a temporary file>" and, when env_name is
+ * not NULL, env_name set to env_value (unset when env_value is NULL). Wait
+ * for it, store its wait status in *wait_status and return the text it
+ * logged (malloc'ed; the caller frees it). Fails the current test when the
+ * child cannot be started or its log cannot be read. */
+char *umf_test_run_child(const char *scenario, const char *log_level,
+                         const char *env_name, const char *env_value,
+                         int *wait_status);
+
 /* Print "SKIP: <why>" on one line and exit with UMF_TEST_SKIP. */
 void umf_test_skip(const char *why) __attribute__((noreturn));
 
