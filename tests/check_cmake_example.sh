@@ -37,7 +37,8 @@ fail() {
 example=$stage_prefix/share/doc/libumf/examples/cmake
 [ -f "$example/CMakeLists.txt" ] || example=$top_srcdir/examples/cmake
 if ! CC=$CC cmake -S "$example" -B "$tmp/build" \
-    -DCMAKE_PREFIX_PATH="$search" >"$tmp/configure.log" 2>&1; then
+    -DCMAKE_PREFIX_PATH="$search" \
+    -DCMAKE_C_FLAGS="${UMF_SANITIZER_FLAGS:-}" >"$tmp/configure.log" 2>&1; then
     fail "cmake configure failed:"
     cat "$tmp/configure.log"
 elif ! cmake --build "$tmp/build" >"$tmp/build.log" 2>&1; then
