@@ -18,20 +18,12 @@ top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/staged_install.sh"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/umf_cmake.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT HUP INT TERM
-stage_install "$tmp/stage" || exit 1
+stage_begin umf_cmake
 # CMake looks under <prefix>/lib64 only where the platform uses lib64 paths
 # (not on Debian) and a language is enabled (not in the LANGUAGES NONE
 # projects below), so a build with --libdir=/usr/lib64 (rpmbuild's
 # %configure) names its libdir's cmake directory too.
 search="$stage_prefix;$stage_libdir/cmake"
-
-errors=0
-fail() {
-    echo "FAIL: $*"
-    errors=$((errors + 1))
-}
 
 # the example project as a user copies it (the installed copy of its sources)
 example=$stage_prefix/share/doc/libumf/examples/cmake
@@ -46,7 +38,7 @@ elif ! cmake --build "$tmp/build" >"$tmp/build.log" 2>&1; then
     cat "$tmp/build.log"
 else
     prog=$tmp/build/umf_cmake_example
-    needed=$(readelf -d "$prog" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+    needed=$(needed "$prog")
     echo "umf_cmake_example needs: $needed"
     pool=disjoint
     if [ "$UMF_HAVE_JEMALLOC" = yes ]; then

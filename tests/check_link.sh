@@ -21,25 +21,13 @@ top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/staged_install.sh"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/umf_link.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT HUP INT TERM
-stage_install "$tmp/stage" || exit 1
-
-errors=0
-fail() {
-    echo "FAIL: $*"
-    errors=$((errors + 1))
-}
+stage_begin umf_link
 
 if [ "$UMF_HAVE_JEMALLOC" = yes ]; then je=ok je_alone=unavailable; else je=none je_alone=none; fi
 if [ "$UMF_HAVE_TBB" = yes ]; then tbb=ok; else tbb=none; fi
 src=$top_srcdir/tests/umf_dlopen_helper.c
 san=${UMF_SANITIZER_FLAGS:-}
 cflags="$san -DUMF_HELPER_LINKED -I$stage_includedir"
-
-needed() {
-    readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' '
-}
 
 # run_prog NAME JEMALLOC: the program against the staged library, with
 # what the jemalloc pool must give; its stderr must be empty unless the

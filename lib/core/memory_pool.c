@@ -154,8 +154,8 @@ static inline umf_result_t pool_free_block(umf_memory_pool_handle_t pool,
 UMF_EXPORT umf_result_t umfPoolFree(umf_memory_pool_handle_t hPool, void *ptr) {
     UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     if (!ptr) {
-        /* the pool's op sees free(NULL), as in the reference (the proxy
-         * pool passes it to its provider); the direct path never does */
+        /* the pool's op sees free(NULL), as in the reference (a pool may
+         * pass it on to its provider); the direct path never does */
         return hPool->ops.free(hPool->pool_priv, NULL);
     }
     return pool_free_block(hPool, ptr);
