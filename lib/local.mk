@@ -109,13 +109,14 @@ lib_libumf_jemalloc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib \
 lib_libumf_jemalloc_la_SOURCES = lib/pools/jemalloc_companion.c
 lib_libumf_jemalloc_la_LIBADD = $(JEMALLOC_LIBS)
 lib_libumf_jemalloc_la_LDFLAGS = -version-info 0:0:0 -no-undefined
-# What an in-tree program adds to its LDADD to be linked as the installed
-# linker script links it (libtool links the build tree's plain libumf.so
-# symlink). The program calls nothing in it, so it must also have
-# -Wl,--no-as-needed in its LDFLAGS: gcc's default --as-needed (on the build
-# machine and some distributions) would drop it, and libtool moves .la
-# libraries away from -Wl,--push-state/--pop-state around them.
-UMF_JEMALLOC_COMPANION = lib/libumf_jemalloc.la
+# What an in-tree program adds to be linked as the installed linker script
+# links it (libtool links the build tree's plain libumf.so symlink): the
+# anchor object of libumf_nonshared.a, pulled in by an undefined reference,
+# keeps the companion's DT_NEEDED whatever --as-needed the LDFLAGS hold
+# (Fedora's put it after any per-program --no-as-needed).
+UMF_JEMALLOC_COMPANION = lib/link/libumf_nonshared.a lib/libumf_jemalloc.la
+UMF_JEMALLOC_ANCHOR_FLAGS = -Wl,--undefined=umf_jemalloc_link_anchor
 else
 UMF_JEMALLOC_COMPANION =
+UMF_JEMALLOC_ANCHOR_FLAGS =
 endif

@@ -113,9 +113,9 @@ tests_test_provider_devdax_real_CPPFLAGS = $(UMF_PROVIDER_TEST_CPPFLAGS) \
 	-DUMF_TEST_DEVDAX_REAL=1
 tests_test_provider_devdax_real_LDADD = $(UMF_TEST_LIBS)
 tests_test_pool_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
-# the jemalloc rows need jemalloc loaded at start-up: link as umf.pc says
+# the jemalloc rows need jemalloc loaded at start-up: link as -lumf links
 tests_test_pool_LDADD = $(UMF_TEST_LIBS) $(UMF_JEMALLOC_COMPANION)
-tests_test_pool_LDFLAGS = -Wl,--no-as-needed
+tests_test_pool_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
 tests_test_pool_api_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
 tests_test_pool_api_LDADD = $(UMF_TEST_LIBS)
 # IPC caches and contracts (issue 14): they read the handle layout from
@@ -134,7 +134,7 @@ tests_test_pool_jemalloc_SOURCES = tests/test_pool_jemalloc.c \
 tests_test_pool_jemalloc_CPPFLAGS = $(UMF_TEST_CPPFLAGS) \
 	-DUMF_TEST_BUILDDIR='"$(abs_top_builddir)"'
 tests_test_pool_jemalloc_LDADD = $(UMF_TEST_LIBS) $(UMF_JEMALLOC_COMPANION)
-tests_test_pool_jemalloc_LDFLAGS = -Wl,--no-as-needed
+tests_test_pool_jemalloc_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
 EXTRA_tests_test_pool_jemalloc_DEPENDENCIES = tests/umf_dlopen_helper$(EXEEXT)
 tests_test_pool_scalable_SOURCES = tests/test_pool_scalable.c \
 	tests/helper_run.h

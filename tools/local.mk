@@ -2,13 +2,13 @@
 # tools/local.mk -- command-line tools installed with the library
 
 # umf-info: what libumf offers on this machine (man/man1/umf-info.1). It
-# links libumf as umf.pc says (with the jemalloc companion, so the jemalloc
+# links libumf as -lumf does (with the jemalloc companion, so the jemalloc
 # pool can load) and hwloc itself for the bandwidth and latency values that
 # the UMF API does not expose.
 bin_PROGRAMS += tools/umf-info
 tools_umf_info_SOURCES = tools/umf-info.c tools/umf_info_internal.h
 tools_umf_info_LDADD = lib/libumf.la $(UMF_JEMALLOC_COMPANION)
-tools_umf_info_LDFLAGS = -Wl,--no-as-needed
+tools_umf_info_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
 tools_umf_info_CPPFLAGS = $(AM_CPPFLAGS)
 if HAVE_HWLOC
 tools_umf_info_SOURCES += tools/umf_info_hwloc.c
