@@ -6,7 +6,7 @@
  * are looked up at run time):
  *
  *   installed:   cc -O2 -pthread bench/bench_jemalloc_scalable.c \
- *                   $(pkg-config --cflags --libs umf) -ldl -o bench_je_sc
+ *                   -lumf -ldl -o bench_je_sc
  *   build tree:  cc -O2 -pthread -I$SRC/include \
  *                   $SRC/bench/bench_jemalloc_scalable.c \
  *                   -L$BUILD/lib/.libs -Wl,-rpath,$BUILD/lib/.libs -lumf \
@@ -16,8 +16,9 @@
  *                             [pairs-per-thread [repetitions [filter]]]
  *                (filter: run only the rows whose name contains it)
  *
- * A program linked without -lumf_jemalloc (a bench/local.mk target linking
- * lib/libumf.la only) must run with
+ * A program linked without libumf_jemalloc.so.0 (a bench/local.mk target
+ * linking lib/libumf.la only: the build tree's libumf.so is a plain
+ * symlink, not the installed linker script) must run with
  * GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096 so that jemalloc can be
  * dlopened; the benchmark says so and skips the jemalloc rows otherwise.
  *
