@@ -85,6 +85,36 @@ static inline bool ph_child_ok(int status) {
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* The consumer side of a cross-process IPC test, in a forked child: open
+ * handle through prov, check the producer's bytes (seed_in), write its own
+ * (seed_out) for the producer to check, close, destroy prov and _exit: 0
+ * when all went well, 12 when the open failed (with the provider's native
+ * error on stderr), 13 for wrong bytes, 14 when the close failed. */
+static inline void ph_child_open_ipc(umf_memory_provider_handle_t prov,
+                                     void *handle, size_t size,
+                                     unsigned seed_in, unsigned seed_out) {
+    char *q = NULL;
+    umf_result_t ret =
+        umfMemoryProviderOpenIPCHandle(prov, handle, (void **)&q);
+    if (ret != UMF_RESULT_SUCCESS) {
+        const char *msg = NULL;
+        int32_t code = 0;
+        umfMemoryProviderGetLastNativeError(prov, &msg, &code);
+        fprintf(stderr, "child: open gave %d (%d: %s)\n", (int)ret, (int)code,
+                msg ? msg : "");
+        _exit(12);
+    }
+    if (!umf_test_verify(q, size, seed_in)) {
+        _exit(13);
+    }
+    umf_test_fill(q, size, seed_out);
+    if (umfMemoryProviderCloseIPCHandle(prov, q, size) != UMF_RESULT_SUCCESS) {
+        _exit(14);
+    }
+    umfMemoryProviderDestroy(prov);
+    _exit(0);
+}
+
 static inline void ph_do_write(void *p) { *(volatile char *)p = 42; }
 static inline void ph_do_read(void *p) {
     volatile char c = *(volatile char *)p;

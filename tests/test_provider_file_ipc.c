@@ -165,21 +165,7 @@ static void child_open(void *arg) {
         _exit(11);
     }
     umfFileMemoryProviderParamsDestroy(p);
-    char *q = NULL;
-    if (umfMemoryProviderOpenIPCHandle(prov, c->handle, (void **)&q) !=
-        UMF_RESULT_SUCCESS) {
-        _exit(12);
-    }
-    if (!umf_test_verify(q, c->size, 21)) {
-        _exit(13);
-    }
-    umf_test_fill(q, c->size, 22);
-    if (umfMemoryProviderCloseIPCHandle(prov, q, c->size) !=
-        UMF_RESULT_SUCCESS) {
-        _exit(14);
-    }
-    umfMemoryProviderDestroy(prov);
-    _exit(0);
+    ph_child_open_ipc(prov, c->handle, c->size, 21, 22);
 }
 
 START_TEST(ipc_forked_child) {

@@ -418,27 +418,7 @@ static void child_open_and_write(void *arg) {
         _exit(11);
     }
     umfOsMemoryProviderParamsDestroy(p);
-    char *q = NULL;
-    umf_result_t ret =
-        umfMemoryProviderOpenIPCHandle(prov, c->data, (void **)&q);
-    if (ret != UMF_RESULT_SUCCESS) {
-        const char *msg = NULL;
-        int32_t code = 0;
-        umfMemoryProviderGetLastNativeError(prov, &msg, &code);
-        fprintf(stderr, "child: open gave %d (%d: %s)\n", (int)ret, (int)code,
-                msg ? msg : "");
-        _exit(12);
-    }
-    if (!umf_test_verify(q, c->size, 11)) {
-        _exit(13);
-    }
-    umf_test_fill(q, c->size, 12);
-    if (umfMemoryProviderCloseIPCHandle(prov, q, c->size) !=
-        UMF_RESULT_SUCCESS) {
-        _exit(14);
-    }
-    umfMemoryProviderDestroy(prov);
-    _exit(0);
+    ph_child_open_ipc(prov, c->data, c->size, 11, 12);
 }
 
 static void fork_ipc(const char *name) {
