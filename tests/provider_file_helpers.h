@@ -77,21 +77,6 @@ static umf_memory_provider_handle_t file_create(const char *path,
     return file_create_expect(path, vis, RW, UMF_RESULT_SUCCESS);
 }
 
-static void *xalloc(umf_memory_provider_handle_t prov, size_t size,
-                    size_t align) {
-    void *ptr = NULL;
-    umf_result_t ret = umfMemoryProviderAlloc(prov, size, align, &ptr);
-    ck_assert_msg(ret == UMF_RESULT_SUCCESS, "alloc(%zu, %zu) gave %d", size,
-                  align, (int)ret);
-    ck_assert_ptr_nonnull(ptr);
-    return ptr;
-}
-
-static void xfree(umf_memory_provider_handle_t prov, void *ptr, size_t size) {
-    ck_assert_int_eq(umfMemoryProviderFree(prov, ptr, size),
-                     UMF_RESULT_SUCCESS);
-}
-
 static size_t handle_size(umf_memory_provider_handle_t prov) {
     size_t hs = 0;
     ck_assert_int_eq(umfMemoryProviderGetIPCHandleSize(prov, &hs),

@@ -85,6 +85,23 @@ static inline bool ph_child_ok(int status) {
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* umfMemoryProviderAlloc/Free that must succeed. */
+static inline void *ph_alloc(umf_memory_provider_handle_t prov, size_t size,
+                             size_t align) {
+    void *ptr = NULL;
+    umf_result_t ret = umfMemoryProviderAlloc(prov, size, align, &ptr);
+    ck_assert_msg(ret == UMF_RESULT_SUCCESS, "alloc(%zu, %zu) gave %d", size,
+                  align, (int)ret);
+    ck_assert_ptr_nonnull(ptr);
+    return ptr;
+}
+
+static inline void ph_free(umf_memory_provider_handle_t prov, void *ptr,
+                           size_t size) {
+    ck_assert_int_eq(umfMemoryProviderFree(prov, ptr, size),
+                     UMF_RESULT_SUCCESS);
+}
+
 /* The consumer side of a cross-process IPC test, in a forked child: open
  * handle through prov, check the producer's bytes (seed_in), write its own
  * (seed_out) for the producer to check, close, destroy prov and _exit: 0

@@ -56,21 +56,6 @@ static umf_memory_provider_handle_t dax_create(void) {
     return dax_create_expect(dev_path, dev_size, RW, UMF_RESULT_SUCCESS);
 }
 
-static void *xalloc(umf_memory_provider_handle_t prov, size_t size,
-                    size_t align) {
-    void *ptr = NULL;
-    umf_result_t ret = umfMemoryProviderAlloc(prov, size, align, &ptr);
-    ck_assert_msg(ret == UMF_RESULT_SUCCESS, "alloc(%zu, %zu) gave %d", size,
-                  align, (int)ret);
-    ck_assert_ptr_nonnull(ptr);
-    return ptr;
-}
-
-static void xfree(umf_memory_provider_handle_t prov, void *ptr, size_t size) {
-    ck_assert_int_eq(umfMemoryProviderFree(prov, ptr, size),
-                     UMF_RESULT_SUCCESS);
-}
-
 static size_t handle_size(umf_memory_provider_handle_t prov) {
     size_t hs = 0;
     ck_assert_int_eq(umfMemoryProviderGetIPCHandleSize(prov, &hs),
@@ -226,11 +211,11 @@ START_TEST(fake_sizes) {
     /* the smallest device */
     umf_memory_provider_handle_t prov =
         dax_create_expect(dev_path, PAGE2M, RW, UMF_RESULT_SUCCESS);
-    void *p = xalloc(prov, 1, 0);
+    void *p = ph_alloc(prov, 1, 0);
     void *q = NULL;
     ck_assert_int_eq(umfMemoryProviderAlloc(prov, 1, 0, &q),
                      UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
-    xfree(prov, p, 1);
+    ph_free(prov, p, 1);
     umfMemoryProviderDestroy(prov);
 }
 END_TEST
@@ -256,8 +241,8 @@ START_TEST(fake_data_in_device) {
     unsigned long before = umf_test_shim_rewrites();
     umf_memory_provider_handle_t prov = dax_create();
     ck_assert_uint_gt(umf_test_shim_rewrites(), before);
-    char *a = xalloc(prov, PAGE2M, 0);
-    char *b = xalloc(prov, PAGE2M, 0);
+    char *a = ph_alloc(prov, PAGE2M, 0);
+    char *b = ph_alloc(prov, PAGE2M, 0);
     memset(a, 'a', PAGE2M);
     memset(b, 'b', PAGE2M);
     size_t hs = handle_size(prov);
@@ -274,8 +259,8 @@ START_TEST(fake_data_in_device) {
     close(fd);
     ck_assert(umf_test_all_bytes(buf, sizeof(buf), 'b'));
     free(h);
-    xfree(prov, a, PAGE2M);
-    xfree(prov, b, PAGE2M);
+    ph_free(prov, a, PAGE2M);
+    ph_free(prov, b, PAGE2M);
     umfMemoryProviderDestroy(prov);
 }
 END_TEST
@@ -304,7 +289,7 @@ START_TEST(alloc_and_exhaust) {
     size_t n = dev_size / PAGE2M;
     char **ptrs = calloc(n, sizeof(*ptrs));
     for (size_t i = 0; i < n; i++) {
-        ptrs[i] = xalloc(prov, i % 2 ? PAGE2M : 1, i % 3 ? 0 : 4096);
+        ptrs[i] = ph_alloc(prov, i % 2 ? PAGE2M : 1, i % 3 ? 0 : 4096);
         ck_assert_uint_eq((uintptr_t)ptrs[i] % PAGE2M, 0);
         memset(ptrs[i], (int)i, PAGE2M);
     }
@@ -315,19 +300,19 @@ START_TEST(alloc_and_exhaust) {
         ck_assert(umf_test_all_bytes(ptrs[i], PAGE2M, (unsigned char)i));
     }
     /* a freed page is reused */
-    xfree(prov, ptrs[n / 2], 0);
-    p = xalloc(prov, PAGE2M, 0);
+    ph_free(prov, ptrs[n / 2], 0);
+    p = ph_alloc(prov, PAGE2M, 0);
     ck_assert_ptr_eq(p, ptrs[n / 2]);
     for (size_t i = 0; i < n; i++) {
-        xfree(prov, ptrs[i], i % 2 ? PAGE2M : 1);
+        ph_free(prov, ptrs[i], i % 2 ? PAGE2M : 1);
     }
     free(ptrs);
 
     /* alignment: a power of two, multiple or divisor of 2 MiB */
     if (dev_size >= 4 * PAGE2M) {
-        p = xalloc(prov, 3 * MiB, 4 * MiB);
+        p = ph_alloc(prov, 3 * MiB, 4 * MiB);
         ck_assert_uint_eq((uintptr_t)p % (4 * MiB), 0);
-        xfree(prov, p, 3 * MiB);
+        ph_free(prov, p, 3 * MiB);
     }
     ck_assert_int_eq(umfMemoryProviderAlloc(prov, PAGE2M, 3 * MiB, &p),
                      UMF_RESULT_ERROR_INVALID_ALIGNMENT);
@@ -345,7 +330,7 @@ END_TEST
 
 START_TEST(purge) {
     umf_memory_provider_handle_t prov = dax_create();
-    char *p = xalloc(prov, 2 * PAGE2M, 0);
+    char *p = ph_alloc(prov, 2 * PAGE2M, 0);
     memset(p, 0x3c, 2 * PAGE2M);
     ck_assert_int_eq(umfMemoryProviderPurgeLazy(prov, p, PAGE2M),
                      UMF_RESULT_ERROR_NOT_SUPPORTED);
@@ -362,14 +347,14 @@ START_TEST(purge) {
                      "force purging failed", EINVAL);
     ck_assert_int_eq(umfMemoryProviderPurgeForce(prov, p + 1, 4096),
                      UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
-    xfree(prov, p, 2 * PAGE2M);
+    ph_free(prov, p, 2 * PAGE2M);
     umfMemoryProviderDestroy(prov);
 }
 END_TEST
 
 START_TEST(split_merge) {
     umf_memory_provider_handle_t prov = dax_create();
-    char *p = xalloc(prov, 2 * PAGE2M, 0);
+    char *p = ph_alloc(prov, 2 * PAGE2M, 0);
     ck_assert_int_eq(
         umfMemoryProviderAllocationSplit(prov, p, 2 * PAGE2M, 4096),
         UMF_RESULT_ERROR_INVALID_ARGUMENT);
@@ -382,8 +367,8 @@ START_TEST(split_merge) {
     ck_assert_int_eq(
         umfMemoryProviderAllocationSplit(prov, p, 2 * PAGE2M, PAGE2M),
         UMF_RESULT_SUCCESS);
-    xfree(prov, p + PAGE2M, PAGE2M);
-    xfree(prov, p, PAGE2M);
+    ph_free(prov, p + PAGE2M, PAGE2M);
+    ph_free(prov, p, PAGE2M);
     umfMemoryProviderDestroy(prov);
 }
 END_TEST
@@ -391,23 +376,23 @@ END_TEST
 START_TEST(protection) {
     umf_memory_provider_handle_t ro = dax_create_expect(
         dev_path, dev_size, UMF_PROTECTION_READ, UMF_RESULT_SUCCESS);
-    void *p = xalloc(ro, PAGE2M, 0);
+    void *p = ph_alloc(ro, PAGE2M, 0);
     ph_do_read(p);
     ck_assert(ph_child_dies_with(ph_do_write, p, SIGSEGV));
     /* read-only memory cannot have been written: purge still succeeds */
     ck_assert_int_eq(umfMemoryProviderPurgeForce(ro, p, PAGE2M),
                      UMF_RESULT_SUCCESS);
-    xfree(ro, p, PAGE2M);
+    ph_free(ro, p, PAGE2M);
     umfMemoryProviderDestroy(ro);
 
     /* NONE adds no access: NONE|READ maps read-only */
     ro = dax_create_expect(dev_path, dev_size,
                            UMF_PROTECTION_NONE | UMF_PROTECTION_READ,
                            UMF_RESULT_SUCCESS);
-    p = xalloc(ro, PAGE2M, 0);
+    p = ph_alloc(ro, PAGE2M, 0);
     ph_do_read(p);
     ck_assert(ph_child_dies_with(ph_do_write, p, SIGSEGV));
-    xfree(ro, p, PAGE2M);
+    ph_free(ro, p, PAGE2M);
     umfMemoryProviderDestroy(ro);
 }
 END_TEST
@@ -417,7 +402,7 @@ START_TEST(ipc_same_process) {
     umf_memory_provider_handle_t cons = dax_create();
     size_t hs = handle_size(prod);
     char *h = calloc(1, hs);
-    char *p = xalloc(prod, 2 * PAGE2M, 0);
+    char *p = ph_alloc(prod, 2 * PAGE2M, 0);
     umf_test_fill(p, 2 * PAGE2M, 5);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prod, p, 2 * PAGE2M, h),
                      UMF_RESULT_SUCCESS);
@@ -466,7 +451,7 @@ START_TEST(ipc_same_process) {
     ck_assert_int_eq(umfMemoryProviderOpenIPCHandle(cons, bad, (void **)&q),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     free(bad);
-    xfree(prod, p, 2 * PAGE2M);
+    ph_free(prod, p, 2 * PAGE2M);
     free(h);
     umfMemoryProviderDestroy(cons);
     umfMemoryProviderDestroy(prod);
@@ -499,8 +484,8 @@ START_TEST(ipc_forked_child) {
     static char hbuf[PATH_MAX + 64]; /* kept by the child: not a leak */
     ck_assert_uint_le(handle_size(prod), sizeof(hbuf));
     child_arg_t c = {hbuf, PAGE2M + 12345};
-    void *first = xalloc(prod, 1, 0);
-    void *p = xalloc(prod, c.size, 0);
+    void *first = ph_alloc(prod, 1, 0);
+    void *p = ph_alloc(prod, c.size, 0);
     umf_test_fill(p, c.size, 31);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prod, p, c.size, c.handle),
                      UMF_RESULT_SUCCESS);
@@ -509,8 +494,8 @@ START_TEST(ipc_forked_child) {
     ck_assert(umf_test_verify(p, c.size, 32));
     ck_assert_int_eq(umfMemoryProviderPutIPCHandle(prod, c.handle),
                      UMF_RESULT_SUCCESS);
-    xfree(prod, p, c.size);
-    xfree(prod, first, 1);
+    ph_free(prod, p, c.size);
+    ph_free(prod, first, 1);
     umfMemoryProviderDestroy(prod);
 }
 END_TEST

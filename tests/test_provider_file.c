@@ -151,9 +151,9 @@ START_TEST(create_paths) {
     close(fd);
     prov = file_create(path, UMF_MEM_MAP_PRIVATE);
     ck_assert_int_eq(ph_file_size(path), 5);
-    char *p = xalloc(prov, 4096, 0);
+    char *p = ph_alloc(prov, 4096, 0);
     ck_assert_int_eq(memcmp(p, "hello", 5), 0);
-    xfree(prov, p, 4096);
+    ph_free(prov, p, 4096);
     umfMemoryProviderDestroy(prov);
 }
 END_TEST
@@ -171,7 +171,7 @@ static void alloc_patterns(umf_memory_visibility_t vis) {
     for (size_t a = 0; a < sizeof(aligns) / sizeof(aligns[0]); a++) {
         void *ptrs[6];
         for (size_t s = 0; s < 6; s++) {
-            ptrs[s] = xalloc(prov, sizes[s], aligns[a]);
+            ptrs[s] = ph_alloc(prov, sizes[s], aligns[a]);
             if (aligns[a]) {
                 ck_assert_uint_eq((uintptr_t)ptrs[s] % aligns[a], 0);
             }
@@ -180,7 +180,7 @@ static void alloc_patterns(umf_memory_visibility_t vis) {
         for (size_t s = 0; s < 6; s++) {
             ck_assert(
                 umf_test_verify(ptrs[s], sizes[s], (unsigned)(a * 10 + s)));
-            xfree(prov, ptrs[s], sizes[s]);
+            ph_free(prov, ptrs[s], sizes[s]);
         }
     }
     void *p = NULL;
@@ -206,13 +206,13 @@ static void alloc_patterns(umf_memory_visibility_t vis) {
     ck_assert_int_eq(umfMemoryProviderAlloc(prov, SIZE_MAX, 3 * ps, &p),
                      UMF_RESULT_ERROR_INVALID_ALIGNMENT);
     ck_assert_int_eq(umfMemoryProviderFree(prov, NULL, 1), UMF_RESULT_SUCCESS);
-    p = xalloc(prov, ps, 0);
+    p = ph_alloc(prov, ps, 0);
     /* coarse rules: wrong size, unknown pointer, double free */
     ck_assert_int_eq(umfMemoryProviderFree(prov, p, 3 * ps),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_int_eq(umfMemoryProviderFree(prov, (char *)p + ps, ps),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    xfree(prov, p, 0);
+    ph_free(prov, p, 0);
     ck_assert_int_eq(umfMemoryProviderFree(prov, p, ps),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     umfMemoryProviderDestroy(prov);
@@ -234,7 +234,7 @@ START_TEST(growth_and_file_content) {
     char *h = calloc(1, hs);
     char *ptrs[8];
     for (int i = 0; i < 8; i++) {
-        ptrs[i] = xalloc(prov, 1 * MiB, 0);
+        ptrs[i] = ph_alloc(prov, 1 * MiB, 0);
         memset(ptrs[i], 'a' + i, 1 * MiB);
     }
     ck_assert_int_ge(ph_file_size(path), (long long)(8 * MiB));
@@ -249,18 +249,18 @@ START_TEST(growth_and_file_content) {
     close(fd);
     ck_assert(umf_test_all_bytes(buf, sizeof(buf), 'f'));
     for (int i = 0; i < 8; i++) {
-        xfree(prov, ptrs[i], 1 * MiB);
+        ph_free(prov, ptrs[i], 1 * MiB);
     }
     free(h);
     umfMemoryProviderDestroy(prov);
 
     const char *ppath = path_in(dir_tmp, "grow_private");
     prov = file_create(ppath, UMF_MEM_MAP_PRIVATE);
-    char *p = xalloc(prov, 8 * MiB, 0);
+    char *p = ph_alloc(prov, 8 * MiB, 0);
     memset(p, 'x', 8 * MiB);
     ck_assert_int_ge(ph_file_size(ppath), (long long)(8 * MiB));
     ck_assert_int_eq(ph_file_blocks(ppath), 0);
-    xfree(prov, p, 8 * MiB);
+    ph_free(prov, p, 8 * MiB);
     umfMemoryProviderDestroy(prov);
 }
 END_TEST
@@ -269,17 +269,17 @@ END_TEST
 START_TEST(reuse) {
     const char *path = path_in(dir_shm, "reuse");
     umf_memory_provider_handle_t prov = file_create(path, UMF_MEM_MAP_SHARED);
-    void *a = xalloc(prov, 64 * KiB, 0);
-    xfree(prov, a, 64 * KiB);
-    void *b = xalloc(prov, 64 * KiB, 0);
+    void *a = ph_alloc(prov, 64 * KiB, 0);
+    ph_free(prov, a, 64 * KiB);
+    void *b = ph_alloc(prov, 64 * KiB, 0);
     ck_assert_ptr_eq(a, b);
-    xfree(prov, b, 64 * KiB);
+    ph_free(prov, b, 64 * KiB);
     long long size = ph_file_size(path);
     size_t maps = ph_maps_are_ours() ? ph_mapped_bytes() : 0;
     for (int i = 0; i < 3000; i++) {
         size_t sz = (size_t)(i % 16 + 1) * 4 * KiB;
-        void *p = xalloc(prov, sz, 0);
-        xfree(prov, p, sz);
+        void *p = ph_alloc(prov, sz, 0);
+        ph_free(prov, p, sz);
     }
     ck_assert_int_eq(ph_file_size(path), size);
     if (ph_maps_are_ours()) {
@@ -343,7 +343,7 @@ START_TEST(resources) {
         umf_memory_provider_handle_t prov =
             file_create(path, i % 2 ? UMF_MEM_MAP_SHARED : UMF_MEM_MAP_PRIVATE);
         for (int j = 0; j < 5; j++) {
-            xalloc(prov, (size_t)(j + 1) * 64 * KiB, 0);
+            ph_alloc(prov, (size_t)(j + 1) * 64 * KiB, 0);
         }
         umfMemoryProviderDestroy(prov);
     }
@@ -353,7 +353,7 @@ START_TEST(resources) {
         umf_memory_provider_handle_t prov =
             file_create(path, i % 2 ? UMF_MEM_MAP_SHARED : UMF_MEM_MAP_PRIVATE);
         for (int j = 0; j < 5; j++) {
-            xalloc(prov, (size_t)(j + 1) * 64 * KiB, 0); /* not freed */
+            ph_alloc(prov, (size_t)(j + 1) * 64 * KiB, 0); /* not freed */
         }
         umfMemoryProviderDestroy(prov);
     }
@@ -372,7 +372,7 @@ static void purge_case(const char *dir, umf_memory_visibility_t vis) {
     const char *path = path_in(dir, vis == UMF_MEM_MAP_SHARED ? "ps" : "pp");
     umf_memory_provider_handle_t prov = file_create(path, vis);
     size_t size = 4 * MiB;
-    char *p = xalloc(prov, size, 0);
+    char *p = ph_alloc(prov, size, 0);
     memset(p, 0x55, size);
     if (vis == UMF_MEM_MAP_SHARED) {
         ck_assert_int_ge(ph_file_blocks(path), (long long)(size / 512));
@@ -393,7 +393,7 @@ static void purge_case(const char *dir, umf_memory_visibility_t vis) {
     /* and can be used again */
     memset(p + MiB, 0x66, 2 * MiB);
     ck_assert(umf_test_all_bytes(p + MiB, 2 * MiB, 0x66));
-    xfree(prov, p, size);
+    ph_free(prov, p, size);
     umfMemoryProviderDestroy(prov);
 }
 
@@ -410,7 +410,7 @@ START_TEST(split_merge) {
     umf_memory_provider_handle_t prov =
         file_create(path_in(dir_shm, "split"), UMF_MEM_MAP_SHARED);
     size_t ps = ph_page();
-    char *p = xalloc(prov, 8 * ps, 0);
+    char *p = ph_alloc(prov, 8 * ps, 0);
     ck_assert_int_eq(umfMemoryProviderAllocationSplit(prov, p, 8 * ps, 3 * ps),
                      UMF_RESULT_SUCCESS);
     ck_assert_int_eq(umfMemoryProviderAllocationSplit(prov, p, 8 * ps, 3 * ps),
@@ -421,11 +421,11 @@ START_TEST(split_merge) {
     ck_assert_int_eq(umfMemoryProviderAllocationSplit(prov, p, 8 * ps, 5 * ps),
                      UMF_RESULT_SUCCESS);
     /* the pieces are separate allocations now */
-    xfree(prov, p + 5 * ps, 3 * ps);
+    ph_free(prov, p + 5 * ps, 3 * ps);
     ck_assert_int_eq(
         umfMemoryProviderAllocationMerge(prov, p, p + 5 * ps, 8 * ps),
         UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    xfree(prov, p, 5 * ps);
+    ph_free(prov, p, 5 * ps);
     umfMemoryProviderDestroy(prov);
 }
 END_TEST
@@ -434,28 +434,28 @@ START_TEST(protection) {
     umf_memory_provider_handle_t ro =
         file_create_expect(path_in(dir_shm, "ro"), UMF_MEM_MAP_SHARED,
                            UMF_PROTECTION_READ, UMF_RESULT_SUCCESS);
-    void *p = xalloc(ro, 4096, 0);
+    void *p = ph_alloc(ro, 4096, 0);
     ph_do_read(p);
     ck_assert(ph_child_dies_with(ph_do_write, p, SIGSEGV));
-    xfree(ro, p, 4096);
+    ph_free(ro, p, 4096);
     umfMemoryProviderDestroy(ro);
 
     umf_memory_provider_handle_t none =
         file_create_expect(path_in(dir_shm, "none"), UMF_MEM_MAP_PRIVATE,
                            UMF_PROTECTION_NONE, UMF_RESULT_SUCCESS);
-    p = xalloc(none, 4096, 0);
+    p = ph_alloc(none, 4096, 0);
     ck_assert(ph_child_dies_with(ph_do_read, p, SIGSEGV));
-    xfree(none, p, 4096);
+    ph_free(none, p, 4096);
     umfMemoryProviderDestroy(none);
 
     /* NONE adds no access: NONE|READ maps read-only */
     umf_memory_provider_handle_t nr = file_create_expect(
         path_in(dir_shm, "none_read"), UMF_MEM_MAP_SHARED,
         UMF_PROTECTION_NONE | UMF_PROTECTION_READ, UMF_RESULT_SUCCESS);
-    p = xalloc(nr, 4096, 0);
+    p = ph_alloc(nr, 4096, 0);
     ph_do_read(p);
     ck_assert(ph_child_dies_with(ph_do_write, p, SIGSEGV));
-    xfree(nr, p, 4096);
+    ph_free(nr, p, 4096);
     umfMemoryProviderDestroy(nr);
 }
 END_TEST
@@ -497,7 +497,7 @@ START_TEST(native_errors) {
     ph_expect_native(prov, UMF_FILE_RESULT_ERROR_ALLOC_FAILED,
                      "memory allocation failed", EFBIG);
     /* and the provider still works within the limit */
-    p = xalloc(prov, 64 * KiB, 0);
+    p = ph_alloc(prov, 64 * KiB, 0);
     /* 3003: purge of memory the provider does not have */
     ck_assert_int_eq(umfMemoryProviderPurgeForce(prov, (void *)4096, 4096),
                      UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
@@ -508,7 +508,7 @@ START_TEST(native_errors) {
                      UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
     ph_expect_native(prov, UMF_FILE_RESULT_ERROR_FREE_FAILED,
                      "memory deallocation failed", EINVAL);
-    xfree(prov, p, 64 * KiB);
+    ph_free(prov, p, 64 * KiB);
     umfMemoryProviderDestroy(prov);
 }
 END_TEST
@@ -549,10 +549,10 @@ START_TEST(fsdax_detected) {
 
     /* every allocation is 2 MiB pages, 2 MiB aligned, mapped with MAP_SYNC */
     rewrites = umf_test_shim_rewrites();
-    char *a = xalloc(prov, 100, 0);
+    char *a = ph_alloc(prov, 100, 0);
     ck_assert_uint_eq((uintptr_t)a % (2 * MiB), 0);
     ck_assert_uint_gt(umf_test_shim_rewrites(), rewrites);
-    char *b = xalloc(prov, 3 * MiB, 4 * MiB);
+    char *b = ph_alloc(prov, 3 * MiB, 4 * MiB);
     ck_assert_uint_eq((uintptr_t)b % (4 * MiB), 0);
     memset(a, 1, 2 * MiB);
     memset(b, 2, 4 * MiB);
@@ -577,8 +577,8 @@ START_TEST(fsdax_detected) {
     ck_assert_int_eq(umfMemoryProviderPurgeForce(prov, a, 2 * MiB),
                      UMF_RESULT_SUCCESS);
     ck_assert(umf_test_all_bytes(a, 2 * MiB, 0));
-    xfree(prov, a, 100);
-    xfree(prov, b, 3 * MiB);
+    ph_free(prov, a, 100);
+    ph_free(prov, b, 3 * MiB);
     free(h);
     umfMemoryProviderDestroy(cons);
     umfMemoryProviderDestroy(prov);
@@ -587,9 +587,9 @@ START_TEST(fsdax_detected) {
     prov = file_create(path_in(dir_shm, "daxpriv"), UMF_MEM_MAP_PRIVATE);
     umfMemoryProviderGetMinPageSize(prov, NULL, &ps);
     ck_assert_uint_eq(ps, 2 * MiB);
-    a = xalloc(prov, 1, 0);
+    a = ph_alloc(prov, 1, 0);
     ck_assert_uint_eq((uintptr_t)a % (2 * MiB), 0);
-    xfree(prov, a, 1);
+    ph_free(prov, a, 1);
     umfMemoryProviderDestroy(prov);
 }
 END_TEST

@@ -20,7 +20,7 @@ START_TEST(ipc_same_process) {
     size_t hs = handle_size(prod);
     char *h = calloc(1, hs);
     size_t size = 3 * MiB + 1;
-    char *p = xalloc(prod, size, 0);
+    char *p = ph_alloc(prod, size, 0);
     umf_test_fill(p, size, 3);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prod, p, size, h),
                      UMF_RESULT_SUCCESS);
@@ -48,7 +48,7 @@ START_TEST(ipc_same_process) {
 
     /* errors: memory that is not allocated, another provider's handle,
      * malformed handles, PRIVATE providers */
-    xfree(prod, p, size);
+    ph_free(prod, p, size);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prod, p, size, h),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     umf_memory_provider_handle_t other =
@@ -75,7 +75,7 @@ START_TEST(ipc_same_process) {
 
     umf_memory_provider_handle_t priv =
         file_create(path_in(dir_shm, "priv"), UMF_MEM_MAP_PRIVATE);
-    void *pp = xalloc(priv, 4096, 0);
+    void *pp = ph_alloc(priv, 4096, 0);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(priv, pp, 4096, h),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_int_eq(umfMemoryProviderPutIPCHandle(priv, h),
@@ -84,7 +84,7 @@ START_TEST(ipc_same_process) {
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_int_eq(umfMemoryProviderCloseIPCHandle(priv, pp, 4096),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    xfree(priv, pp, 4096);
+    ph_free(priv, pp, 4096);
     umfMemoryProviderDestroy(priv);
     free(bad);
     free(h);
@@ -103,7 +103,7 @@ START_TEST(ipc_file_removed) {
         file_create(path_in(dir_shm, "consumer"), UMF_MEM_MAP_SHARED);
     size_t hs = handle_size(prod);
     char *h = calloc(1, hs);
-    char *p = xalloc(prod, ph_page(), 0);
+    char *p = ph_alloc(prod, ph_page(), 0);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prod, p, ph_page(), h),
                      UMF_RESULT_SUCCESS);
     ck_assert_int_eq(unlink(path), 0);
@@ -113,7 +113,7 @@ START_TEST(ipc_file_removed) {
     ck_assert_ptr_null(q);
     ck_assert_int_eq(umfMemoryProviderPutIPCHandle(prod, h),
                      UMF_RESULT_SUCCESS);
-    xfree(prod, p, ph_page());
+    ph_free(prod, p, ph_page());
     free(h);
 
     /* the same through pools */
@@ -175,8 +175,8 @@ START_TEST(ipc_forked_child) {
     ck_assert_uint_le(handle_size(prod), sizeof(hbuf));
     child_arg_t c = {path, hbuf, 2 * MiB + 3};
     /* not at offset 0 of the file */
-    void *first = xalloc(prod, 3 * ph_page(), 0);
-    void *p = xalloc(prod, c.size, 0);
+    void *first = ph_alloc(prod, 3 * ph_page(), 0);
+    void *p = ph_alloc(prod, c.size, 0);
     umf_test_fill(p, c.size, 21);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prod, p, c.size, c.handle),
                      UMF_RESULT_SUCCESS);
@@ -186,8 +186,8 @@ START_TEST(ipc_forked_child) {
     ck_assert(umf_test_verify(p, c.size, 22));
     ck_assert_int_eq(umfMemoryProviderPutIPCHandle(prod, c.handle),
                      UMF_RESULT_SUCCESS);
-    xfree(prod, p, c.size);
-    xfree(prod, first, 3 * ph_page());
+    ph_free(prod, p, c.size);
+    ph_free(prod, first, 3 * ph_page());
     umfMemoryProviderDestroy(prod);
 }
 END_TEST

@@ -76,21 +76,6 @@ static umf_memory_provider_handle_t memfd_provider(void) {
     return shared_create(NULL, RW);
 }
 
-static void *xalloc(umf_memory_provider_handle_t prov, size_t size,
-                    size_t align) {
-    void *ptr = NULL;
-    umf_result_t ret = umfMemoryProviderAlloc(prov, size, align, &ptr);
-    ck_assert_msg(ret == UMF_RESULT_SUCCESS, "alloc(%zu, %zu) gave %d", size,
-                  align, (int)ret);
-    ck_assert_ptr_nonnull(ptr);
-    return ptr;
-}
-
-static void xfree(umf_memory_provider_handle_t prov, void *ptr, size_t size) {
-    ck_assert_int_eq(umfMemoryProviderFree(prov, ptr, size),
-                     UMF_RESULT_SUCCESS);
-}
-
 /* The handle is a plain blob; tests read the offset from it to see where
  * an allocation lies in the file. Layout: int32 pid, int32 fd, u64 off. */
 static uint64_t handle_offset(const void *data) {
@@ -139,11 +124,11 @@ START_TEST(alloc_sizes_and_alignments) {
     const size_t aligns[] = {0, 8, ps, 3 * ps, 2 * MiB};
     bool check_maps = ph_maps_are_ours();
     /* the first allocation sets up metadata (hash map, coarse blocks) */
-    xfree(prov, xalloc(prov, ps, 0), ps);
+    ph_free(prov, ph_alloc(prov, ps, 0), ps);
     for (size_t a = 0; a < sizeof(aligns) / sizeof(aligns[0]); a++) {
         for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
             size_t before = check_maps ? ph_mapped_bytes() : 0;
-            void *p = xalloc(prov, sizes[s], aligns[a]);
+            void *p = ph_alloc(prov, sizes[s], aligns[a]);
             if (aligns[a]) {
                 ck_assert_uint_eq((uintptr_t)p % aligns[a], 0);
             }
@@ -154,7 +139,7 @@ START_TEST(alloc_sizes_and_alignments) {
             /* fresh shared memory reads zeros, and is writable */
             ck_assert(umf_test_all_bytes(p, sizes[s], 0));
             memset(p, 0x5a, sizes[s]);
-            xfree(prov, p, sizes[s]);
+            ph_free(prov, p, sizes[s]);
             if (check_maps) {
                 ck_assert_uint_eq(ph_mapped_bytes(), before);
             }
@@ -178,7 +163,7 @@ END_TEST
 START_TEST(free_errors) {
     umf_memory_provider_handle_t prov = memfd_provider();
     size_t ps = ph_page();
-    void *p = xalloc(prov, 4 * ps, 0);
+    void *p = ph_alloc(prov, 4 * ps, 0);
     ck_assert_int_eq(umfMemoryProviderFree(prov, NULL, 10), UMF_RESULT_SUCCESS);
     /* not an allocation of this provider */
     ck_assert_int_eq(umfMemoryProviderFree(prov, (char *)p + ps, ps),
@@ -190,9 +175,9 @@ START_TEST(free_errors) {
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     memset(p, 1, 4 * ps);
     /* size 0 frees the whole allocation; a size rounding to it works too */
-    xfree(prov, p, 0);
-    p = xalloc(prov, 4 * ps - 5, 0);
-    xfree(prov, p, 4 * ps - 1);
+    ph_free(prov, p, 0);
+    p = ph_alloc(prov, 4 * ps - 5, 0);
+    ph_free(prov, p, 4 * ps - 1);
     /* double free */
     ck_assert_int_eq(umfMemoryProviderFree(prov, p, 4 * ps),
                      UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
@@ -209,27 +194,27 @@ START_TEST(offsets_reused_and_zeroed) {
     char *h1 = calloc(1, hs);
     char *h2 = calloc(1, hs);
 
-    void *p = xalloc(prov, 64 * KiB, 0);
+    void *p = ph_alloc(prov, 64 * KiB, 0);
     memset(p, 0xee, 64 * KiB);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prov, p, 64 * KiB, h1),
                      UMF_RESULT_SUCCESS);
     ck_assert_int_gt(ph_file_blocks(shm_path(name)), 0);
-    xfree(prov, p, 64 * KiB);
+    ph_free(prov, p, 64 * KiB);
     /* the hole is punched: no block left */
     ck_assert_int_eq(ph_file_blocks(shm_path(name)), 0);
 
-    void *q = xalloc(prov, 64 * KiB, 0);
+    void *q = ph_alloc(prov, 64 * KiB, 0);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prov, q, 64 * KiB, h2),
                      UMF_RESULT_SUCCESS);
     ck_assert_uint_eq(handle_offset(h1), handle_offset(h2));
     ck_assert(umf_test_all_bytes(q, 64 * KiB, 0));
-    xfree(prov, q, 64 * KiB);
+    ph_free(prov, q, 64 * KiB);
 
     long long size0 = ph_file_size(shm_path(name));
     for (int i = 0; i < 2000; i++) {
-        void *r = xalloc(prov, (size_t)(i % 7 + 1) * 4 * KiB, 0);
+        void *r = ph_alloc(prov, (size_t)(i % 7 + 1) * 4 * KiB, 0);
         memset(r, i, 4 * KiB);
-        xfree(prov, r, (size_t)(i % 7 + 1) * 4 * KiB);
+        ph_free(prov, r, (size_t)(i % 7 + 1) * 4 * KiB);
     }
     ck_assert_int_eq(ph_file_size(shm_path(name)), size0);
     ck_assert_int_eq(ph_file_blocks(shm_path(name)), 0);
@@ -309,7 +294,7 @@ START_TEST(named_unlinked_and_stale_taken_over) {
 
     umf_memory_provider_handle_t prov = shared_create(name, RW);
     ck_assert(ph_exists(path));
-    void *p = xalloc(prov, 3 * MiB, 0);
+    void *p = ph_alloc(prov, 3 * MiB, 0);
     memset(p, 1, 3 * MiB);
     /* memory still mapped at destroy stays usable; the name goes */
     umfMemoryProviderDestroy(prov);
@@ -322,9 +307,9 @@ END_TEST
 static void cycle(const char *name, bool with_alloc) {
     umf_memory_provider_handle_t prov = shared_create(name, RW);
     if (with_alloc) {
-        void *p = xalloc(prov, 3 * 4096, 2 * MiB);
+        void *p = ph_alloc(prov, 3 * 4096, 2 * MiB);
         memset(p, 3, 3 * 4096);
-        xfree(prov, p, 3 * 4096);
+        ph_free(prov, p, 3 * 4096);
     }
     umfMemoryProviderDestroy(prov);
 }
@@ -361,7 +346,7 @@ static void second_mapping(const char *name) {
     void *data = calloc(1, hs);
     size_t size = 3 * MiB + 123;
 
-    char *p = xalloc(prod, size, 0);
+    char *p = ph_alloc(prod, size, 0);
     umf_test_fill(p, size, 7);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prod, p, size, data),
                      UMF_RESULT_SUCCESS);
@@ -385,7 +370,7 @@ static void second_mapping(const char *name) {
     ck_assert_int_eq(q[0], 'P');
     ck_assert_int_eq(umfMemoryProviderCloseIPCHandle(prod, q, size),
                      UMF_RESULT_SUCCESS);
-    xfree(prod, p, size);
+    ph_free(prod, p, size);
     free(data);
     umfMemoryProviderDestroy(cons);
     umfMemoryProviderDestroy(prod);
@@ -428,7 +413,7 @@ static void fork_ipc(const char *name) {
     umf_memory_provider_handle_t prod = shared_create(name, RW);
     ck_assert_uint_le(handle_size(prod), sizeof(hbuf[0]));
     child_ipc_t c = {hbuf[0], 2 * MiB + 5};
-    void *p = xalloc(prod, c.size, 0);
+    void *p = ph_alloc(prod, c.size, 0);
     umf_test_fill(p, c.size, 11);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prod, p, c.size, c.data),
                      UMF_RESULT_SUCCESS);
@@ -437,7 +422,7 @@ static void fork_ipc(const char *name) {
     ck_assert(umf_test_verify(p, c.size, 12));
     ck_assert_int_eq(umfMemoryProviderPutIPCHandle(prod, c.data),
                      UMF_RESULT_SUCCESS);
-    xfree(prod, p, c.size);
+    ph_free(prod, p, c.size);
     umfMemoryProviderDestroy(prod);
 }
 
@@ -470,12 +455,12 @@ START_TEST(ipc_consumer_protection) {
         shared_create(NULL, UMF_PROTECTION_READ);
     ck_assert_uint_le(handle_size(prod), sizeof(hbuf[0]));
     void *data = hbuf[0];
-    void *p = xalloc(prod, 4096, 0);
+    void *p = ph_alloc(prod, 4096, 0);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prod, p, 4096, data),
                      UMF_RESULT_SUCCESS);
     ro_arg_t a = {cons, data};
     ck_assert(ph_child_dies_with(ro_open_and_write, &a, SIGSEGV));
-    xfree(prod, p, 4096);
+    ph_free(prod, p, 4096);
     umfMemoryProviderDestroy(cons);
     umfMemoryProviderDestroy(prod);
 }
@@ -489,7 +474,7 @@ START_TEST(ipc_errors) {
     char *data = calloc(1, hs);
     char *bad = calloc(1, hs);
     size_t ps = ph_page();
-    char *p = xalloc(prod, 4 * ps, 0);
+    char *p = ph_alloc(prod, 4 * ps, 0);
 
     /* not the start of an allocation / larger than it */
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prod, p + ps, ps, data),
@@ -531,7 +516,7 @@ START_TEST(ipc_errors) {
     /* after the producer is gone its name is gone too */
     ck_assert_int_eq(umfMemoryProviderPutIPCHandle(prod, data),
                      UMF_RESULT_SUCCESS);
-    xfree(prod, p, 4 * ps);
+    ph_free(prod, p, 4 * ps);
     umfMemoryProviderDestroy(prod);
     ck_assert_int_eq(umfMemoryProviderOpenIPCHandle(other, data, &q),
                      UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
@@ -547,7 +532,7 @@ END_TEST
 /* A memfd handle whose producer has exited cannot be opened. */
 static void child_make_handle(void *arg) {
     umf_memory_provider_handle_t prod = memfd_provider();
-    void *p = xalloc(prod, 4096, 0);
+    void *p = ph_alloc(prod, 4096, 0);
     if (umfMemoryProviderGetIPCHandle(prod, p, 4096, arg) !=
         UMF_RESULT_SUCCESS) {
         _exit(1);
@@ -581,17 +566,17 @@ END_TEST
 
 START_TEST(protection_enforced) {
     umf_memory_provider_handle_t ro = shared_create(NULL, UMF_PROTECTION_READ);
-    void *p = xalloc(ro, 4096, 0);
+    void *p = ph_alloc(ro, 4096, 0);
     ph_do_read(p);
     ck_assert(ph_child_dies_with(ph_do_write, p, SIGSEGV));
-    xfree(ro, p, 4096);
+    ph_free(ro, p, 4096);
     umfMemoryProviderDestroy(ro);
 
     umf_memory_provider_handle_t none =
         shared_create(NULL, UMF_PROTECTION_NONE);
-    p = xalloc(none, 4096, 0);
+    p = ph_alloc(none, 4096, 0);
     ck_assert(ph_child_dies_with(ph_do_read, p, SIGSEGV));
-    xfree(none, p, 4096);
+    ph_free(none, p, 4096);
     umfMemoryProviderDestroy(none);
 }
 END_TEST
@@ -600,7 +585,7 @@ START_TEST(purge) {
     const char *name = shm_name("purge");
     umf_memory_provider_handle_t prov = shared_create(name, RW);
     size_t size = 1 * MiB;
-    char *p = xalloc(prov, size, 0);
+    char *p = ph_alloc(prov, size, 0);
     memset(p, 0x77, size);
     long long blocks = ph_file_blocks(shm_path(name));
     ck_assert_int_ge(blocks, (long long)(size / 512));
@@ -621,7 +606,7 @@ START_TEST(purge) {
                      UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
     ph_expect_native(prov, UMF_OS_RESULT_ERROR_PURGE_FORCE_FAILED,
                      "force purging failed", EINVAL);
-    xfree(prov, p, size);
+    ph_free(prov, p, size);
     umfMemoryProviderDestroy(prov);
 }
 END_TEST
@@ -632,7 +617,7 @@ START_TEST(split_merge) {
     size_t hs = handle_size(prov);
     char *h0 = calloc(1, hs);
     char *h1 = calloc(1, hs);
-    char *p = xalloc(prov, 4 * ps, 0);
+    char *p = ph_alloc(prov, 4 * ps, 0);
     ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prov, p, 4 * ps, h0),
                      UMF_RESULT_SUCCESS);
     /* split points must be page multiples */
@@ -653,17 +638,17 @@ START_TEST(split_merge) {
     /* split again and free the pieces apart */
     ck_assert_int_eq(umfMemoryProviderAllocationSplit(prov, p, 4 * ps, 2 * ps),
                      UMF_RESULT_SUCCESS);
-    xfree(prov, p + 2 * ps, 2 * ps);
+    ph_free(prov, p + 2 * ps, 2 * ps);
     ck_assert_int_eq(
         umfMemoryProviderAllocationMerge(prov, p, p + 2 * ps, 4 * ps),
         UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    xfree(prov, p, 2 * ps);
+    ph_free(prov, p, 2 * ps);
 
     /* two allocations next to each other in memory merge only when they
      * are next to each other in the file too (mmap usually places the
      * second one below the first, valgrind above it) */
-    char *a = xalloc(prov, ps, 0);
-    char *b = xalloc(prov, ps, 0);
+    char *a = ph_alloc(prov, ps, 0);
+    char *b = ph_alloc(prov, ps, 0);
     char *lo = a < b ? a : b;
     char *hi = a < b ? b : a;
     if (lo + ps == hi) {
@@ -676,13 +661,13 @@ START_TEST(split_merge) {
                          in_file_order ? UMF_RESULT_SUCCESS
                                        : UMF_RESULT_ERROR_INVALID_ARGUMENT);
         if (in_file_order) {
-            xfree(prov, lo, 2 * ps);
+            ph_free(prov, lo, 2 * ps);
             a = b = NULL;
         }
     }
     if (a) {
-        xfree(prov, a, ps);
-        xfree(prov, b, ps);
+        ph_free(prov, a, ps);
+        ph_free(prov, b, ps);
     }
     free(h0);
     free(h1);
