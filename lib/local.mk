@@ -24,6 +24,8 @@ lib_libumf_internal_la_SOURCES = \
 	lib/util/protection_internal.h \
 	lib/util/tsan_pages_internal.h \
 	lib/util/protection.c \
+	lib/util/dl_symbols_internal.h \
+	lib/util/dl_symbols.c \
 	lib/core/libumf_internal.h \
 	lib/core/libumf.c \
 	lib/core/libumf_linux.c \

@@ -4,7 +4,9 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dlfcn.h>
 #include <errno.h>
+#include <stddef.h>
 #include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 
 #include "util/base_alloc_internal.h"
 #include "util/bump_arena_internal.h"
+#include "util/dl_symbols_internal.h"
 #include "util/log_internal.h"
 
 #include "test_helpers.h"
@@ -539,6 +542,58 @@ START_TEST(log_output_stdout_stderr) {
 }
 END_TEST
 
+/* ============================ dl_symbols ============================ */
+
+typedef struct libc_table_t {
+    size_t (*strlen_fn)(const char *);
+    int (*abs_fn)(int);
+} libc_table_t;
+
+START_TEST(dl_resolve_all_or_nothing) {
+    const char *why = NULL;
+    void *libc = utils_dl_open("libc.so.6", &why);
+    ck_assert_msg(libc != NULL, "libc.so.6: %s", why ? why : "?");
+    static const utils_dl_symbol_t good[] = {
+        {"strlen", offsetof(libc_table_t, strlen_fn)},
+        {"abs", offsetof(libc_table_t, abs_fn)},
+    };
+    libc_table_t t = {0};
+    ck_assert_ptr_null(utils_dl_resolve(libc, good, 2, &t, sizeof(t)));
+    ck_assert_uint_eq(t.strlen_fn("four"), 4);
+    ck_assert_int_eq(t.abs_fn(-3), 3);
+
+    /* a missing name is returned and the table keeps its old contents */
+    static const utils_dl_symbol_t bad[] = {
+        {"abs", offsetof(libc_table_t, abs_fn)},
+        {"umf_no_such_symbol_anywhere", offsetof(libc_table_t, strlen_fn)},
+    };
+    libc_table_t u = {0};
+    ck_assert_str_eq(utils_dl_resolve(libc, bad, 2, &u, sizeof(u)),
+                     "umf_no_such_symbol_anywhere");
+    ck_assert_ptr_null(u.abs_fn);
+    ck_assert_ptr_null(u.strlen_fn);
+
+    /* an offset outside the table is refused, not written */
+    static const utils_dl_symbol_t outside[] = {
+        {"abs", sizeof(libc_table_t)},
+    };
+    ck_assert_str_eq(utils_dl_resolve(libc, outside, 1, &u, sizeof(u)),
+                     "abs");
+    dlclose(libc);
+}
+END_TEST
+
+START_TEST(dl_open_missing_library) {
+    const char *why = NULL;
+    ck_assert_ptr_null(utils_dl_open("libumf-no-such-library.so.9", &why));
+    ck_assert_ptr_nonnull(why);
+    ck_assert_msg(strstr(why, "libumf-no-such-library.so.9") != NULL,
+                  "dlerror text does not name the library: %s", why);
+    /* why may be NULL */
+    ck_assert_ptr_null(utils_dl_open("libumf-no-such-library.so.9", NULL));
+}
+END_TEST
+
 static Suite *util_suite(void) {
     Suite *s = suite_create("util");
     TCase *tc = tcase_create("base_alloc");
@@ -565,6 +620,11 @@ static Suite *util_suite(void) {
     tcase_add_test(tc, log_no_output_option);
     tcase_add_test(tc, log_fatal_without_output);
     tcase_add_test(tc, log_output_stdout_stderr);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("dl_symbols");
+    tcase_add_test(tc, dl_resolve_all_or_nothing);
+    tcase_add_test(tc, dl_open_missing_library);
     suite_add_tcase(s, tc);
     return s;
 }

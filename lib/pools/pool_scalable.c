@@ -7,7 +7,6 @@
  * are looked up with dlsym at the first pool creation. libumf never links
  * it, and never unloads it: tbbmalloc keeps per-thread state whose
  * destructors would run into unmapped code. */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,6 +18,7 @@
 
 #include "core/memory_pool_internal.h"
 #include "util/base_alloc_internal.h"
+#include "util/dl_symbols_internal.h"
 #include "util/log_internal.h"
 #include "util/tsan_pages_internal.h"
 #include "util/utils_internal.h"
@@ -125,18 +125,15 @@ static umf_result_t tbb_load(void) {
         pthread_mutex_unlock(&tbb_load_lock);
         return UMF_RESULT_SUCCESS;
     }
-    void *h = dlopen(TBB_SONAME, RTLD_NOW | RTLD_LOCAL);
+    const char *why = NULL;
+    void *h = utils_dl_open(TBB_SONAME, &why);
     if (!h) {
-        const char *err = dlerror();
         LOG_FATAL("the scalable pool is unavailable: cannot load %s (%s); "
                   "install it with `apt-get install libtbbmalloc2`",
-                  TBB_SONAME, err ? err : "dlopen failed");
+                  TBB_SONAME, why);
         goto out;
     }
-    static const struct {
-        const char *name;
-        size_t offset;
-    } syms[] = {
+    static const utils_dl_symbol_t syms[] = {
         {"_ZN3rml14pool_create_v1ElPKNS_13MemPoolPolicyEPPNS_10MemoryPoolE",
          offsetof(tbb_api_t, pool_create_v1)},
         {"_ZN3rml12pool_destroyEPNS_10MemoryPoolE",
@@ -154,15 +151,14 @@ static umf_result_t tbb_load(void) {
         {"_ZN3rml13pool_identifyEPv", offsetof(tbb_api_t, pool_identify)},
     };
     tbb_api_t api;
-    for (size_t i = 0; i < UMF_ARRAY_SIZE(syms); i++) {
-        void *f = dlsym(h, syms[i].name);
-        if (!f) {
-            LOG_FATAL("the scalable pool is unavailable: %s has no %s (not "
-                      "the oneTBB memory-pool API?)",
-                      TBB_SONAME, syms[i].name);
-            goto out; /* the handle stays open: tbbmalloc is never unloaded */
-        }
-        memcpy((char *)&api + syms[i].offset, &f, sizeof(f));
+    memset(&api, 0, sizeof(api));
+    const char *missing =
+        utils_dl_resolve(h, syms, UMF_ARRAY_SIZE(syms), &api, sizeof(api));
+    if (missing) {
+        LOG_FATAL("the scalable pool is unavailable: %s has no %s (not "
+                  "the oneTBB memory-pool API?)",
+                  TBB_SONAME, missing);
+        goto out; /* the handle stays open: tbbmalloc is never unloaded */
     }
     tbb = api;
     utils_atomic_store_release(&tbb_loaded, true);
