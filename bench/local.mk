@@ -46,9 +46,21 @@ bench_bench_pools_SOURCES = bench/bench_pools.c
 bench_bench_pools_LDADD = lib/libumf.la $(PTHREAD_LIBS) $(LIBS)
 CLEANFILES += bench/bench_pools$(EXEEXT)
 
+# GPU device memory: a disjoint pool against the raw driver calls, one
+# backend file per GPU provider (bench/bench_gpu.h). The backends add their
+# sources below; with none, bench_gpu says so and measures nothing.
+EXTRA_PROGRAMS += bench/bench_gpu
+bench_bench_gpu_SOURCES = \
+	bench/bench_harness.h \
+	bench/bench_harness.c \
+	bench/bench_gpu.h \
+	bench/bench_gpu.c
+bench_bench_gpu_LDADD = lib/libumf.la $(PTHREAD_LIBS) $(LIBS)
+CLEANFILES += bench/bench_gpu$(EXEEXT)
+
 UMF_BENCH_PROGS = bench/bench_core$(EXEEXT) \
 	bench/bench_providers$(EXEEXT) bench/bench_jemalloc_scalable$(EXEEXT) \
-	bench/bench_pools$(EXEEXT)
+	bench/bench_pools$(EXEEXT) bench/bench_gpu$(EXEEXT)
 
 # bench_jemalloc_scalable runs three times: the churn of bench_pools (10,000
 # live blocks, 10 replaced per step; sizes 8..4096, then 4096 only) with
@@ -69,3 +81,4 @@ bench: $(UMF_BENCH_PROGS)
 	  done; \
 	done
 .PHONY: bench
+
