@@ -41,6 +41,8 @@ lib_libumf_internal_la_SOURCES = \
 	lib/core/ipc.c \
 	lib/core/ipc_cache.c \
 	lib/core/ipc_open_cache.c \
+	lib/core/ipc_handle_check_internal.h \
+	lib/core/ipc_handle_check.c \
 	lib/core/coarse_internal.h \
 	lib/core/coarse.c \
 	lib/providers/provider_os_memory.c \

@@ -8,6 +8,7 @@
  * the mapping per allocation (ipc_open_cache.c). */
 #include <unistd.h>
 
+#include "core/ipc_handle_check_internal.h"
 #include "core/ipc_internal.h"
 #include "core/memory_pool_internal.h"
 #include "core/provider_tracking_internal.h"
@@ -67,12 +68,12 @@ UMF_EXPORT umf_result_t umfGetIPCHandle(const void *ptr,
         umf_ba_free(handle);
         return ret;
     }
-    handle->magic = UMF_IPC_MAGIC;
     handle->provider_data_size = (uint32_t)data_size;
     handle->base = (uintptr_t)info.base;
     handle->base_size = info.size;
     handle->offset = (uintptr_t)ptr - (uintptr_t)info.base;
     handle->pid = (int32_t)getpid();
+    ipc_handle_seal(handle, pool->upstream);
     *ipcHandle = handle;
     *size = sizeof(struct umf_ipc_data_t) + data_size;
     return UMF_RESULT_SUCCESS;
@@ -101,22 +102,9 @@ UMF_EXPORT umf_result_t umfOpenIPCHandle(umf_ipc_handler_handle_t hIPCHandler,
     UMF_CHECK(ptr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     umf_memory_provider_handle_t handler = hIPCHandler;
     const struct umf_ipc_data_t *h = ipcHandle;
-    /* a handler without IPC says so whatever the handle holds */
-    size_t data_size;
-    umf_result_t ret = provider_ipc_data_size(handler, &data_size);
+    umf_result_t ret = ipc_handle_check(handler, h);
     if (ret != UMF_RESULT_SUCCESS) {
         return ret;
-    }
-    if (h->magic != UMF_IPC_MAGIC || h->offset >= h->base_size ||
-        h->base_size > SIZE_MAX) {
-        LOG_ERR("%p is not a valid IPC handle", (void *)ipcHandle);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
-    }
-    if (data_size != h->provider_data_size) {
-        LOG_ERR("IPC handle made by another kind of provider (%u bytes of "
-                "provider data, %zu expected)",
-                h->provider_data_size, data_size);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     void *base = NULL;
     ret = ipc_open_cache_acquire(handler, h, &base);

@@ -9,18 +9,26 @@
 #include <umf/ipc.h>
 
 #define UMF_IPC_MAGIC 0x55494d46u /* "UMFI" */
+#define UMF_IPC_VERSION 2 /* the layout below and its checksum */
 
 /* What travels between processes: a fixed header, then the provider's
- * blob. Fixed-width fields so a handle means the same in any process. */
+ * blob. Fixed-width fields so a handle means the same in any process.
+ * The consumer trusts nothing in it before ipc_handle_check()
+ * (ipc_handle_check.c) has held every field against the checksum, the
+ * handler's provider and what it can learn itself. */
 struct umf_ipc_data_t {
     uint32_t magic;
+    uint16_t version;     /* UMF_IPC_VERSION */
+    uint16_t header_size; /* sizeof(struct umf_ipc_data_t) */
     uint32_t provider_data_size;
-    uint64_t handle_id; /* unique per producer allocation, never reused */
-    uint64_t base;      /* producer address of the provider allocation */
+    uint32_t provider_kind; /* hash of the producer provider's name */
+    uint64_t handle_id;     /* unique per producer allocation, never reused */
+    uint64_t base;          /* producer address of the provider allocation */
     uint64_t base_size;
     uint64_t offset; /* of the shared pointer inside that allocation */
     int32_t pid;
-    uint32_t reserved;
+    uint32_t reserved; /* 0 */
+    uint64_t checksum; /* over the header (this field 0) and the blob */
     char provider_data[];
 };
 

@@ -2,9 +2,11 @@
 /* ipc_open_cache.c -- the consumer-side cache of opened IPC handles.
  *
  * An entry is one local mapping of a producer allocation, keyed by {local
- * handler, producer pid, producer base} and checked against the handle id:
- * another id under the same key means the producer freed the allocation and
- * reused its address, so the entry is stale. umfOpenIPCHandle and
+ * handler, producer pid, producer base} and checked against the handle id
+ * and checksum: another id under the same key means the producer freed the
+ * allocation and reused its address, and another checksum a handle that
+ * does not describe the mapping made (a forged one, or one before it), so
+ * the entry is stale. umfOpenIPCHandle and
  * umfCloseIPCHandle count references; an entry whose count drops to 0 stays
  * mapped on an LRU list, so opening it again calls no provider. Mappings are
  * closed through their own handler when evicted (UMF_MAX_OPENED_IPC_HANDLES),
@@ -41,6 +43,7 @@ typedef struct ipc_opened_t {
     umf_memory_provider_handle_t handler;
     uint64_t remote_base;
     uint64_t handle_id;
+    uint64_t checksum; /* of the handle it was opened from */
     int32_t pid;
     bool keyed; /* found by key; false once stale */
     entry_state_t state;
@@ -341,6 +344,7 @@ static umf_result_t entry_new(umf_memory_provider_handle_t handler,
     e->handler = handler;
     e->remote_base = h->base;
     e->handle_id = h->handle_id;
+    e->checksum = h->checksum;
     e->pid = h->pid;
     e->state = ENTRY_OPENING;
     e->size = (size_t)h->base_size;
@@ -382,8 +386,10 @@ umf_result_t ipc_open_cache_acquire(umf_memory_provider_handle_t handler,
     pthread_once(&max_once, read_max_env);
     pthread_mutex_lock(&cache.lock);
     ipc_opened_t *e = hash_find(handler, h);
-    if (e && e->handle_id != h->handle_id) {
-        /* the producer reused the address: never serve the old mapping */
+    if (e && (e->handle_id != h->handle_id || e->checksum != h->checksum)) {
+        /* the producer reused the address, or another handle claims the
+         * same allocation with other contents: never serve the old
+         * mapping for it */
         LOG_DEBUG("IPC handle %llu replaces %llu at producer address %p",
                   (unsigned long long)h->handle_id,
                   (unsigned long long)e->handle_id, (void *)(uintptr_t)h->base);

@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@
 #include <umf/providers/provider_devdax_memory.h>
 
 #include "core/coarse_internal.h"
+#include "core/ipc_handle_check_internal.h"
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
 #include "util/native_error_internal.h"
@@ -464,9 +466,42 @@ static umf_result_t devdax_purge_force(void *provider, void *ptr, size_t size) {
     return UMF_RESULT_SUCCESS;
 }
 
+/* The blob's own consistency, checked without opening anything. */
+static bool devdax_ipc_blob_ok(const devdax_ipc_data_t *d) {
+    uint64_t end;
+    bool ok = strnlen(d->path, sizeof(d->path)) < sizeof(d->path) &&
+              d->path[0] != '\0' && d->size != 0 && d->size <= SIZE_MAX &&
+              !__builtin_add_overflow(d->offset, d->size, &end) &&
+              end <= (uint64_t)INT64_MAX - DEVDAX_PAGE_SIZE;
+    if (!ok) {
+        LOG_ERR("malformed IPC handle of the devdax memory provider");
+    }
+    return ok;
+}
+
+static umf_result_t devdax_ipc_describe(const void *blob, size_t blob_size,
+                                        ipc_blob_desc_t *desc) {
+    const devdax_ipc_data_t *d = blob;
+    if (blob_size != sizeof(*d) || !devdax_ipc_blob_ok(d)) {
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+    desc->mapped_size = d->size; /* what the consumer sees of the mapping */
+    desc->pid = 0;
+    return UMF_RESULT_SUCCESS;
+}
+
+static umf_result_t devdax_open_ipc_handle(void *provider,
+                                           void *providerIpcData, void **ptr);
+static pthread_once_t devdax_ipc_describer_once = PTHREAD_ONCE_INIT;
+static void devdax_ipc_register_describer(void) {
+    ipc_register_blob_describer(devdax_open_ipc_handle, devdax_ipc_describe);
+}
+
 static umf_result_t devdax_get_ipc_handle_size(void *provider, size_t *size) {
     UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(size != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    /* a consumer asks this before it opens (see ipc_handle_check) */
+    pthread_once(&devdax_ipc_describer_once, devdax_ipc_register_describer);
     *size = sizeof(devdax_ipc_data_t);
     return UMF_RESULT_SUCCESS;
 }
@@ -512,14 +547,10 @@ static umf_result_t devdax_open_ipc_handle(void *provider,
     UMF_CHECK(ptr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     devdax_provider_t *dp = provider;
     const devdax_ipc_data_t *d = providerIpcData;
-    uint64_t end;
-    if (strnlen(d->path, sizeof(d->path)) == sizeof(d->path) ||
-        d->path[0] == '\0' || d->size == 0 ||
-        __builtin_add_overflow(d->offset, d->size, &end) ||
-        end > (uint64_t)INT64_MAX - DEVDAX_PAGE_SIZE) {
-        LOG_ERR("malformed IPC handle of the devdax memory provider");
+    if (!devdax_ipc_blob_ok(d)) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
+    uint64_t end = d->offset + d->size;
     /* device DAX maps whole 2 MiB pages only */
     uint64_t off = d->offset & ~(uint64_t)(DEVDAX_PAGE_SIZE - 1);
     uint64_t len64 =
@@ -527,12 +558,21 @@ static umf_result_t devdax_open_ipc_handle(void *provider,
     if (len64 > SIZE_MAX) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
-    int fd =
-        devdax_open(d->path, (dp->prot & PROT_WRITE) ? O_RDWR : O_RDONLY, NULL);
+    uint64_t dev_size = 0;
+    int fd = devdax_open(d->path, (dp->prot & PROT_WRITE) ? O_RDWR : O_RDONLY,
+                         &dev_size);
     if (fd < 0) {
         int err = errno;
         devdax_store_native_error(UMF_DEVDAX_RESULT_ERROR_ALLOC_FAILED, err);
         return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
+    }
+    if (dev_size && off + len64 > dev_size) { /* 0: size unknown */
+        LOG_ERR("IPC handle names %llu bytes at offset %llu of %s, a device "
+                "of %llu bytes",
+                (unsigned long long)d->size, (unsigned long long)d->offset,
+                d->path, (unsigned long long)dev_size);
+        close(fd);
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     void *base = devdax_map(fd, off, (size_t)len64, dp->prot);
     int err = errno;

@@ -42,6 +42,7 @@
 #include <umf/providers/provider_file_memory.h>
 
 #include "core/coarse_internal.h"
+#include "core/ipc_handle_check_internal.h"
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
 #include "util/native_error_internal.h"
@@ -626,12 +627,47 @@ static umf_result_t file_ipc_private_error(const char *what) {
     return UMF_RESULT_ERROR_INVALID_ARGUMENT;
 }
 
+/* The blob's own consistency, checked without opening anything. */
+static bool file_ipc_blob_ok(const file_ipc_data_t *d) {
+    uint64_t end;
+    bool ok = strnlen(d->path, sizeof(d->path)) < sizeof(d->path) &&
+              d->path[0] == '/' && d->size != 0 && d->size <= SIZE_MAX &&
+              d->offset % utils_page_size() == 0 &&
+              !__builtin_add_overflow(d->offset, d->size, &end) &&
+              end <= (uint64_t)INT64_MAX &&
+              d->visibility == UMF_MEM_MAP_SHARED;
+    if (!ok) {
+        LOG_ERR("malformed IPC handle of the file memory provider");
+    }
+    return ok;
+}
+
+static umf_result_t file_ipc_describe(const void *blob, size_t blob_size,
+                                      ipc_blob_desc_t *desc) {
+    const file_ipc_data_t *d = blob;
+    if (blob_size != sizeof(*d) || !file_ipc_blob_ok(d)) {
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+    desc->mapped_size = d->size;
+    desc->pid = 0; /* a file handle names no process */
+    return UMF_RESULT_SUCCESS;
+}
+
+static umf_result_t file_open_ipc_handle(void *provider, void *providerIpcData,
+                                         void **ptr);
+static pthread_once_t file_ipc_describer_once = PTHREAD_ONCE_INIT;
+static void file_ipc_register_describer(void) {
+    ipc_register_blob_describer(file_open_ipc_handle, file_ipc_describe);
+}
+
 static umf_result_t file_get_ipc_handle_size(void *provider, size_t *size) {
     UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(size != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     if (((file_provider_t *)provider)->visibility != UMF_MEM_MAP_SHARED) {
         return file_ipc_private_error("get_ipc_handle_size");
     }
+    /* a consumer asks this before it opens (see ipc_handle_check) */
+    pthread_once(&file_ipc_describer_once, file_ipc_register_describer);
     *size = sizeof(file_ipc_data_t);
     return UMF_RESULT_SUCCESS;
 }
@@ -688,11 +724,7 @@ static umf_result_t file_open_ipc_handle(void *provider, void *providerIpcData,
         return file_ipc_private_error("open_ipc_handle");
     }
     const file_ipc_data_t *d = providerIpcData;
-    if (strnlen(d->path, sizeof(d->path)) == sizeof(d->path) ||
-        d->path[0] != '/' || d->size == 0 || d->size > SIZE_MAX ||
-        d->offset % utils_page_size() || d->offset > (uint64_t)INT64_MAX ||
-        d->visibility != UMF_MEM_MAP_SHARED) {
-        LOG_ERR("malformed IPC handle of the file memory provider");
+    if (!file_ipc_blob_ok(d)) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     int fd = open(d->path,
@@ -705,6 +737,17 @@ static umf_result_t file_open_ipc_handle(void *provider, void *providerIpcData,
         }
         file_store_native_error(UMF_FILE_RESULT_ERROR_ALLOC_FAILED, err);
         return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
+    }
+    /* mapping past the file's end would give SIGBUS on the first touch */
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        (uint64_t)st.st_size < d->offset + d->size) {
+        LOG_ERR("IPC handle names %llu bytes at offset %llu of %s, which "
+                "does not hold them",
+                (unsigned long long)d->size, (unsigned long long)d->offset,
+                d->path);
+        close(fd);
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     void *addr = mmap(NULL, (size_t)d->size, fp->prot,
                       MAP_SHARED_VALIDATE | MAP_SYNC, fd, (off_t)d->offset);

@@ -79,6 +79,7 @@
 #include <umf/providers/provider_os_memory.h>
 
 #include "core/coarse_internal.h"
+#include "core/ipc_handle_check_internal.h"
 #include "topology/topology_internal.h"
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
@@ -1225,6 +1226,15 @@ static umf_result_t os_ipc_private_error(const char *what) {
     return UMF_RESULT_ERROR_INVALID_ARGUMENT;
 }
 
+static umf_result_t os_open_ipc_handle(void *provider, void *providerIpcData,
+                                       void **ptr);
+static umf_result_t os_ipc_describe(const void *blob, size_t blob_size,
+                                    ipc_blob_desc_t *desc);
+static pthread_once_t os_ipc_describer_once = PTHREAD_ONCE_INIT;
+static void os_ipc_register_describer(void) {
+    ipc_register_blob_describer(os_open_ipc_handle, os_ipc_describe);
+}
+
 static umf_result_t os_get_ipc_handle_size(void *provider, size_t *size) {
     if (provider == NULL || size == NULL) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
@@ -1232,6 +1242,9 @@ static umf_result_t os_get_ipc_handle_size(void *provider, size_t *size) {
     if (((os_provider_t *)provider)->visibility != UMF_MEM_MAP_SHARED) {
         return os_ipc_private_error("get_ipc_handle_size");
     }
+    /* a consumer asks this before it opens: the core can then hold our
+     * blobs against the handle's header */
+    pthread_once(&os_ipc_describer_once, os_ipc_register_describer);
     *size = sizeof(os_ipc_data_t);
     return UMF_RESULT_SUCCESS;
 }
@@ -1313,6 +1326,51 @@ static umf_result_t os_put_ipc_handle(void *provider, void *providerIpcData) {
     return UMF_RESULT_SUCCESS;
 }
 
+/* The blob's own consistency: what can be checked without opening
+ * anything (ipc_handle_check and open both ask). */
+static bool os_ipc_blob_ok(const os_ipc_data_t *d) {
+    uint64_t end;
+    bool ok = d->visibility == UMF_MEM_MAP_SHARED && d->size != 0 &&
+              d->fd_offset % utils_page_size() == 0 &&
+              d->size <= (uint64_t)SIZE_MAX &&
+              !__builtin_add_overflow(d->fd_offset, d->size, &end) &&
+              end <= (uint64_t)INT64_MAX && d->pid > 0 &&
+              d->shm_name_len < sizeof(d->shm_name) &&
+              d->shm_name[d->shm_name_len] == '\0' &&
+              strlen(d->shm_name) == d->shm_name_len &&
+              (d->shm_name_len ? strchr(d->shm_name, '/') == NULL
+                               : d->fd >= 0);
+    if (!ok) {
+        LOG_ERR("malformed IPC handle of the OS memory provider");
+    }
+    return ok;
+}
+
+static umf_result_t os_ipc_describe(const void *blob, size_t blob_size,
+                                    ipc_blob_desc_t *desc) {
+    const os_ipc_data_t *d = blob;
+    if (blob_size != sizeof(*d) || !os_ipc_blob_ok(d)) {
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+    desc->mapped_size = d->size;
+    desc->pid = d->pid;
+    return UMF_RESULT_SUCCESS;
+}
+
+/* The object behind fd really holds the blob's range: mapping past its end
+ * would give SIGBUS on the first touch instead of an error now. */
+static bool os_ipc_fd_holds(int fd, const os_ipc_data_t *d) {
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        (uint64_t)st.st_size < d->fd_offset + d->size) {
+        LOG_ERR("IPC handle of the OS memory provider names %llu bytes at "
+                "offset %llu of an object that does not hold them",
+                (unsigned long long)d->size, (unsigned long long)d->fd_offset);
+        return false;
+    }
+    return true;
+}
+
 /* A descriptor of the producer's backing file; -1 with errno on failure. */
 static int os_ipc_get_fd(const os_ipc_data_t *d, bool writable) {
     if (d->shm_name_len) {
@@ -1344,13 +1402,7 @@ static umf_result_t os_open_ipc_handle(void *provider, void *providerIpcData,
         return os_ipc_private_error("open_ipc_handle");
     }
     const os_ipc_data_t *d = providerIpcData;
-    if (d->visibility != UMF_MEM_MAP_SHARED || d->size == 0 ||
-        d->fd_offset % os->page_size || d->fd_offset > (uint64_t)INT64_MAX ||
-        d->size > (uint64_t)SIZE_MAX ||
-        d->shm_name_len >= sizeof(d->shm_name) ||
-        d->shm_name[d->shm_name_len] != '\0' ||
-        (d->shm_name_len && strlen(d->shm_name) != d->shm_name_len)) {
-        LOG_ERR("malformed IPC handle of the OS memory provider");
+    if (!os_ipc_blob_ok(d)) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     int fd = os_ipc_get_fd(d, (os->mmap_prot & PROT_WRITE) != 0);
@@ -1365,6 +1417,10 @@ static umf_result_t os_open_ipc_handle(void *provider, void *providerIpcData,
                      (int)d->pid);
         }
         return UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC;
+    }
+    if (!os_ipc_fd_holds(fd, d)) {
+        close(fd);
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     void *addr = mmap(NULL, (size_t)d->size, os->mmap_prot, MAP_SHARED, fd,
                       (off_t)d->fd_offset);
