@@ -63,6 +63,7 @@ UMF_BLACKBOX_TESTS = \
 	tests/test_mempolicy
 UMF_WHITEBOX_TESTS = \
 	tests/test_util \
+	tests/test_ipc_mutation \
 	tests/test_tracker \
 	tests/test_coarse \
 	tests/test_memspace_config
@@ -127,6 +128,10 @@ tests_test_ipc_cache_LDADD = $(UMF_TEST_LIBS)
 tests_test_ipc_api_SOURCES = tests/test_ipc_api.c tests/ipc_helpers.h
 tests_test_ipc_api_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_ipc_api_LDADD = $(UMF_TEST_LIBS)
+# damaged and forged IPC handles (issue 18); white-box: it reseals forged
+# handles with ipc_handle_seal. UMF_TEST_IPC_MUTATIONS sets its length.
+tests_test_ipc_mutation_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
+tests_test_ipc_mutation_LDADD = $(UMF_WHITEBOX_LIBS)
 # the jemalloc and scalable pools (issue 6); both run
 # tests/umf_dlopen_helper, which links nothing of libumf but dlopens it
 tests_test_pool_jemalloc_SOURCES = tests/test_pool_jemalloc.c \

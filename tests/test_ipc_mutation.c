@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
+/* test_ipc_mutation.c -- damaged and forged IPC handles never crash the
+ * consumer, never give it memory other than the producer's allocation, and
+ * leave no mapping or descriptor behind.
+ *
+ * For each provider with IPC that runs here (OS memory shared through a
+ * memfd or a named shm object, the file provider) under the disjoint and the
+ * scalable pool, the test process is the producer: it shares an interior
+ * pointer of a pattern-filled block. Consumers are forked children, one per
+ * batch, so a crash is counted instead of ending the test. A child opens
+ * the valid handle, then mutated copies of it (bit and byte flips, runs of
+ * garbage, large values over 8-byte fields), then the valid one again:
+ * - a mutation accepted must give the producer's block at the producer's
+ *   offset (only a mutation that changed nothing can pass the checksum);
+ * - one in four mutations is resealed (its checksum recomputed, as a forger
+ *   of the same uid could): those may be accepted when consistent, but the
+ *   whole range they claim must be readable (no SIGBUS, no hole);
+ * - after the consumer pool is destroyed, the child holds exactly the
+ *   descriptors and object-backed mappings it held before;
+ * and the producer's /dev/shm holds no new entry afterwards.
+ *
+ * UMF_TEST_IPC_MUTATIONS=N sets the mutations per configuration (default
+ * 1500; the issue's long mode is 100000); the figures go to stdout. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <umf.h>
+#include <umf/ipc.h>
+#include <umf/memory_pool.h>
+#include <umf/pools/pool_disjoint.h>
+#include <umf/pools/pool_scalable.h>
+#include <umf/providers/provider_file_memory.h>
+#include <umf/providers/provider_os_memory.h>
+
+#include "core/ipc_handle_check_internal.h"
+#include "core/ipc_internal.h"
+#include "test_helpers.h"
+
+#define BATCH 500
+#define BLOCK_SIZE (3 * 4096 + 123)
+#define SHARED_OFFSET 4096 /* the shared pointer inside the block */
+
+typedef enum provider_kind_t { PROV_MEMFD, PROV_SHM, PROV_FILE } prov_kind_t;
+typedef enum pool_kind_t { POOL_DISJOINT, POOL_SCALABLE } pool_kind_t;
+
+typedef struct config_t {
+    prov_kind_t prov;
+    pool_kind_t pool;
+} config_t;
+
+static const config_t configs[] = {
+    {PROV_MEMFD, POOL_DISJOINT}, {PROV_MEMFD, POOL_SCALABLE},
+    {PROV_SHM, POOL_DISJOINT},   {PROV_SHM, POOL_SCALABLE},
+    {PROV_FILE, POOL_DISJOINT},  {PROV_FILE, POOL_SCALABLE},
+};
+
+static const char *const prov_names[] = {"OS/memfd", "OS/shm", "file"};
+static const char *const pool_names[] = {"disjoint", "scalable"};
+
+/* What one consumer batch saw. */
+typedef struct batch_result_t {
+    unsigned long tried, rejected, same, foreign, forged_accepted;
+    long fd_growth, map_growth;
+    int valid_ok; /* the valid handle opened and read right, before and after */
+} batch_result_t;
+
+static char file_dir[64]; /* the file provider's files */
+
+/* ---- pools ---- */
+
+static umf_memory_provider_handle_t provider_create(prov_kind_t kind,
+                                                    const char *role) {
+    umf_memory_provider_handle_t prov = NULL;
+    umf_result_t ret;
+    if (kind == PROV_FILE) {
+        char path[256];
+        snprintf(path, sizeof(path), "%s/%s-%d", file_dir, role, (int)getpid());
+        umf_file_memory_provider_params_handle_t p = NULL;
+        ck_assert_int_eq(umfFileMemoryProviderParamsCreate(&p, path),
+                         UMF_RESULT_SUCCESS);
+        ck_assert_int_eq(
+            umfFileMemoryProviderParamsSetVisibility(p, UMF_MEM_MAP_SHARED),
+            UMF_RESULT_SUCCESS);
+        ret = umfMemoryProviderCreate(umfFileMemoryProviderOps(), p, &prov);
+        umfFileMemoryProviderParamsDestroy(p);
+    } else {
+        umf_os_memory_provider_params_handle_t p = NULL;
+        ck_assert_int_eq(umfOsMemoryProviderParamsCreate(&p),
+                         UMF_RESULT_SUCCESS);
+        ck_assert_int_eq(
+            umfOsMemoryProviderParamsSetVisibility(p, UMF_MEM_MAP_SHARED),
+            UMF_RESULT_SUCCESS);
+        if (kind == PROV_SHM && strcmp(role, "producer") == 0) {
+            char name[64];
+            snprintf(name, sizeof(name), "umf_test_mutation_%d",
+                     (int)getpid());
+            ck_assert_int_eq(umfOsMemoryProviderParamsSetShmName(p, name),
+                             UMF_RESULT_SUCCESS);
+        }
+        ret = umfMemoryProviderCreate(umfOsMemoryProviderOps(), p, &prov);
+        umfOsMemoryProviderParamsDestroy(p);
+    }
+    ck_assert_int_eq(ret, UMF_RESULT_SUCCESS);
+    return prov;
+}
+
+/* NULL when the pool's allocator is not installed (scalable: tbbmalloc). */
+static umf_memory_pool_handle_t pool_create(const config_t *c,
+                                            const char *role) {
+    umf_memory_provider_handle_t prov = provider_create(c->prov, role);
+    umf_memory_pool_handle_t pool = NULL;
+    umf_result_t ret;
+    if (c->pool == POOL_DISJOINT) {
+        umf_disjoint_pool_params_handle_t p = NULL;
+        ck_assert_int_eq(umfDisjointPoolParamsCreate(&p), UMF_RESULT_SUCCESS);
+        ret = umfPoolCreate(umfDisjointPoolOps(), prov, p,
+                            UMF_POOL_CREATE_FLAG_OWN_PROVIDER, &pool);
+        umfDisjointPoolParamsDestroy(p);
+    } else {
+        ret = umfPoolCreate(umfScalablePoolOps(), prov, NULL,
+                            UMF_POOL_CREATE_FLAG_OWN_PROVIDER, &pool);
+    }
+    if (ret == UMF_RESULT_ERROR_DEPENDENCY_UNAVAILABLE) {
+        umfMemoryProviderDestroy(prov);
+        return NULL;
+    }
+    ck_assert_int_eq(ret, UMF_RESULT_SUCCESS);
+    return pool;
+}
+
+/* ---- what the consumer holds ---- */
+
+/* Bytes of this process's mappings of shared objects (memfds, /dev/shm,
+ * the test's files), read without stdio. */
+static long object_mapped_bytes(void) {
+    static char buf[1 << 20];
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    size_t len = 0;
+    ssize_t n;
+    while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
+        len += (size_t)n;
+    }
+    close(fd);
+    buf[len] = '\0';
+    long total = 0;
+    for (char *line = buf; *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl) {
+            *nl = '\0';
+        }
+        if (strstr(line, "memfd:") || strstr(line, "/dev/shm/") ||
+            strstr(line, "umf-test-mutation")) {
+            char *end = NULL;
+            unsigned long lo = strtoul(line, &end, 16);
+            unsigned long hi = strtoul(end + 1, NULL, 16);
+            total += (long)(hi - lo);
+        }
+        if (!nl) {
+            break;
+        }
+        line = nl + 1;
+    }
+    return total;
+}
+
+static size_t shm_entries(void) {
+    DIR *d = opendir("/dev/shm");
+    size_t n = 0;
+    if (d) {
+        while (readdir(d)) {
+            n++;
+        }
+        closedir(d);
+    }
+    return n;
+}
+
+/* ---- mutations ---- */
+
+/* Mutate h (size bytes) in one of the ways a damaged or hostile handle
+ * differs from a real one. */
+static void mutate(unsigned char *h, size_t size, uint64_t *rng) {
+    uint64_t r = umf_test_rand(rng);
+    size_t pos = (size_t)(umf_test_rand(rng) % size);
+    switch (r % 6) {
+    case 0: /* one bit */
+        h[pos] ^= (unsigned char)(1u << (r >> 8) % 8);
+        break;
+    case 1: /* a few bits anywhere */
+        for (unsigned i = 0, k = 1 + (r >> 8) % 8; i < k; i++) {
+            size_t p = (size_t)(umf_test_rand(rng) % size);
+            h[p] ^= (unsigned char)(1u << umf_test_rand(rng) % 8);
+        }
+        break;
+    case 2: /* one byte */
+        h[pos] = (unsigned char)(r >> 16);
+        break;
+    case 3: { /* a run of garbage */
+        size_t len = 1 + (r >> 8) % 32;
+        for (size_t i = pos; i < size && i < pos + len; i++) {
+            h[i] = (unsigned char)umf_test_rand(rng);
+        }
+        break;
+    }
+    default: { /* a large or odd value over an 8-byte field */
+        static const uint64_t values[] = {
+            0,          1,          4096,       1ULL << 20, 1ULL << 32,
+            1ULL << 47, 1ULL << 62, ~0ULL,      ~0ULL - 4095,
+            (uint64_t)SHARED_OFFSET + BLOCK_SIZE};
+        uint64_t v = (r >> 8) % 3 == 0
+                         ? umf_test_rand(rng)
+                         : values[(r >> 16) % (sizeof(values) / 8)];
+        size_t at = (pos / 8) * 8; /* header fields are 8-byte aligned */
+        if (r % 6 == 5) {
+            at = (size_t)(umf_test_rand(rng) % 8) * 8; /* in the header */
+        }
+        size_t len = at + 8 <= size ? 8 : size - at;
+        memcpy(h + at, &v, len);
+        break;
+    }
+    }
+}
+
+/* Touch every page of [p, p+len): a mapping past its object's end would
+ * raise SIGBUS here. */
+static void touch_range(const char *p, size_t len) {
+    volatile char sink = 0;
+    for (size_t i = 0; i < len; i += 4096) {
+        sink ^= p[i];
+    }
+    sink ^= p[len - 1];
+    (void)sink;
+}
+
+/* The consumer: one batch, results written to fd. Never returns. */
+static void consumer_batch(const config_t *c, const unsigned char *valid,
+                           size_t hsize, uint64_t seed, unsigned count,
+                           int fd) {
+    batch_result_t res = {0};
+    umf_memory_pool_handle_t warm = pool_create(c, "consumer");
+    umfPoolDestroy(warm); /* lets the base allocator set itself up */
+    size_t fds0 = umf_test_count_fds();
+    long map0 = object_mapped_bytes();
+
+    umf_memory_pool_handle_t pool = pool_create(c, "consumer");
+    umf_ipc_handler_handle_t handler = NULL;
+    ck_assert_int_eq(umfPoolGetIPCHandler(pool, &handler), UMF_RESULT_SUCCESS);
+    umf_memory_provider_handle_t provider = NULL;
+    ck_assert_int_eq(umfPoolGetMemoryProvider(pool, &provider),
+                     UMF_RESULT_SUCCESS);
+
+    unsigned char *m = malloc(hsize);
+    memcpy(m, valid, hsize);
+    char *expected = NULL;
+    int valid_ok = umfOpenIPCHandle(handler, (umf_ipc_handle_t)m,
+                                    (void **)&expected) == UMF_RESULT_SUCCESS &&
+                   umf_test_verify(expected, BLOCK_SIZE - SHARED_OFFSET, 77);
+
+    uint64_t rng = seed | 1;
+    for (unsigned i = 0; i < count; i++) {
+        memcpy(m, valid, hsize);
+        mutate(m, hsize, &rng);
+        /* a forger recomputes the checksum over the blob it really has */
+        int resealed = umf_test_rand(&rng) % 4 == 0 &&
+                       ((struct umf_ipc_data_t *)m)->provider_data_size ==
+                           hsize - sizeof(struct umf_ipc_data_t);
+        if (resealed) {
+            ipc_handle_seal((struct umf_ipc_data_t *)m, provider);
+        }
+        char *p = NULL;
+        res.tried++;
+        if (umfOpenIPCHandle(handler, (umf_ipc_handle_t)m, (void **)&p) !=
+            UMF_RESULT_SUCCESS) {
+            res.rejected++;
+            continue;
+        }
+        const struct umf_ipc_data_t *h = (const void *)m;
+        if (p == expected ||
+            (!resealed &&
+             umf_test_verify(p, BLOCK_SIZE - SHARED_OFFSET, 77))) {
+            /* the producer's block (through another mapping when a forgery
+             * made the cache drop the first one) */
+            res.same++;
+        } else if (resealed) {
+            res.forged_accepted++;
+            touch_range(p - h->offset, (size_t)h->base_size);
+        } else {
+            res.foreign++;
+        }
+        ck_assert_int_eq(umfCloseIPCHandle(p), UMF_RESULT_SUCCESS);
+    }
+
+    /* a later open of the valid handle still gives the producer's data */
+    memcpy(m, valid, hsize);
+    char *again = NULL;
+    valid_ok = valid_ok &&
+               umfOpenIPCHandle(handler, (umf_ipc_handle_t)m,
+                                (void **)&again) == UMF_RESULT_SUCCESS &&
+               umf_test_verify(again, BLOCK_SIZE - SHARED_OFFSET, 77);
+    if (again) {
+        umfCloseIPCHandle(again);
+    }
+    if (expected) {
+        umfCloseIPCHandle(expected);
+    }
+    free(m);
+    umfPoolDestroy(pool);
+    res.valid_ok = valid_ok;
+    res.fd_growth = (long)umf_test_count_fds() - (long)fds0;
+    res.map_growth = object_mapped_bytes() - map0;
+    ssize_t w = write(fd, &res, sizeof(res));
+    _exit(w == (ssize_t)sizeof(res) ? 0 : 3);
+}
+
+static unsigned mutations_per_config(void) {
+    const char *v = getenv("UMF_TEST_IPC_MUTATIONS");
+    unsigned long n = v && *v ? strtoul(v, NULL, 10) : 0;
+    return n ? (unsigned)n : 1500;
+}
+
+START_TEST(mutated_handles) {
+    const config_t *c = &configs[_i];
+    strcpy(file_dir, "/tmp/umf-test-mutation-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(file_dir));
+    size_t shm0 = shm_entries();
+    umf_memory_pool_handle_t pool = pool_create(c, "producer");
+    if (!pool) {
+        printf("%s under the %s pool: skipped, the pool's allocator is not "
+               "installed\n",
+               prov_names[c->prov], pool_names[c->pool]);
+        rmdir(file_dir);
+        return;
+    }
+    char *block = umfPoolMalloc(pool, BLOCK_SIZE);
+    ck_assert_ptr_nonnull(block);
+    /* a second block, so that a wrong offset can land in another object */
+    char *other = umfPoolMalloc(pool, BLOCK_SIZE);
+    ck_assert_ptr_nonnull(other);
+    umf_test_fill(block + SHARED_OFFSET, BLOCK_SIZE - SHARED_OFFSET, 77);
+    umf_test_fill(other, BLOCK_SIZE, 78);
+    umf_ipc_handle_t handle = NULL;
+    size_t hsize = 0;
+    ck_assert_int_eq(umfGetIPCHandle(block + SHARED_OFFSET, &handle, &hsize),
+                     UMF_RESULT_SUCCESS);
+
+    unsigned total = mutations_per_config();
+    batch_result_t sum = {0};
+    unsigned crashes = 0, batches = 0, bad_batches = 0;
+    for (unsigned done = 0; done < total; done += BATCH, batches++) {
+        unsigned count = total - done < BATCH ? total - done : BATCH;
+        int fds[2];
+        ck_assert_int_eq(pipe(fds), 0);
+        fflush(NULL);
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            struct rlimit no_core = {0, 0};
+            (void)setrlimit(RLIMIT_CORE, &no_core);
+            signal(SIGSEGV, SIG_DFL);
+            signal(SIGBUS, SIG_DFL);
+            close(fds[0]);
+            consumer_batch(c, (const unsigned char *)handle, hsize,
+                           0x5eed0000ULL + 7919ULL * done + _i, count, fds[1]);
+        }
+        close(fds[1]);
+        batch_result_t r;
+        ssize_t got = read(fds[0], &r, sizeof(r));
+        close(fds[0]);
+        int status = 0;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        if (WIFSIGNALED(status)) {
+            crashes++;
+            printf("  batch %u: consumer killed by signal %d\n", batches,
+                   WTERMSIG(status));
+            continue;
+        }
+        if (got != (ssize_t)sizeof(r) || !WIFEXITED(status) ||
+            WEXITSTATUS(status) != 0) {
+            bad_batches++;
+            continue;
+        }
+        sum.tried += r.tried;
+        sum.rejected += r.rejected;
+        sum.same += r.same;
+        sum.foreign += r.foreign;
+        sum.forged_accepted += r.forged_accepted;
+        if (r.fd_growth || r.map_growth || !r.valid_ok) {
+            printf("  batch %u: fds %+ld, object-mapped bytes %+ld, valid "
+                   "handle %s\n",
+                   batches, r.fd_growth, r.map_growth,
+                   r.valid_ok ? "ok" : "BROKEN");
+            bad_batches++;
+        }
+    }
+    printf("%s under the %s pool: %lu mutated handles in %u consumers: %lu "
+           "rejected, %lu opened the producer's block, %lu opened elsewhere, "
+           "%lu resealed forgeries accepted; %u crashes, %u bad batches\n",
+           prov_names[c->prov], pool_names[c->pool], sum.tried, batches,
+           sum.rejected, sum.same, sum.foreign, sum.forged_accepted, crashes,
+           bad_batches);
+    fflush(stdout);
+
+    ck_assert_int_eq(umfPutIPCHandle(handle), UMF_RESULT_SUCCESS);
+    umfPoolFree(pool, other);
+    umfPoolFree(pool, block);
+    umfPoolDestroy(pool);
+    ck_assert_uint_eq(crashes, 0);
+    ck_assert_uint_eq(sum.foreign, 0);
+    ck_assert_uint_eq(bad_batches, 0);
+    ck_assert_uint_eq(shm_entries(), shm0);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", file_dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+static Suite *mutation_suite(void) {
+    Suite *s = suite_create("ipc_mutation");
+    TCase *tc = tcase_create("mutated");
+    tcase_set_timeout(tc, 600);
+    tcase_add_loop_test(tc, mutated_handles, 0,
+                        (int)(sizeof(configs) / sizeof(configs[0])));
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return umf_test_run_suite(mutation_suite()); }
