@@ -426,12 +426,125 @@ START_TEST(mutated_handles) {
 }
 END_TEST
 
+/* ---- each check, one by one (in one process) ---- */
+
+/* Open a copy of h (hsize bytes) changed by edit through handler; the
+ * result of umfOpenIPCHandle (a successful open is closed again). */
+static umf_result_t open_edited(umf_ipc_handler_handle_t handler,
+                                umf_memory_provider_handle_t provider,
+                                const void *h, size_t hsize,
+                                void (*edit)(struct umf_ipc_data_t *),
+                                int reseal) {
+    struct umf_ipc_data_t *m = malloc(hsize);
+    ck_assert_ptr_nonnull(m);
+    memcpy(m, h, hsize);
+    edit(m);
+    if (reseal) {
+        ipc_handle_seal(m, provider);
+    }
+    void *p = NULL;
+    umf_result_t ret = umfOpenIPCHandle(handler, m, &p);
+    if (ret == UMF_RESULT_SUCCESS) {
+        ck_assert_int_eq(umfCloseIPCHandle(p), UMF_RESULT_SUCCESS);
+    }
+    free(m);
+    return ret;
+}
+
+static void edit_nothing(struct umf_ipc_data_t *m) { (void)m; }
+static void edit_checksum(struct umf_ipc_data_t *m) { m->checksum ^= 1; }
+static void edit_version(struct umf_ipc_data_t *m) { m->version = 1; }
+static void edit_data_size(struct umf_ipc_data_t *m) {
+    m->provider_data_size += 8;
+}
+static void edit_base_size(struct umf_ipc_data_t *m) { m->base_size += 4096; }
+static void edit_offset(struct umf_ipc_data_t *m) { m->offset = m->base_size; }
+static void edit_pid(struct umf_ipc_data_t *m) { m->pid += 1; }
+static void edit_kind(struct umf_ipc_data_t *m) { m->provider_kind ^= 1; }
+/* the OS provider's blob: {int32 pid; int32 fd; uint64 fd_offset; ...} */
+static void edit_fd_offset(struct umf_ipc_data_t *m) {
+    uint64_t far = 1ULL << 40;
+    memcpy(m->provider_data + 8, &far, sizeof(far));
+}
+
+START_TEST(each_check) {
+    config_t memfd = {PROV_MEMFD, POOL_DISJOINT};
+    umf_memory_pool_handle_t pool = pool_create(&memfd, "producer");
+    char *block = umfPoolMalloc(pool, BLOCK_SIZE);
+    ck_assert_ptr_nonnull(block);
+    umf_ipc_handle_t h = NULL;
+    size_t hsize = 0;
+    ck_assert_int_eq(umfGetIPCHandle(block + SHARED_OFFSET, &h, &hsize),
+                     UMF_RESULT_SUCCESS);
+    size_t fds0 = umf_test_count_fds();
+    long map0 = object_mapped_bytes();
+    umf_memory_pool_handle_t consumer = pool_create(&memfd, "consumer");
+    umf_ipc_handler_handle_t handler = NULL;
+    umf_memory_provider_handle_t provider = NULL;
+    ck_assert_int_eq(umfPoolGetIPCHandler(consumer, &handler),
+                     UMF_RESULT_SUCCESS);
+    ck_assert_int_eq(umfPoolGetMemoryProvider(consumer, &provider),
+                     UMF_RESULT_SUCCESS);
+
+    const umf_result_t inv = UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    ck_assert_int_eq(open_edited(handler, provider, h, hsize, edit_nothing, 0),
+                     UMF_RESULT_SUCCESS);
+    ck_assert_int_eq(open_edited(handler, provider, h, hsize, edit_nothing, 1),
+                     UMF_RESULT_SUCCESS);
+    /* damaged: the checksum, the version, a size read before the blob */
+    ck_assert_int_eq(
+        open_edited(handler, provider, h, hsize, edit_checksum, 0), inv);
+    ck_assert_int_eq(
+        open_edited(handler, provider, h, hsize, edit_base_size, 0), inv);
+    ck_assert_int_eq(open_edited(handler, provider, h, hsize, edit_version, 0),
+                     inv);
+    ck_assert_int_eq(open_edited(handler, provider, h, hsize, edit_kind, 0),
+                     inv);
+    ck_assert_int_eq(
+        open_edited(handler, provider, h, hsize, edit_data_size, 0), inv);
+    /* forged with a good checksum, each caught by what it contradicts */
+    ck_assert_int_eq(
+        open_edited(handler, provider, h, hsize, edit_base_size, 1), inv);
+    ck_assert_int_eq(open_edited(handler, provider, h, hsize, edit_offset, 1),
+                     inv);
+    ck_assert_int_eq(open_edited(handler, provider, h, hsize, edit_pid, 1),
+                     inv);
+    ck_assert_int_eq(
+        open_edited(handler, provider, h, hsize, edit_fd_offset, 1), inv);
+
+    /* a handle of another kind of provider: the file provider's handler */
+    strcpy(file_dir, "/tmp/umf-test-mutation-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(file_dir));
+    config_t file = {PROV_FILE, POOL_DISJOINT};
+    umf_memory_pool_handle_t file_pool = pool_create(&file, "consumer");
+    umf_ipc_handler_handle_t file_handler = NULL;
+    ck_assert_int_eq(umfPoolGetIPCHandler(file_pool, &file_handler),
+                     UMF_RESULT_SUCCESS);
+    void *p = NULL;
+    ck_assert_int_eq(umfOpenIPCHandle(file_handler, h, &p), inv);
+    umfPoolDestroy(file_pool);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", file_dir);
+    ck_assert_int_eq(system(cmd), 0);
+
+    umfPoolDestroy(consumer); /* closes the cached mappings */
+    ck_assert_uint_eq(umf_test_count_fds(), fds0);
+    ck_assert_int_eq(object_mapped_bytes(), map0);
+    ck_assert_int_eq(umfPutIPCHandle(h), UMF_RESULT_SUCCESS);
+    umfPoolFree(pool, block);
+    umfPoolDestroy(pool);
+}
+END_TEST
+
 static Suite *mutation_suite(void) {
     Suite *s = suite_create("ipc_mutation");
     TCase *tc = tcase_create("mutated");
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, mutated_handles, 0,
                         (int)(sizeof(configs) / sizeof(configs[0])));
+    suite_add_tcase(s, tc);
+    tc = tcase_create("checks");
+    tcase_add_test(tc, each_check);
     suite_add_tcase(s, tc);
     return s;
 }
