@@ -130,8 +130,11 @@ tests_test_ipc_api_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_ipc_api_LDADD = $(UMF_TEST_LIBS)
 # damaged and forged IPC handles (issue 18); white-box: it reseals forged
 # handles with ipc_handle_seal. UMF_TEST_IPC_MUTATIONS sets its length.
-tests_test_ipc_mutation_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
+tests_test_ipc_mutation_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS) \
+	-I$(top_srcdir)/tests/fakes \
+	-DUMF_TEST_MMAP_SHIM_PATH='"$(abs_top_builddir)/tests/fakes/.libs/mmap_shim.so"'
 tests_test_ipc_mutation_LDADD = $(UMF_WHITEBOX_LIBS)
+EXTRA_tests_test_ipc_mutation_DEPENDENCIES = tests/fakes/mmap_shim.la
 # the jemalloc and scalable pools (issue 6); both run
 # tests/umf_dlopen_helper, which links nothing of libumf but dlopens it
 tests_test_pool_jemalloc_SOURCES = tests/test_pool_jemalloc.c \

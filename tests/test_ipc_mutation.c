@@ -4,8 +4,9 @@
  * leave no mapping or descriptor behind.
  *
  * For each provider with IPC that runs here (OS memory shared through a
- * memfd or a named shm object, the file provider) under the disjoint and the
- * scalable pool, the test process is the producer: it shares an interior
+ * memfd or a named shm object, the file provider, under the disjoint and the
+ * scalable pool; device DAX on the fake device of tests/fakes/mmap_shim.c,
+ * under the disjoint pool), the test process is the producer: it shares an interior
  * pointer of a pattern-filled block. Consumers are forked children, one per
  * batch, so a crash is counted instead of ending the test. A child opens
  * the valid handle, then mutated copies of it (bit and byte flips, runs of
@@ -41,18 +42,25 @@
 #include <umf/memory_pool.h>
 #include <umf/pools/pool_disjoint.h>
 #include <umf/pools/pool_scalable.h>
+#include <umf/providers/provider_devdax_memory.h>
 #include <umf/providers/provider_file_memory.h>
 #include <umf/providers/provider_os_memory.h>
 
 #include "core/ipc_handle_check_internal.h"
 #include "core/ipc_internal.h"
+#include "mmap_shim.h"
 #include "test_helpers.h"
 
 #define BATCH 500
 #define BLOCK_SIZE (3 * 4096 + 123)
 #define SHARED_OFFSET 4096 /* the shared pointer inside the block */
 
-typedef enum provider_kind_t { PROV_MEMFD, PROV_SHM, PROV_FILE } prov_kind_t;
+typedef enum provider_kind_t {
+    PROV_MEMFD,
+    PROV_SHM,
+    PROV_FILE,
+    PROV_DEVDAX
+} prov_kind_t;
 typedef enum pool_kind_t { POOL_DISJOINT, POOL_SCALABLE } pool_kind_t;
 
 typedef struct config_t {
@@ -64,9 +72,14 @@ static const config_t configs[] = {
     {PROV_MEMFD, POOL_DISJOINT}, {PROV_MEMFD, POOL_SCALABLE},
     {PROV_SHM, POOL_DISJOINT},   {PROV_SHM, POOL_SCALABLE},
     {PROV_FILE, POOL_DISJOINT},  {PROV_FILE, POOL_SCALABLE},
+    /* consumers of a device DAX map the producer's device too: a pool
+     * that writes its own metadata into it at creation (tbbmalloc) would
+     * overwrite the producer's data, so the disjoint pool only */
+    {PROV_DEVDAX, POOL_DISJOINT},
 };
 
-static const char *const prov_names[] = {"OS/memfd", "OS/shm", "file"};
+static const char *const prov_names[] = {"OS/memfd", "OS/shm", "file",
+                                         "devdax (fake)"};
 static const char *const pool_names[] = {"disjoint", "scalable"};
 
 /* What one consumer batch saw. */
@@ -77,6 +90,10 @@ typedef struct batch_result_t {
 } batch_result_t;
 
 static char file_dir[64]; /* the file provider's files */
+/* the fake device-DAX device (a /dev/shm file the mmap shim vouches for);
+ * empty when the shim is not loaded */
+static char dax_path[64];
+#define DAX_SIZE (16u << 20)
 
 /* ---- pools ---- */
 
@@ -84,7 +101,14 @@ static umf_memory_provider_handle_t provider_create(prov_kind_t kind,
                                                     const char *role) {
     umf_memory_provider_handle_t prov = NULL;
     umf_result_t ret;
-    if (kind == PROV_FILE) {
+    if (kind == PROV_DEVDAX) {
+        umf_devdax_memory_provider_params_handle_t p = NULL;
+        ck_assert_int_eq(
+            umfDevDaxMemoryProviderParamsCreate(&p, dax_path, DAX_SIZE),
+            UMF_RESULT_SUCCESS);
+        ret = umfMemoryProviderCreate(umfDevDaxMemoryProviderOps(), p, &prov);
+        umfDevDaxMemoryProviderParamsDestroy(p);
+    } else if (kind == PROV_FILE) {
         char path[256];
         snprintf(path, sizeof(path), "%s/%s-%d", file_dir, role, (int)getpid());
         umf_file_memory_provider_params_handle_t p = NULL;
@@ -343,6 +367,11 @@ static unsigned mutations_per_config(void) {
 
 START_TEST(mutated_handles) {
     const config_t *c = &configs[_i];
+    if (c->prov == PROV_DEVDAX && !dax_path[0]) {
+        printf("%s: skipped, the mmap shim is not loaded (valgrind?)\n",
+               prov_names[c->prov]);
+        return;
+    }
     if (c->prov == PROV_MEMFD && !pidfd_works()) {
         printf("%s under the %s pool: skipped, pidfd_open is not available "
                "(valgrind does not know it)\n",
@@ -566,4 +595,32 @@ static Suite *mutation_suite(void) {
     return s;
 }
 
-int main(void) { return umf_test_run_suite(mutation_suite()); }
+static pid_t dax_owner;
+
+/* atexit: Check's test children exit too; only the creator removes it */
+static void remove_dax(void) {
+    if (getpid() == dax_owner) {
+        unlink(dax_path);
+    }
+}
+
+int main(int argc, char **argv) {
+    (void)argc;
+    const char *why = NULL;
+    if (umf_test_shim_load(argv, &why)) {
+        snprintf(dax_path, sizeof(dax_path), "/dev/shm/umf_fake_dax_mut_%d",
+                 (int)getpid());
+        int fd = open(dax_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0 || ftruncate(fd, (off_t)DAX_SIZE) != 0) {
+            perror(dax_path);
+            return EXIT_FAILURE;
+        }
+        close(fd);
+        dax_owner = getpid();
+        atexit(remove_dax);
+        setenv("UMF_TEST_FAKE_DEVDAX", dax_path, 1);
+    } else {
+        printf("note: no fake device-DAX: %s\n", why);
+    }
+    return umf_test_run_suite(mutation_suite());
+}
