@@ -135,6 +135,13 @@ typedef CUresult (*cu_get_error_name_fn)(CUresult error, const char **str);
 typedef CUresult (*cu_mem_get_allocation_granularity_fn)(
     size_t *granularity, const CUmemAllocationProp *prop, int option);
 
+/* Not used by the provider: the tests copy to and from device memory with
+ * these (cuMemcpyHtoD_v2, cuMemcpyDtoH_v2). */
+typedef CUresult (*cu_memcpy_htod_fn)(CUdeviceptr dst, const void *src,
+                                      size_t bytes);
+typedef CUresult (*cu_memcpy_dtoh_fn)(void *dst, CUdeviceptr src,
+                                      size_t bytes);
+
 /* The driver's SONAME (the unversioned libcuda.so exists only where the
  * development files are installed). */
 #define CUDA_DRIVER_SONAME "libcuda.so.1"
