@@ -239,10 +239,12 @@ EXTRA_DIST += $(UMF_SCRIPT_TESTS)
 TESTS += tests/check_link.sh tests/check_cmake_example.sh
 EXTRA_DIST += tests/check_link.sh tests/check_cmake_example.sh \
 	tests/staged_install.sh
-# CUDA (issue 17): the example on the fake driver, and the real-GPU
+# CUDA (issue 17): the example and umf-info on the fake driver, and the real-GPU
 # script's syntax (it runs only where a GPU is)
-TESTS += tests/check_cuda_example.sh tests/check_cuda_device_script.sh
+TESTS += tests/check_cuda_example.sh tests/check_cuda_device_script.sh \
+	tests/check_umf_info_cuda.sh
 EXTRA_DIST += tests/check_cuda_example.sh tests/check_cuda_device_script.sh \
+	tests/check_umf_info_cuda.sh \
 	tests/gpu/cuda-device-check.sh
 # umf-info on this machine and the fake topologies (issue 5)
 TESTS += tests/check_umf_info.sh

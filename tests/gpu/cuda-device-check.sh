@@ -96,7 +96,7 @@ fi
     sed 's/^[[:space:]]*/  driver: /' | tee -a "$summary"
 
 step umf-info 20 tools/umf-info
-grep -A3 '^  CUDA' "$logs/umf-info.log" 2>/dev/null | sed 's/^/  /' |
+sed -n '/^  CUDA /,/^$/p' "$logs/umf-info.log" 2>/dev/null |
     tee -a "$summary"
 step provider 80 tests/test_provider_cuda
 step pools 100 tests/test_provider_cuda_pools
