@@ -472,6 +472,10 @@ static int child_create(void) {
 
 static int child_main(const char *scenario) {
     if (strcmp(scenario, "create") == 0) {
+        return child_create(); /* the driver LD_LIBRARY_PATH finds */
+    }
+    if (strcmp(scenario, "create-fake") == 0) {
+        ct_child_load_fake(); /* the fake, as the parent has it */
         return child_create();
     }
     return cuda_ipc_child(scenario);
@@ -485,12 +489,12 @@ static int count_lines_with(const char *text, const char *what) {
     return n;
 }
 
-/* Run "--child create" with env_name=env_value: DEPENDENCY_UNAVAILABLE and
+/* Run "--child scenario" with env_name=env_value: DEPENDENCY_UNAVAILABLE and
  * exactly one error line of the provider's, which says why. */
-static void expect_unavailable(const char *env_name, const char *env_value,
-                               const char *why) {
+static void expect_unavailable(const char *scenario, const char *env_name,
+                               const char *env_value, const char *why) {
     int status = 0;
-    char *log = umf_test_run_child("create", "error", env_name, env_value,
+    char *log = umf_test_run_child(scenario, "error", env_name, env_value,
                                    &status);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) ==
                                            UMF_RESULT_ERROR_DEPENDENCY_UNAVAILABLE,
@@ -535,7 +539,8 @@ START_TEST(old_driver_missing_entry_point) {
     }
     char *path =
         ct_library_path_instead_of_fake(UMF_TEST_FAKE_CUDA_INCOMPLETE_DIR);
-    expect_unavailable("LD_LIBRARY_PATH", path, "has no cuIpcOpenMemHandle_v2");
+    expect_unavailable("create", "LD_LIBRARY_PATH", path,
+                       "has no cuIpcOpenMemHandle_v2");
     free(path);
 }
 END_TEST
@@ -544,9 +549,9 @@ START_TEST(cuinit_fails) {
     if (ct_real_driver()) {
         return;
     }
-    expect_unavailable("FAKE_CUDA_INIT_RESULT", "999",
+    expect_unavailable("create-fake", "FAKE_CUDA_INIT_RESULT", "999",
                        "cuInit failed with 999 (CUDA_ERROR_UNKNOWN");
-    expect_unavailable("FAKE_CUDA_DEVICES", "0",
+    expect_unavailable("create-fake", "FAKE_CUDA_DEVICES", "0",
                        "no CUDA-capable device is detected");
 }
 END_TEST
