@@ -48,11 +48,13 @@ static int arena_fd = -1;
 static off_t arena_next;
 
 static size_t page_size(void) {
-    static size_t p;
-    if (!p) {
-        p = (size_t)sysconf(_SC_PAGESIZE);
+    static size_t p; /* racy first writes all store the same value */
+    size_t v = __atomic_load_n(&p, __ATOMIC_RELAXED);
+    if (!v) {
+        v = (size_t)sysconf(_SC_PAGESIZE);
+        __atomic_store_n(&p, v, __ATOMIC_RELAXED);
     }
-    return p;
+    return v;
 }
 
 static size_t bucket_of(uintptr_t p) {
