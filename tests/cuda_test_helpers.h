@@ -161,7 +161,8 @@ static CT_UNUSED bool ct_make_current(int device) {
  * them, through the driver's copies (device memory need not be host
  * memory). A context must be current. */
 static CT_UNUSED bool ct_write(void *ptr, size_t len, unsigned seed) {
-    cu_memcpy_htod_fn htod = (cu_memcpy_htod_fn)ct_driver_sym("cuMemcpyHtoD_v2");
+    cu_memcpy_htod_fn htod =
+        (cu_memcpy_htod_fn)ct_driver_sym("cuMemcpyHtoD_v2");
     char *buf = malloc(len);
     bool ok = htod && buf;
     if (ok) {
@@ -173,7 +174,8 @@ static CT_UNUSED bool ct_write(void *ptr, size_t len, unsigned seed) {
 }
 
 static CT_UNUSED bool ct_verify(const void *ptr, size_t len, unsigned seed) {
-    cu_memcpy_dtoh_fn dtoh = (cu_memcpy_dtoh_fn)ct_driver_sym("cuMemcpyDtoH_v2");
+    cu_memcpy_dtoh_fn dtoh =
+        (cu_memcpy_dtoh_fn)ct_driver_sym("cuMemcpyDtoH_v2");
     char *buf = malloc(len);
     bool ok = dtoh && buf &&
               dtoh(buf, (CUdeviceptr)(uintptr_t)ptr, len) == CUDA_SUCCESS &&
@@ -208,9 +210,8 @@ ct_provider(umf_usm_memory_type_t type, int device, unsigned flags) {
     }
     if (umfCUDAMemoryProviderParamsSetMemoryType(params, type) ==
             UMF_RESULT_SUCCESS &&
-        (device < 0 ||
-         umfCUDAMemoryProviderParamsSetDevice(params, device) ==
-             UMF_RESULT_SUCCESS) &&
+        (device < 0 || umfCUDAMemoryProviderParamsSetDevice(params, device) ==
+                           UMF_RESULT_SUCCESS) &&
         umfCUDAMemoryProviderParamsSetAllocFlags(params, flags) ==
             UMF_RESULT_SUCCESS) {
         (void)umfMemoryProviderCreate(umfCUDAMemoryProviderOps(), params, &p);

@@ -153,8 +153,8 @@ START_TEST(create_bad_flags_and_type) {
     ck_assert_int_eq(umfCUDAMemoryProviderParamsCreate(&h), OK);
     ck_assert_int_eq(umfCUDAMemoryProviderParamsSetAllocFlags(h, 1), OK);
     umf_memory_provider_handle_t q = NULL;
-    ck_assert_int_eq(
-        umfMemoryProviderCreate(umfCUDAMemoryProviderOps(), h, &q), INV);
+    ck_assert_int_eq(umfMemoryProviderCreate(umfCUDAMemoryProviderOps(), h, &q),
+                     INV);
     ck_assert_ptr_null(q);
     umfCUDAMemoryProviderParamsDestroy(h);
 }
@@ -259,9 +259,9 @@ START_TEST(context_made_current_and_restored) {
     ck_assert_int_eq(get(&cur), CUDA_SUCCESS);
     ck_assert_ptr_null(cur);
     CUcontext owner = NULL;
-    ck_assert_int_eq(attr(&owner, CU_POINTER_ATTRIBUTE_CONTEXT,
-                          (CUdeviceptr)(uintptr_t)a),
-                     CUDA_SUCCESS);
+    ck_assert_int_eq(
+        attr(&owner, CU_POINTER_ATTRIBUTE_CONTEXT, (CUdeviceptr)(uintptr_t)a),
+        CUDA_SUCCESS);
     ck_assert_ptr_nonnull(owner);
     if (device_count() >= 2) {
         ck_assert(ct_make_current(1));
@@ -331,8 +331,8 @@ START_TEST(alignment_honoured) {
             void *ptr = NULL;
             ck_assert_int_eq(umfMemoryProviderAlloc(p, sizes[k], align, &ptr),
                              OK);
-            ck_assert_msg((uintptr_t)ptr % align == 0,
-                          "%p not aligned to %zu", ptr, align);
+            ck_assert_msg((uintptr_t)ptr % align == 0, "%p not aligned to %zu",
+                          ptr, align);
             if (host_accessible(t)) {
                 memset(ptr, 0x5a, sizes[k]);
             }
@@ -358,8 +358,7 @@ START_TEST(page_sizes) {
     ck_assert_ptr_nonnull(p);
     size_t min = 0, rec = 0;
     ck_assert_int_eq(umfMemoryProviderGetMinPageSize(p, NULL, &min), OK);
-    ck_assert_int_eq(umfMemoryProviderGetRecommendedPageSize(p, 100, &rec),
-                     OK);
+    ck_assert_int_eq(umfMemoryProviderGetRecommendedPageSize(p, 100, &rec), OK);
     ck_assert(min > 0 && (min & (min - 1)) == 0);
     ck_assert_uint_ge(rec, min);
     if (t == UMF_MEMORY_TYPE_HOST) {
@@ -382,9 +381,9 @@ START_TEST(purge_split_merge_not_supported) {
     ck_assert_int_eq(umfMemoryProviderPurgeForce(p, ptr, 2 * MiB), ns);
     ck_assert_int_eq(umfMemoryProviderAllocationSplit(p, ptr, 2 * MiB, MiB),
                      ns);
-    ck_assert_int_eq(umfMemoryProviderAllocationMerge(p, ptr, (char *)ptr + MiB,
-                                                      2 * MiB),
-                     ns);
+    ck_assert_int_eq(
+        umfMemoryProviderAllocationMerge(p, ptr, (char *)ptr + MiB, 2 * MiB),
+        ns);
     ck_assert_int_eq(umfMemoryProviderFree(p, ptr, 2 * MiB), OK);
     umfMemoryProviderDestroy(p);
 }
@@ -494,12 +493,12 @@ static int count_lines_with(const char *text, const char *what) {
 static void expect_unavailable(const char *scenario, const char *env_name,
                                const char *env_value, const char *why) {
     int status = 0;
-    char *log = umf_test_run_child(scenario, "error", env_name, env_value,
-                                   &status);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) ==
-                                           UMF_RESULT_ERROR_DEPENDENCY_UNAVAILABLE,
-                  "%s=%s: status 0x%x, log:\n%s", env_name, env_value, status,
-                  log);
+    char *log =
+        umf_test_run_child(scenario, "error", env_name, env_value, &status);
+    ck_assert_msg(
+        WIFEXITED(status) &&
+            WEXITSTATUS(status) == UMF_RESULT_ERROR_DEPENDENCY_UNAVAILABLE,
+        "%s=%s: status 0x%x, log:\n%s", env_name, env_value, status, log);
     /* one line of the provider's (the front-end adds its own) */
     ck_assert_msg(count_lines_with(log, "CUDA provider is unavailable") == 1,
                   "not one log line:\n%s", log);
@@ -524,8 +523,7 @@ START_TEST(no_driver) {
                           WEXITSTATUS(status) ==
                               UMF_RESULT_ERROR_DEPENDENCY_UNAVAILABLE,
                       "status 0x%x, log:\n%s", status, log);
-        ck_assert_msg(strstr(log, "cannot load libcuda.so.1"), "log:\n%s",
-                      log);
+        ck_assert_msg(strstr(log, "cannot load libcuda.so.1"), "log:\n%s", log);
         ck_assert_int_eq(count_lines_with(log, "CUDA provider is unavailable"),
                          1);
     }

@@ -244,8 +244,8 @@ static int child_provider(void) {
         const char *msg = NULL;
         int32_t code = 0;
         umfMemoryProviderGetLastNativeError(p, &msg, &code);
-        fprintf(stderr, "consumer: open gave %d (%d: %s)\n", (int)r,
-                (int)code, msg ? msg : "");
+        fprintf(stderr, "consumer: open gave %d (%d: %s)\n", (int)r, (int)code,
+                msg ? msg : "");
         return 22;
     }
     CHILD_NEED(ct_make_current(0), 23);

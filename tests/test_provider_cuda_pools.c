@@ -102,7 +102,7 @@ int main(int argc, char **argv) {
     cuda_test_use_driver(argc, argv);
     cuda_test_require_driver();
     size_t first = ct_real_driver() ? 1 : 0;
-    Suite *s = pool_suite_create(rows + first,
-                                 sizeof(rows) / sizeof(rows[0]) - first);
+    Suite *s =
+        pool_suite_create(rows + first, sizeof(rows) / sizeof(rows[0]) - first);
     return umf_test_run_suite(s);
 }

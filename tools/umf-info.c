@@ -299,8 +299,8 @@ static void print_text(const info_t *in) {
         for (size_t d = 0; d < b->num_devices; d++) {
             char mem[16];
             human_size(mem, sizeof(mem), b->devices[d].memory);
-            printf("  %-11s device %u: %s, %s\n", "",
-                   b->devices[d].index, b->devices[d].name, mem);
+            printf("  %-11s device %u: %s, %s\n", "", b->devices[d].index,
+                   b->devices[d].name, mem);
         }
     }
 

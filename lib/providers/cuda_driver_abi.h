@@ -105,8 +105,7 @@ typedef CUresult (*cu_init_fn)(unsigned int flags);
 typedef CUresult (*cu_driver_get_version_fn)(int *version);
 typedef CUresult (*cu_device_get_fn)(CUdevice *device, int ordinal);
 typedef CUresult (*cu_device_get_count_fn)(int *count);
-typedef CUresult (*cu_device_get_name_fn)(char *name, int len,
-                                          CUdevice device);
+typedef CUresult (*cu_device_get_name_fn)(char *name, int len, CUdevice device);
 typedef CUresult (*cu_device_total_mem_fn)(size_t *bytes, CUdevice device);
 typedef CUresult (*cu_ctx_get_current_fn)(CUcontext *ctx);
 typedef CUresult (*cu_ctx_set_current_fn)(CUcontext ctx);
@@ -139,8 +138,7 @@ typedef CUresult (*cu_mem_get_allocation_granularity_fn)(
  * these (cuMemcpyHtoD_v2, cuMemcpyDtoH_v2). */
 typedef CUresult (*cu_memcpy_htod_fn)(CUdeviceptr dst, const void *src,
                                       size_t bytes);
-typedef CUresult (*cu_memcpy_dtoh_fn)(void *dst, CUdeviceptr src,
-                                      size_t bytes);
+typedef CUresult (*cu_memcpy_dtoh_fn)(void *dst, CUdeviceptr src, size_t bytes);
 
 /* The driver's SONAME (the unversioned libcuda.so exists only where the
  * development files are installed). */

@@ -57,8 +57,9 @@ static bool cuda_flags_for_type(umf_usm_memory_type_t type, unsigned flags,
 
 /* Pick the context and device: the given context (and its device, which
  * must be the given one if any), or the device's primary context. */
-static umf_result_t cuda_pick_context(cuda_provider_t *cp,
-                                      const struct umf_cuda_memory_provider_params_t *in) {
+static umf_result_t
+cuda_pick_context(cuda_provider_t *cp,
+                  const struct umf_cuda_memory_provider_params_t *in) {
     int count = 0;
     CUresult res = cuda_drv.cuDeviceGetCount(&count);
     if (res != CUDA_SUCCESS) {
@@ -193,8 +194,7 @@ static umf_result_t cuda_initialize(void *params, void **provider) {
     }
     cuda_query_page_sizes(cp);
     LOG_DEBUG("CUDA provider: %s memory, device %d, context %p%s",
-              cuda_type_name(cp->memory_type), cp->device,
-              (void *)cp->context,
+              cuda_type_name(cp->memory_type), cp->device, (void *)cp->context,
               cp->primary_retained ? " (primary)" : "");
     *provider = cp;
     return UMF_RESULT_SUCCESS;
@@ -218,8 +218,8 @@ static void cuda_finalize(void *provider) {
 
 /* One driver allocation of size bytes of the provider's type, in the
  * current context. */
-static CUresult cuda_driver_alloc(cuda_provider_t *cp, size_t size,
-                                  void **out, const char **what) {
+static CUresult cuda_driver_alloc(cuda_provider_t *cp, size_t size, void **out,
+                                  const char **what) {
     CUdeviceptr dptr = 0;
     CUresult res;
     switch (cp->memory_type) {
@@ -266,8 +266,7 @@ static umf_result_t cuda_alloc(void *provider, size_t size, size_t alignment,
     bool padded = alignment > cp->base_alignment;
     if (padded &&
         utils_add_overflow(size, alignment - cp->base_alignment, &need)) {
-        LOG_ERR("%zu bytes aligned to %zu overflow the size", size,
-                alignment);
+        LOG_ERR("%zu bytes aligned to %zu overflow the size", size, alignment);
         return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
     }
 
@@ -336,8 +335,7 @@ static void cuda_get_last_native_error(void *provider, const char **ppMessage,
     utils_native_error_get(&cuda_native_error, ppMessage, pError);
 }
 
-static umf_result_t cuda_get_recommended_page_size(void *provider,
-                                                   size_t size,
+static umf_result_t cuda_get_recommended_page_size(void *provider, size_t size,
                                                    size_t *pageSize) {
     cuda_provider_t *cp = provider;
     (void)size;

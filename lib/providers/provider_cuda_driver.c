@@ -19,7 +19,8 @@ static pthread_mutex_t cuda_load_lock = PTHREAD_MUTEX_INITIALIZER;
 
 __thread utils_native_error_t cuda_native_error;
 
-#define SYM(name, field) {name, offsetof(cuda_driver_t, field)}
+#define SYM(name, field)                                                       \
+    { name, offsetof(cuda_driver_t, field) }
 static const utils_dl_symbol_t cuda_syms[] = {
     SYM("cuInit", cuInit),
     SYM("cuDriverGetVersion", cuDriverGetVersion),
@@ -66,9 +67,8 @@ umf_result_t cuda_driver_load(void) {
     }
     cuda_driver_t drv;
     memset(&drv, 0, sizeof(drv));
-    const char *missing = utils_dl_resolve(h, cuda_syms,
-                                           UMF_ARRAY_SIZE(cuda_syms), &drv,
-                                           sizeof(drv));
+    const char *missing = utils_dl_resolve(
+        h, cuda_syms, UMF_ARRAY_SIZE(cuda_syms), &drv, sizeof(drv));
     if (missing) {
         LOG_ERR("the CUDA provider is unavailable: %s has no %s (a driver "
                 "older than CUDA 11?)",

@@ -26,8 +26,8 @@
 #define CUDA_DEVICE_UNSET (-1)
 
 struct umf_cuda_memory_provider_params_t {
-    CUcontext context;  /* NULL: the device's primary context */
-    int device;         /* CUDA_DEVICE_UNSET: the context's, or 0 */
+    CUcontext context; /* NULL: the device's primary context */
+    int device;        /* CUDA_DEVICE_UNSET: the context's, or 0 */
     umf_usm_memory_type_t memory_type;
     unsigned alloc_flags;
 };
@@ -112,7 +112,7 @@ typedef struct cuda_provider_t {
     CUdevice device;
     bool primary_retained; /* context is the device's primary, retained */
     umf_usm_memory_type_t memory_type;
-    unsigned alloc_flags; /* as passed to the driver */
+    unsigned alloc_flags;  /* as passed to the driver */
     size_t base_alignment; /* what every driver allocation is aligned to */
     size_t min_page_size;
     size_t recommended_page_size;

@@ -239,8 +239,7 @@ FAKE_EXPORT CUresult cuMemGetAllocationGranularity(
 
 /* ---- contexts ---- */
 
-FAKE_EXPORT CUresult cuDevicePrimaryCtxRetain(CUcontext *ctx,
-                                              CUdevice device) {
+FAKE_EXPORT CUresult cuDevicePrimaryCtxRetain(CUcontext *ctx, CUdevice device) {
     FAKE_ENTER(cuDevicePrimaryCtxRetain);
     if (!ctx) {
         return CUDA_ERROR_INVALID_VALUE;

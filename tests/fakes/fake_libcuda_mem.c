@@ -252,7 +252,8 @@ FAKE_EXPORT CUresult cuMemFreeHost(void *p) {
 FAKE_EXPORT CUresult cuMemAllocManaged(CUdeviceptr *dptr, size_t bytes,
                                        unsigned int flags) {
     FAKE_ENTER(cuMemAllocManaged);
-    if (!dptr || (flags != CU_MEM_ATTACH_GLOBAL && flags != CU_MEM_ATTACH_HOST)) {
+    if (!dptr ||
+        (flags != CU_MEM_ATTACH_GLOBAL && flags != CU_MEM_ATTACH_HOST)) {
         return CUDA_ERROR_INVALID_VALUE;
     }
     uintptr_t p = 0;
@@ -470,8 +471,7 @@ FAKE_EXPORT CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src,
     return CUDA_SUCCESS;
 }
 
-FAKE_EXPORT CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src,
-                                     size_t bytes) {
+FAKE_EXPORT CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
     FAKE_ENTER(cuMemcpyDtoH_v2);
     int dev;
     if (!fake_current_ctx(&dev)) {
