@@ -13,7 +13,7 @@
 typedef struct cuda_ipc_data_t {
     CUipcMemHandle handle; /* of the driver allocation */
     uint64_t offset;       /* of the shared pointer in it */
-    uint64_t size;         /* of the shared range, for checks */
+    uint64_t size;         /* of the shared range (informational) */
 } cuda_ipc_data_t;
 
 static bool cuda_ipc_supported(const cuda_provider_t *cp) {
