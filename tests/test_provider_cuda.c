@@ -197,6 +197,13 @@ START_TEST(create_with_context) {
         ck_assert_int_eq(
             umfMemoryProviderCreate(umfCUDAMemoryProviderOps(), h, &p), INV);
         ck_assert_int_eq(ct_primary_refs(1), 1); /* only the test's */
+        /* the driver cannot say the context's device */
+        ck_assert_int_eq(umfCUDAMemoryProviderParamsSetContext(h, ctx1), OK);
+        ck_assert_int_eq(umfCUDAMemoryProviderParamsSetDevice(h, 1), OK);
+        ck_assert(ct_fail_next("cuCtxGetDevice", CUDA_ERROR_UNKNOWN));
+        ck_assert_int_eq(
+            umfMemoryProviderCreate(umfCUDAMemoryProviderOps(), h, &p), INV);
+        ck_assert_ptr_null(p);
     }
     umfCUDAMemoryProviderParamsDestroy(h);
     ck_assert_int_eq(release(1), CUDA_SUCCESS);

@@ -92,6 +92,12 @@ START_TEST(ipc_in_process) {
     ck_assert(ct_write(q + 10, 1000, 2));
     ck_assert(ct_verify(ptr + 10, 1000, 2));
     ck_assert_int_eq(ct_live_ipc(), 1);
+    /* a failed close keeps the mapping (and, at an offset, its base) */
+    ck_assert(ct_fail_next("cuIpcCloseMemHandle", CUDA_ERROR_UNKNOWN));
+    ck_assert_int_eq(umfMemoryProviderCloseIPCHandle(cons, q, IPC_SIZE),
+                     UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
+    ck_assert_int_eq(ct_live_ipc(), 1);
+    ck_assert(ct_verify(q + 10, 1000, 2)); /* still mapped */
     ck_assert_int_eq(umfMemoryProviderCloseIPCHandle(cons, q, IPC_SIZE), OK);
     ck_assert_int_eq(ct_live_ipc(), 0);
     ck_assert_int_eq(umfMemoryProviderPutIPCHandle(prod, data), OK);
@@ -106,6 +112,9 @@ START_TEST(ipc_in_process) {
     ck_assert_int_eq(code, CUDA_ERROR_MAP_FAILED);
     ck_assert_str_eq(msg,
                      "cuIpcOpenMemHandle: mapping of buffer object failed");
+    ck_assert(ct_fail_next("cuIpcGetMemHandle", CUDA_ERROR_NOT_SUPPORTED));
+    ck_assert_int_eq(umfMemoryProviderGetIPCHandle(prod, ptr, IPC_SIZE, data),
+                     NS);
     memset(data, 0, dsize);
     ck_assert_int_eq(umfMemoryProviderOpenIPCHandle(cons, data, (void **)&q),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
