@@ -57,6 +57,14 @@ bench_bench_gpu_SOURCES = \
 	bench/bench_gpu.c
 bench_bench_gpu_LDADD = lib/libumf.la $(PTHREAD_LIBS) $(LIBS)
 CLEANFILES += bench/bench_gpu$(EXEEXT)
+# CUDA (issue 17): the driver's own types from libumf's declarations; on a
+# machine without libcuda.so.1, make bench runs it on the fake driver.
+UMF_BENCH_FAKES =
+if HAVE_CUDA
+bench_bench_gpu_SOURCES += bench/bench_gpu_cuda.c
+bench_bench_gpu_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
+UMF_BENCH_FAKES += tests/fakes/libcuda.la
+endif
 
 UMF_BENCH_PROGS = bench/bench_core$(EXEEXT) \
 	bench/bench_providers$(EXEEXT) bench/bench_jemalloc_scalable$(EXEEXT) \
@@ -65,9 +73,16 @@ UMF_BENCH_PROGS = bench/bench_core$(EXEEXT) \
 # bench_jemalloc_scalable runs three times: the churn of bench_pools (10,000
 # live blocks, 10 replaced per step; sizes 8..4096, then 4096 only) with
 # every row in one process, and the 64-block ring.
-bench: $(UMF_BENCH_PROGS)
+bench: $(UMF_BENCH_PROGS) $(UMF_BENCH_FAKES)
 	@for b in $(UMF_BENCH_PROGS); do \
+	  gpu_env=; \
 	  case $$b in \
+	    bench/bench_gpu*) runs=_; \
+	      if test -n "$(UMF_BENCH_FAKES)" && \
+	         ! { /sbin/ldconfig -p || ldconfig -p; } 2>/dev/null | grep -q 'libcuda\.so\.1 '; then \
+	        echo "==> no CUDA driver (libcuda.so.1) on this machine: CUDA runs on the fake driver of tests/fakes"; \
+	        gpu_env="LD_LIBRARY_PATH=$(abs_top_builddir)/tests/fakes/.libs$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}"; \
+	      fi;; \
 	    bench/bench_pools*) runs=-g_all;; \
 	    bench/bench_jemalloc_scalable*) \
 	      runs="-l_10000_-b_10_1000000_5 -l_10000_-b_10_-z_4096_1000000_5 _";; \
@@ -76,7 +91,8 @@ bench: $(UMF_BENCH_PROGS)
 	  for args in $$runs; do \
 	    args=`echo "$$args" | tr _ ' '`; \
 	    echo "==> $$b $$args"; \
-	    GLIBC_TUNABLES="$(BENCH_TUNABLES)$${GLIBC_TUNABLES:+:$$GLIBC_TUNABLES}" \
+	    env $$gpu_env \
+	      GLIBC_TUNABLES="$(BENCH_TUNABLES)$${GLIBC_TUNABLES:+:$$GLIBC_TUNABLES}" \
 	      ./$$b $$args || exit 1; \
 	  done; \
 	done

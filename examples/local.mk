@@ -16,8 +16,16 @@ examples_basic_LDADD = lib/libumf.la
 examples_custom_provider_SOURCES = examples/custom_provider.c
 examples_custom_provider_LDADD = lib/libumf.la
 
+# A disjoint pool on CUDA managed memory (issue 17): make check runs it on
+# the fake CUDA driver through tests/check_cuda_example.sh; without a driver
+# it says so and exits 0, so installcheck and the autopkgtest run it too.
+check_PROGRAMS += examples/cuda_shared_pool
+examples_cuda_shared_pool_SOURCES = examples/cuda_shared_pool.c
+examples_cuda_shared_pool_LDADD = lib/libumf.la
+
 exampledir = $(docdir)/examples
-dist_example_DATA = examples/basic.c examples/custom_provider.c
+dist_example_DATA = examples/basic.c examples/custom_provider.c \
+	examples/cuda_shared_pool.c
 # a CMake project using the installed CMake package (find_package(umf));
 # tests/check_cmake_example.sh builds the installed copy
 examplecmakedir = $(exampledir)/cmake

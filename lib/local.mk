@@ -50,7 +50,6 @@ lib_libumf_internal_la_SOURCES = \
 	lib/providers/provider_file_memory.c \
 	lib/providers/provider_devdax_memory.c \
 	lib/providers/provider_level_zero_none.c \
-	lib/providers/provider_cuda_none.c \
 	lib/pools/pool_proxy.c \
 	lib/pools/pool_disjoint_internal.h \
 	lib/pools/pool_disjoint.c \
@@ -77,6 +76,20 @@ lib_libumf_internal_la_CPPFLAGS += $(JEMALLOC_CFLAGS)
 lib_libumf_internal_la_SOURCES += lib/pools/pool_jemalloc.c
 else
 lib_libumf_internal_la_SOURCES += lib/pools/pool_jemalloc_none.c
+endif
+# The CUDA provider is built from libumf's own declarations of the driver
+# ABI and finds libcuda.so.1 at run time: nothing to link.
+if HAVE_CUDA
+lib_libumf_internal_la_SOURCES += \
+	lib/providers/cuda_driver_abi.h \
+	lib/providers/provider_cuda_internal.h \
+	lib/providers/provider_cuda_params.c \
+	lib/providers/provider_cuda_driver.c \
+	lib/providers/provider_cuda_ptrmap.c \
+	lib/providers/provider_cuda.c \
+	lib/providers/provider_cuda_ipc.c
+else
+lib_libumf_internal_la_SOURCES += lib/providers/provider_cuda_none.c
 endif
 if HAVE_TBB
 lib_libumf_internal_la_SOURCES += lib/pools/pool_scalable.c

@@ -20,6 +20,30 @@ AM_TESTS_ENVIRONMENT = \
 EXTRA_DIST += tests/tsan.supp
 
 
+# The fake CUDA driver (tests/fakes/fake_libcuda.h): a libcuda.so.1 in
+# tests/fakes/.libs, which the CUDA tests put first on LD_LIBRARY_PATH
+# (tests/cuda_test_helpers.h), and a second one that lacks an entry point
+# (cuIpcOpenMemHandle_v2, as a driver older than CUDA 11). make bench uses
+# the first where the machine has no driver.
+if HAVE_CUDA
+UMF_FAKE_CUDA_SOURCES = tests/fakes/fake_libcuda.h \
+	tests/fakes/fake_libcuda_internal.h tests/fakes/fake_libcuda.c \
+	tests/fakes/fake_libcuda_mem.c
+UMF_FAKE_CUDA_CPPFLAGS = -I$(top_srcdir)/lib -I$(top_srcdir)/tests/fakes
+# -version-info 1:0:0 names it libcuda.so.1 (SONAME libcuda.so.1)
+UMF_FAKE_CUDA_LDFLAGS = -version-info 1:0:0 -rpath /nowhere -no-undefined
+check_LTLIBRARIES += tests/fakes/libcuda.la tests/fakes/incomplete/libcuda.la
+tests_fakes_libcuda_la_SOURCES = $(UMF_FAKE_CUDA_SOURCES)
+tests_fakes_libcuda_la_CPPFLAGS = $(UMF_FAKE_CUDA_CPPFLAGS)
+tests_fakes_libcuda_la_LDFLAGS = $(UMF_FAKE_CUDA_LDFLAGS)
+tests_fakes_libcuda_la_LIBADD = $(PTHREAD_LIBS)
+tests_fakes_incomplete_libcuda_la_SOURCES = $(UMF_FAKE_CUDA_SOURCES)
+tests_fakes_incomplete_libcuda_la_CPPFLAGS = $(UMF_FAKE_CUDA_CPPFLAGS) \
+	-DFAKE_CUDA_INCOMPLETE=1
+tests_fakes_incomplete_libcuda_la_LDFLAGS = $(UMF_FAKE_CUDA_LDFLAGS)
+tests_fakes_incomplete_libcuda_la_LIBADD = $(PTHREAD_LIBS)
+endif
+
 if HAVE_CHECK
 check_LTLIBRARIES += tests/common/libtestcommon.la
 tests_common_libtestcommon_la_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS)
@@ -61,6 +85,29 @@ UMF_BLACKBOX_TESTS = \
 	tests/test_not_supported \
 	tests/test_memspace \
 	tests/test_mempolicy
+# The CUDA provider (issue 17) on the fake driver, or on the real one with
+# UMF_TEST_CUDA_REAL=1 (tests/gpu/cuda-device-check.sh).
+if HAVE_CUDA
+UMF_BLACKBOX_TESTS += tests/test_provider_cuda tests/test_provider_cuda_pools
+UMF_CUDA_TEST_CPPFLAGS = $(UMF_TEST_CPPFLAGS) -I$(top_srcdir)/tests \
+	-I$(top_srcdir)/tests/fakes -I$(top_srcdir)/lib \
+	-DUMF_TEST_FAKE_CUDA_DIR='"$(abs_top_builddir)/tests/fakes/.libs"' \
+	-DUMF_TEST_FAKE_CUDA_INCOMPLETE_DIR='"$(abs_top_builddir)/tests/fakes/incomplete/.libs"'
+tests_test_provider_cuda_SOURCES = tests/test_provider_cuda.c \
+	tests/test_provider_cuda_ipc.c tests/cuda_test_helpers.h
+tests_test_provider_cuda_CPPFLAGS = $(UMF_CUDA_TEST_CPPFLAGS)
+tests_test_provider_cuda_LDADD = $(UMF_TEST_LIBS) $(LIBS)
+EXTRA_tests_test_provider_cuda_DEPENDENCIES = tests/fakes/libcuda.la \
+	tests/fakes/incomplete/libcuda.la
+tests_test_provider_cuda_pools_SOURCES = tests/test_provider_cuda_pools.c \
+	tests/cuda_test_helpers.h
+tests_test_provider_cuda_pools_CPPFLAGS = $(UMF_CUDA_TEST_CPPFLAGS)
+# the jemalloc rows need jemalloc loaded at start-up: link as -lumf links
+tests_test_provider_cuda_pools_LDADD = $(UMF_TEST_LIBS) \
+	$(UMF_JEMALLOC_COMPANION) $(LIBS)
+tests_test_provider_cuda_pools_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
+EXTRA_tests_test_provider_cuda_pools_DEPENDENCIES = tests/fakes/libcuda.la
+endif
 UMF_WHITEBOX_TESTS = \
 	tests/test_util \
 	tests/test_ipc_mutation \
@@ -200,6 +247,13 @@ EXTRA_DIST += $(UMF_SCRIPT_TESTS)
 TESTS += tests/check_link.sh tests/check_cmake_example.sh
 EXTRA_DIST += tests/check_link.sh tests/check_cmake_example.sh \
 	tests/staged_install.sh
+# CUDA (issue 17): the example and umf-info on the fake driver, and the real-GPU
+# script's syntax (it runs only where a GPU is)
+TESTS += tests/check_cuda_example.sh tests/check_cuda_device_script.sh \
+	tests/check_umf_info_cuda.sh
+EXTRA_DIST += tests/check_cuda_example.sh tests/check_cuda_device_script.sh \
+	tests/check_umf_info_cuda.sh \
+	tests/gpu/cuda-device-check.sh
 # umf-info on this machine and the fake topologies (issue 5)
 TESTS += tests/check_umf_info.sh
 EXTRA_DIST += tests/check_umf_info.sh

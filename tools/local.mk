@@ -9,7 +9,10 @@ bin_PROGRAMS += tools/umf-info
 tools_umf_info_SOURCES = tools/umf-info.c tools/umf_info_internal.h
 tools_umf_info_LDADD = lib/libumf.la $(UMF_JEMALLOC_COMPANION)
 tools_umf_info_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
-tools_umf_info_CPPFLAGS = $(AM_CPPFLAGS)
+tools_umf_info_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
+# CUDA devices from the driver itself (the provider's ABI declarations)
+tools_umf_info_SOURCES += tools/umf_info_cuda.c
+tools_umf_info_LDADD += $(LIBS)
 if HAVE_HWLOC
 tools_umf_info_SOURCES += tools/umf_info_hwloc.c
 tools_umf_info_CPPFLAGS += $(HWLOC_CFLAGS)

@@ -42,9 +42,13 @@ typedef struct backend_t {
     bool built;
     bool loads;
     char detail[256];
+    info_gpu_device_t devices[8]; /* GPU backends */
+    size_t num_devices;
 } backend_t;
 
 enum { B_HWLOC, B_JEMALLOC, B_TBB, B_LEVEL_ZERO, B_CUDA, B_COUNT };
+
+#define UMF_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 typedef struct target_t {
     unsigned id;
@@ -186,7 +190,9 @@ static void gather_backends(info_t *in) {
     }
     b[B_CUDA].built = umfCUDAMemoryProviderOps() != NULL;
     if (b[B_CUDA].built) {
-        try_dlopen(&b[B_CUDA], "libcuda.so.1");
+        b[B_CUDA].loads = info_cuda_probe(
+            b[B_CUDA].detail, sizeof(b[B_CUDA].detail), b[B_CUDA].devices,
+            UMF_ARRAY_LEN(b[B_CUDA].devices), &b[B_CUDA].num_devices);
     }
     for (int i = 0; i < B_COUNT; i++) {
         if (!b[i].built) {
@@ -290,6 +296,12 @@ static void print_text(const info_t *in) {
                : b->loads ? "loads"
                           : "fails",
                b->detail);
+        for (size_t d = 0; d < b->num_devices; d++) {
+            char mem[16];
+            human_size(mem, sizeof(mem), b->devices[d].memory);
+            printf("  %-11s device %u: %s, %s\n", "", b->devices[d].index,
+                   b->devices[d].name, mem);
+        }
     }
 
     printf("\nMemory targets (NUMA nodes):\n");
@@ -363,7 +375,14 @@ static void print_json(const info_t *in) {
         printf(", \"built\": %s, \"loads\": %s, \"detail\": ",
                b->built ? "true" : "false", b->loads ? "true" : "false");
         json_string(b->detail);
-        printf("}");
+        printf(", \"devices\": [");
+        for (size_t d = 0; d < b->num_devices; d++) {
+            printf("%s{\"index\": %u, \"name\": ", d ? ", " : "",
+                   b->devices[d].index);
+            json_string(b->devices[d].name);
+            printf(", \"memory\": %zu}", b->devices[d].memory);
+        }
+        printf("]}");
     }
     printf("\n  ],\n  \"memory_targets\": [");
     for (size_t i = 0; i < in->num_targets; i++) {

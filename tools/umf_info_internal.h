@@ -24,4 +24,16 @@ void info_hwloc_version(char *buf, size_t len);
 bool info_node_bandwidth(unsigned id, uint64_t *mib_per_s);
 bool info_node_latency(unsigned id, uint64_t *ns);
 
+/* A GPU device as umf-info lists it. */
+typedef struct info_gpu_device_t {
+    unsigned index;
+    char name[128];
+    size_t memory; /* bytes */
+} info_gpu_device_t;
+
+/* CUDA (umf_info_cuda.c): whether a CUDA provider can be created here;
+ * detail gets one line on the driver, devs up to max devices. */
+bool info_cuda_probe(char *detail, size_t len, info_gpu_device_t *devs,
+                     size_t max, size_t *ndevs);
+
 #endif /* UMF_INFO_INTERNAL_H */
