@@ -155,8 +155,12 @@ static ze_result_t do_alloc(ze_context_handle_t ctx, ze_memory_type_t type,
     if (alignment & (alignment - 1)) {
         return ZE_RESULT_ERROR_UNSUPPORTED_ALIGNMENT;
     }
-    if (ddesc && ddesc->ordinal != 0) {
-        return ZE_RESULT_ERROR_INVALID_ARGUMENT; /* one memory per device */
+    if (ddesc) {
+        __atomic_store_n(&fake_ze_counters.last_ordinal, ddesc->ordinal,
+                         __ATOMIC_RELAXED);
+        if (ddesc->ordinal != 0) {
+            return ZE_RESULT_ERROR_INVALID_ARGUMENT; /* one memory per device */
+        }
     }
     if (type != ZE_MEMORY_TYPE_HOST) {
         bool relaxed = ddesc && relaxed_limits(ddesc->pNext);
@@ -169,8 +173,6 @@ static ze_result_t do_alloc(ze_context_handle_t ctx, ze_memory_type_t type,
         if (relaxed) {
             FAKE_ZE_COUNT(fake_ze_counters.relaxed_allocs);
         }
-        __atomic_store_n(&fake_ze_counters.last_ordinal,
-                         ddesc ? ddesc->ordinal : 0, __ATOMIC_RELAXED);
     }
     size_t page = type == ZE_MEMORY_TYPE_HOST ? FAKE_ZE_HOST_PAGE
                                               : FAKE_ZE_DEVICE_PAGE;
