@@ -57,6 +57,19 @@ bench_bench_gpu_SOURCES = \
 	bench/bench_gpu.c
 bench_bench_gpu_LDADD = lib/libumf.la $(PTHREAD_LIBS) $(LIBS)
 CLEANFILES += bench/bench_gpu$(EXEEXT)
+# Level Zero (issue 16): the program links the loader (libumf does not).
+# make bench runs the benchmarks on the fake driver of tests/fakes unless
+# ZE_ENABLE_ALT_DRIVERS names a driver (libze_intel_gpu.so.1: Intel GPUs).
+if HAVE_LEVEL_ZERO
+bench_bench_gpu_SOURCES += bench/bench_gpu_level_zero.c
+bench_bench_gpu_CPPFLAGS = $(AM_CPPFLAGS) $(LEVEL_ZERO_CFLAGS)
+bench_bench_gpu_LDADD += $(LEVEL_ZERO_LIBS)
+BENCH_GPU_ENV = ZE_ENABLE_ALT_DRIVERS="$${ZE_ENABLE_ALT_DRIVERS-$(abs_top_builddir)/tests/fakes/.libs/fake_ze_driver.so}"
+BENCH_GPU_DEPS = tests/fakes/fake_ze_driver.la
+else
+BENCH_GPU_ENV =
+BENCH_GPU_DEPS =
+endif
 
 UMF_BENCH_PROGS = bench/bench_core$(EXEEXT) \
 	bench/bench_providers$(EXEEXT) bench/bench_jemalloc_scalable$(EXEEXT) \
@@ -65,7 +78,7 @@ UMF_BENCH_PROGS = bench/bench_core$(EXEEXT) \
 # bench_jemalloc_scalable runs three times: the churn of bench_pools (10,000
 # live blocks, 10 replaced per step; sizes 8..4096, then 4096 only) with
 # every row in one process, and the 64-block ring.
-bench: $(UMF_BENCH_PROGS)
+bench: $(UMF_BENCH_PROGS) $(BENCH_GPU_DEPS)
 	@for b in $(UMF_BENCH_PROGS); do \
 	  case $$b in \
 	    bench/bench_pools*) runs=-g_all;; \
@@ -76,7 +89,7 @@ bench: $(UMF_BENCH_PROGS)
 	  for args in $$runs; do \
 	    args=`echo "$$args" | tr _ ' '`; \
 	    echo "==> $$b $$args"; \
-	    GLIBC_TUNABLES="$(BENCH_TUNABLES)$${GLIBC_TUNABLES:+:$$GLIBC_TUNABLES}" \
+	    $(BENCH_GPU_ENV) GLIBC_TUNABLES="$(BENCH_TUNABLES)$${GLIBC_TUNABLES:+:$$GLIBC_TUNABLES}" \
 	      ./$$b $$args || exit 1; \
 	  done; \
 	done
