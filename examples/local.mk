@@ -16,11 +16,28 @@ examples_basic_LDADD = lib/libumf.la
 examples_custom_provider_SOURCES = examples/custom_provider.c
 examples_custom_provider_LDADD = lib/libumf.la
 
+# Level Zero (issue 16): programs that use the Level Zero API themselves
+# link the loader; make check runs them on the fake driver (tests/local.mk
+# sets ZE_ENABLE_ALT_DRIVERS). They are installed with the other examples
+# but left out of installcheck, which builds with umf's flags alone.
+if HAVE_LEVEL_ZERO
+UMF_L0_EXAMPLES = examples/level_zero_shared_pool examples/level_zero_ipc
+check_PROGRAMS += $(UMF_L0_EXAMPLES)
+TESTS += $(UMF_L0_EXAMPLES)
+examples_level_zero_shared_pool_CPPFLAGS = $(AM_CPPFLAGS) $(LEVEL_ZERO_CFLAGS)
+examples_level_zero_shared_pool_LDADD = lib/libumf.la $(LEVEL_ZERO_LIBS)
+examples_level_zero_ipc_CPPFLAGS = $(AM_CPPFLAGS) $(LEVEL_ZERO_CFLAGS)
+examples_level_zero_ipc_LDADD = lib/libumf.la $(LEVEL_ZERO_LIBS)
+endif
+
 exampledir = $(docdir)/examples
 dist_example_DATA = examples/basic.c examples/custom_provider.c
 # a CMake project using the installed CMake package (find_package(umf));
 # tests/check_cmake_example.sh builds the installed copy
 examplecmakedir = $(exampledir)/cmake
+examplel0dir = $(exampledir)
+dist_examplel0_DATA = examples/level_zero_shared_pool.c \
+	examples/level_zero_ipc.c
 dist_examplecmake_DATA = examples/cmake/CMakeLists.txt \
 	examples/cmake/umf_cmake_example.c
 
