@@ -192,7 +192,8 @@ EXTRA_DIST += $(UMF_SCRIPT_TESTS)
 TESTS += tests/check_link.sh tests/check_cmake_example.sh
 EXTRA_DIST += tests/check_link.sh tests/check_cmake_example.sh \
 	tests/staged_install.sh
-# umf-info on this machine and the fake topologies (issue 5)
+# umf-info on this machine and the fake topologies (issue 5), and the
+# fake Level Zero driver (issue 16)
 TESTS += tests/check_umf_info.sh
 EXTRA_DIST += tests/check_umf_info.sh
 
@@ -235,7 +236,8 @@ CLEANFILES += tests/fakes/fake_ze_driver_stubs.c
 # the examples and tests run on the fake driver unless told otherwise
 AM_TESTS_ENVIRONMENT += \
 	ZE_ENABLE_ALT_DRIVERS="$${ZE_ENABLE_ALT_DRIVERS-$(FAKE_ZE_DRIVER_SO)}"; \
-	export ZE_ENABLE_ALT_DRIVERS;
+	UMF_TEST_FAKE_ZE_DRIVER='$(FAKE_ZE_DRIVER_SO)'; \
+	export ZE_ENABLE_ALT_DRIVERS UMF_TEST_FAKE_ZE_DRIVER;
 check_LTLIBRARIES += tests/fakes/fake_ze_partial_loader.la
 tests_fakes_fake_ze_partial_loader_la_SOURCES = \
 	tests/fakes/fake_ze_partial_loader.c

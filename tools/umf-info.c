@@ -64,8 +64,12 @@ typedef struct space_t {
 
 enum { S_HOST_ALL, S_CAPACITY, S_BANDWIDTH, S_LATENCY, S_COUNT };
 
+#define MAX_GPUS 64
+
 typedef struct info_t {
     backend_t backends[B_COUNT];
+    info_gpu_device_t gpus[MAX_GPUS];
+    size_t num_gpus;
     target_t *targets;
     size_t num_targets;
     space_t spaces[S_COUNT];
@@ -182,7 +186,12 @@ static void gather_backends(info_t *in) {
     }
     b[B_LEVEL_ZERO].built = umfLevelZeroMemoryProviderOps() != NULL;
     if (b[B_LEVEL_ZERO].built) {
-        try_dlopen(&b[B_LEVEL_ZERO], "libze_loader.so.1");
+        size_t n = 0;
+        b[B_LEVEL_ZERO].loads =
+            info_level_zero(b[B_LEVEL_ZERO].detail,
+                            sizeof(b[B_LEVEL_ZERO].detail), in->gpus + in->num_gpus,
+                            MAX_GPUS - in->num_gpus, &n);
+        in->num_gpus += n;
     }
     b[B_CUDA].built = umfCUDAMemoryProviderOps() != NULL;
     if (b[B_CUDA].built) {
@@ -292,6 +301,20 @@ static void print_text(const info_t *in) {
                b->detail);
     }
 
+    printf("\nGPU devices:\n");
+    if (in->num_gpus == 0) {
+        printf("  none found\n");
+    }
+    for (size_t i = 0; i < in->num_gpus; i++) {
+        const info_gpu_device_t *g = &in->gpus[i];
+        char mem[16] = "-";
+        if (g->memory) {
+            human_size(mem, sizeof(mem), (size_t)g->memory);
+        }
+        printf("  %-11s %2u  %-7s %-10s %s\n", g->backend, g->index, g->type,
+               mem, g->name);
+    }
+
     printf("\nMemory targets (NUMA nodes):\n");
     if (in->num_targets == 0) {
         printf("  none known\n");
@@ -365,7 +388,18 @@ static void print_json(const info_t *in) {
         json_string(b->detail);
         printf("}");
     }
-    printf("\n  ],\n  \"memory_targets\": [");
+    printf("\n  ],\n  \"gpu_devices\": [");
+    for (size_t i = 0; i < in->num_gpus; i++) {
+        const info_gpu_device_t *g = &in->gpus[i];
+        printf("%s\n    {\"backend\": ", i ? "," : "");
+        json_string(g->backend);
+        printf(", \"index\": %u, \"name\": ", g->index);
+        json_string(g->name);
+        printf(", \"type\": ");
+        json_string(g->type);
+        printf(", \"memory\": %llu}", (unsigned long long)g->memory);
+    }
+    printf("%s],\n  \"memory_targets\": [", in->num_gpus ? "\n  " : "");
     for (size_t i = 0; i < in->num_targets; i++) {
         const target_t *t = &in->targets[i];
         printf("%s\n    {\"id\": %u, \"type\": \"numa\", \"capacity\": ",
