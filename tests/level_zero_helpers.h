@@ -5,10 +5,8 @@
  *
  * The programs do not link libze_loader: they dlopen it as an application
  * may, so that a child can run with no loader, or a broken one, on its
- * LD_LIBRARY_PATH. ZE_ENABLE_ALT_DRIVERS selects the driver; when it is
- * not set, lz_use_fake_driver() points it at the fake one (to run on a
- * real GPU instead: ZE_ENABLE_ALT_DRIVERS=libze_intel_gpu.so.1; the tests
- * that need the fake's counters then say so and pass without checking). */
+ * LD_LIBRARY_PATH. lz_use_fake_driver() points ZE_ENABLE_ALT_DRIVERS at
+ * the fake driver. */
 #ifndef UMF_TEST_LEVEL_ZERO_HELPERS_H
 #define UMF_TEST_LEVEL_ZERO_HELPERS_H 1
 
@@ -49,16 +47,26 @@ typedef struct lz_t {
     ze_device_handle_t dev[FAKE_ZE_NUM_DEVICES];
     uint32_t num_devices;
     ze_context_handle_t ctx;
-    /* the fake driver's controls; NULL on another driver */
+    /* the fake driver's controls */
     fake_ze_stats_fn stats;
     fake_ze_fail_allocs_fn fail_allocs;
 } lz_t;
 
 static lz_t lz;
 
-/* Use the fake driver unless the environment names a driver. */
+/* Use the fake driver unless the environment names a driver; another
+ * driver skips the program (exit 77): the tests touch device memory from
+ * the host, which only the fake's device memory allows. */
 static inline void lz_use_fake_driver(void) {
-    setenv("ZE_ENABLE_ALT_DRIVERS", UMF_TEST_FAKE_ZE_DRIVER, 0);
+    const char *alt = getenv("ZE_ENABLE_ALT_DRIVERS");
+    if (alt && strcmp(alt, UMF_TEST_FAKE_ZE_DRIVER) != 0) {
+        printf("SKIP: these tests need the fake Level Zero driver (they "
+               "touch device memory from the host); ZE_ENABLE_ALT_DRIVERS "
+               "names %s\n",
+               alt);
+        exit(77);
+    }
+    setenv("ZE_ENABLE_ALT_DRIVERS", UMF_TEST_FAKE_ZE_DRIVER, 1);
 }
 
 /* Load the loader, zeInit, the driver, its devices and a context. Returns
@@ -114,17 +122,9 @@ static inline const char *lz_try_open(void) {
 static inline void lz_open(void) {
     const char *why = lz_try_open();
     ck_assert_msg(why == NULL, "Level Zero: %s", why ? why : "");
+    ck_assert_msg(lz.stats && lz.fail_allocs,
+                  "the fake driver's controls were not found");
 }
-
-/* Is the fake driver in use (its counters available)? */
-#define LZ_NEED_FAKE()                                                         \
-    do {                                                                       \
-        if (!lz.stats) {                                                       \
-            printf("%s: not the fake Level Zero driver, nothing checked\n",   \
-                   __func__);                                                  \
-            return;                                                            \
-        }                                                                      \
-    } while (0)
 
 #define LZ_STAT(field) __atomic_load_n(&lz.stats()->field, __ATOMIC_RELAXED)
 

@@ -156,7 +156,7 @@ START_TEST(alloc_each_type) {
     umf_usm_memory_type_t t = all_types[_i];
     umf_memory_provider_handle_t prov = provider_of(t);
     ck_assert_str_eq(umfMemoryProviderGetName(prov), "LEVEL_ZERO");
-    uint64_t before = lz.stats ? LZ_STAT(allocs[t]) : 0;
+    uint64_t before = LZ_STAT(allocs[t]);
     char *p = ph_alloc(prov, 100000, 0);
     umf_test_fill(p, 100000, 3);
     ck_assert(umf_test_verify(p, 100000, 3));
@@ -167,9 +167,7 @@ START_TEST(alloc_each_type) {
                      ZE_RESULT_SUCCESS);
     ck_assert_int_eq(props.type, (ze_memory_type_t)t);
     ck_assert_ptr_eq(dev, t == UMF_MEMORY_TYPE_HOST ? NULL : lz.dev[0]);
-    if (lz.stats) {
-        ck_assert_uint_eq(LZ_STAT(allocs[t]), before + 1);
-    }
+    ck_assert_uint_eq(LZ_STAT(allocs[t]), before + 1);
     ph_free(prov, p, 100000);
     ck_assert_int_eq(umfMemoryProviderFree(prov, NULL, 0), UMF_RESULT_SUCCESS);
     umfMemoryProviderDestroy(prov);
@@ -198,7 +196,6 @@ END_TEST
 /* The ordinal reaches the driver; the fake has one memory per device, so
  * ordinal 1 is its INVALID_ARGUMENT, mapped and recorded. */
 START_TEST(ordinal) {
-    LZ_NEED_FAKE();
     params_t pp = lz_params(UMF_MEMORY_TYPE_SHARED, 1);
     umfLevelZeroMemoryProviderParamsSetDeviceOrdinal(pp, 1);
     umf_memory_provider_handle_t prov = lz_provider_from(pp);
@@ -221,7 +218,6 @@ START_TEST(ordinal) {
 END_TEST
 
 START_TEST(resident_devices) {
-    LZ_NEED_FAKE();
     ck_assert_uint_ge(lz.num_devices, 2);
     params_t pp = lz_params(UMF_MEMORY_TYPE_DEVICE, 0);
     ck_assert_int_eq(
@@ -241,7 +237,6 @@ END_TEST
 
 /* A device the driver refuses: the allocation fails and is freed. */
 START_TEST(resident_device_refused) {
-    LZ_NEED_FAKE();
     static struct {
         uint32_t magic, index;
     } bogus = {0xbad, 0};
@@ -267,7 +262,6 @@ END_TEST
 
 /* loop: 0 DEFAULT, 1 BLOCKING, 2 DEFER */
 START_TEST(free_policy) {
-    LZ_NEED_FAKE();
     params_t pp = lz_params(UMF_MEMORY_TYPE_DEVICE, 0);
     ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetFreePolicy(
                          pp, (umf_level_zero_memory_provider_free_policy_t)_i),
@@ -292,7 +286,6 @@ END_TEST
 
 /* Above maxMemAllocSize the relaxed limits descriptor goes along. */
 START_TEST(relaxed_limits) {
-    LZ_NEED_FAKE();
     umf_memory_provider_handle_t prov = provider_of(UMF_MEMORY_TYPE_DEVICE);
     uint64_t relaxed = LZ_STAT(relaxed_allocs);
     size_t big = (size_t)FAKE_ZE_MAX_ALLOC + ((size_t)1 << 20);
@@ -319,7 +312,7 @@ START_TEST(page_sizes) {
     umf_memory_provider_handle_t dev = provider_of(UMF_MEMORY_TYPE_DEVICE);
     umf_memory_provider_handle_t host = provider_of(UMF_MEMORY_TYPE_HOST);
     size_t ps = 0;
-    uint64_t allocs = lz.stats ? LZ_STAT(allocs[2]) : 0;
+    uint64_t allocs = LZ_STAT(allocs[2]);
     /* before any allocation: the system page, and no probe allocation */
     ck_assert_int_eq(umfMemoryProviderGetMinPageSize(dev, NULL, &ps),
                      UMF_RESULT_SUCCESS);
@@ -327,16 +320,12 @@ START_TEST(page_sizes) {
     ck_assert_int_eq(umfMemoryProviderGetRecommendedPageSize(dev, 100, &ps),
                      UMF_RESULT_SUCCESS);
     ck_assert_uint_eq(ps, umf_test_page_size());
-    if (lz.stats) {
-        ck_assert_uint_eq(LZ_STAT(allocs[2]), allocs);
-    }
+    ck_assert_uint_eq(LZ_STAT(allocs[2]), allocs);
     char *p = ph_alloc(dev, 4096, 0);
     ck_assert_int_eq(umfMemoryProviderGetMinPageSize(dev, p + 10, &ps),
                      UMF_RESULT_SUCCESS);
     size_t dev_page = ps;
-    if (lz.stats) {
-        ck_assert_uint_eq(dev_page, FAKE_ZE_DEVICE_PAGE);
-    }
+    ck_assert_uint_eq(dev_page, FAKE_ZE_DEVICE_PAGE);
     ck_assert_int_eq(umfMemoryProviderGetMinPageSize(dev, NULL, &ps),
                      UMF_RESULT_SUCCESS);
     ck_assert_uint_eq(ps, dev_page);
@@ -346,9 +335,7 @@ START_TEST(page_sizes) {
     char *h = ph_alloc(host, 4096, 0);
     ck_assert_int_eq(umfMemoryProviderGetMinPageSize(host, h, &ps),
                      UMF_RESULT_SUCCESS);
-    if (lz.stats) {
-        ck_assert_uint_eq(ps, FAKE_ZE_HOST_PAGE);
-    }
+    ck_assert_uint_eq(ps, FAKE_ZE_HOST_PAGE);
     /* not Level Zero memory */
     int local;
     ck_assert_int_eq(umfMemoryProviderGetMinPageSize(dev, &local, &ps),
@@ -385,7 +372,6 @@ static const struct {
 };
 
 START_TEST(result_mapping) {
-    LZ_NEED_FAKE();
     umf_memory_provider_handle_t prov = provider_of(UMF_MEMORY_TYPE_HOST);
     lz.fail_allocs(1, (int32_t)mapping[_i].ze);
     void *p = NULL;
