@@ -256,10 +256,17 @@ check_PROGRAMS += $(UMF_L0_TESTS)
 TESTS += $(UMF_L0_TESTS)
 UMF_BLACKBOX_TESTS += $(UMF_L0_TESTS)
 tests_test_provider_level_zero_CPPFLAGS = $(UMF_L0_TEST_CPPFLAGS) \
-	-DUMF_TEST_FAKE_ZE_PARTIAL_LOADER='"$(abs_top_builddir)/tests/fakes/.libs/fake_ze_partial_loader.so"'
+	-DUMF_TEST_FAKE_ZE_PARTIAL_LOADER='"$(abs_top_builddir)/tests/fakes/.libs/fake_ze_partial_loader.so"' \
+	-DUMF_TEST_L0_DLOPEN_ORDER='"$(abs_top_builddir)/tests/level_zero_dlopen_order"' \
+	-DUMF_TEST_LIBUMF='"$(abs_top_builddir)/lib/.libs/libumf.so.0"'
 tests_test_provider_level_zero_LDADD = $(UMF_TEST_LIBS) $(LIBS)
 EXTRA_tests_test_provider_level_zero_DEPENDENCIES = \
-	tests/fakes/fake_ze_driver.la tests/fakes/fake_ze_partial_loader.la
+	tests/fakes/fake_ze_driver.la tests/fakes/fake_ze_partial_loader.la \
+	tests/level_zero_dlopen_order$(EXEEXT)
+# links neither libumf nor the loader: dlopens both, in either order
+check_PROGRAMS += tests/level_zero_dlopen_order
+tests_level_zero_dlopen_order_CPPFLAGS = $(AM_CPPFLAGS) $(LEVEL_ZERO_CFLAGS)
+tests_level_zero_dlopen_order_LDADD = $(LIBS)
 tests_test_provider_level_zero_ipc_CPPFLAGS = $(UMF_L0_TEST_CPPFLAGS)
 tests_test_provider_level_zero_ipc_LDADD = $(UMF_TEST_LIBS) $(LIBS)
 EXTRA_tests_test_provider_level_zero_ipc_DEPENDENCIES = \

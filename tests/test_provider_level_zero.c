@@ -5,7 +5,8 @@
  * devices, free policies, relaxed limits, page sizes, result mapping and
  * native errors; and, in children re-executed with another environment,
  * a driver whose init fails, no loader, a loader missing an entry point
- * and a driver without zeMemFreeExt. IPC is in
+ * and a driver without zeMemFreeExt; a program that dlopens the loader
+ * before libumf and one that dlopens it after. IPC is in
  * test_provider_level_zero_ipc.c, the pools in
  * test_provider_level_zero_pools.c. */
 #include "level_zero_helpers.h"
@@ -15,8 +16,9 @@
 
 #include <umf/memory_provider.h>
 
-#ifndef UMF_TEST_FAKE_ZE_PARTIAL_LOADER
-#error "UMF_TEST_FAKE_ZE_PARTIAL_LOADER must name the partial loader's .so"
+#if !defined(UMF_TEST_FAKE_ZE_PARTIAL_LOADER) ||                              \
+    !defined(UMF_TEST_L0_DLOPEN_ORDER) || !defined(UMF_TEST_LIBUMF)
+#error "tests/local.mk names the partial loader, the dlopen helper, libumf"
 #endif
 
 typedef umf_level_zero_memory_provider_params_handle_t params_t;
@@ -550,6 +552,23 @@ START_TEST(driver_without_free_ext) {
 }
 END_TEST
 
+/* loop: the program dlopens the loader before libumf, then after */
+START_TEST(dlopen_order) {
+    static const char *const orders[] = {"loader-first", "umf-first"};
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        execl(UMF_TEST_L0_DLOPEN_ORDER, UMF_TEST_L0_DLOPEN_ORDER,
+              UMF_TEST_LIBUMF, orders[_i], (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(ph_child_ok(status), "%s: status %d", orders[_i], status);
+}
+END_TEST
+
 static Suite *level_zero_suite(void) {
     Suite *s = suite_create("level_zero");
     TCase *tc = tcase_create("params");
@@ -580,6 +599,7 @@ static Suite *level_zero_suite(void) {
     tcase_add_test(tc, no_loader);
     tcase_add_test(tc, loader_missing_entry_point);
     tcase_add_test(tc, driver_without_free_ext);
+    tcase_add_loop_test(tc, dlopen_order, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

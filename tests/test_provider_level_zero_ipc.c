@@ -117,8 +117,9 @@ START_TEST(bad_handles) {
     memcpy(h + 8, &pid, sizeof(pid)); /* after the 8-byte magic */
     ck_assert_int_eq(umfMemoryProviderOpenIPCHandle(prov, h, &q),
                      UMF_RESULT_ERROR_MEMORY_PROVIDER_SPECIFIC);
+    /* ESRCH; valgrind, which does not know pidfd_open, says ENOSYS */
     ph_expect_native(prov, (int32_t)ZE_RESULT_ERROR_UNKNOWN,
-                     "pidfd_open of the exporter failed", ESRCH);
+                     "pidfd_open of the exporter failed", -1);
     ph_free(prov, p, 4096);
     free(h);
     umfMemoryProviderDestroy(prov);
