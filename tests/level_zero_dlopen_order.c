@@ -60,7 +60,9 @@ int main(int argc, char **argv) {
     ze_result_t (*alloc_properties)(ze_context_handle_t, const void *,
                                     ze_memory_allocation_properties_t *,
                                     ze_device_handle_t *);
-    if (!SYM(ze, ze_init, "zeInit") || !SYM(ze, driver_get, "zeDriverGet") ||
+    ze_result_t (*context_destroy)(ze_context_handle_t);
+    if (!SYM(ze, ze_init, "zeInit") ||
+        !SYM(ze, context_destroy, "zeContextDestroy") || !SYM(ze, driver_get, "zeDriverGet") ||
         !SYM(ze, device_get, "zeDeviceGet") ||
         !SYM(ze, context_create, "zeContextCreate") ||
         !SYM(ze, alloc_properties, "zeMemGetAllocProperties")) {
@@ -132,5 +134,8 @@ int main(int argc, char **argv) {
         FAIL("freeing failed");
     }
     destroy(prov);
+    if (context_destroy(ctx) != ZE_RESULT_SUCCESS) {
+        FAIL("zeContextDestroy failed");
+    }
     return 0;
 }
