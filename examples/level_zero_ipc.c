@@ -57,8 +57,8 @@ static void gpu_close(void) {
 
 /* device <-> host copies, complete on return (synchronous list) */
 static int copy(void *dst, const void *src) {
-    return zeCommandListAppendMemoryCopy(list, dst, src, SIZE, NULL, 0,
-                                         NULL) == ZE_RESULT_SUCCESS
+    return zeCommandListAppendMemoryCopy(list, dst, src, SIZE, NULL, 0, NULL) ==
+                   ZE_RESULT_SUCCESS
                ? 0
                : -1;
 }
@@ -164,10 +164,10 @@ static int producer(const char *self) {
     }
     char want[SIZE];
     memset(want, 'C', SIZE);
-    int bad = status != 0 || copy(host, mem) != 0 ||
-              memcmp(host, want, SIZE) != 0;
-    printf("producer: the consumer's bytes %s\n", bad ? "DID NOT ARRIVE"
-                                                      : "arrived");
+    int bad =
+        status != 0 || copy(host, mem) != 0 || memcmp(host, want, SIZE) != 0;
+    printf("producer: the consumer's bytes %s\n",
+           bad ? "DID NOT ARRIVE" : "arrived");
     umfPutIPCHandle(handle);
     umfFree(mem);
     umfPoolDestroy(pool);

@@ -62,7 +62,8 @@ int main(int argc, char **argv) {
                                     ze_device_handle_t *);
     ze_result_t (*context_destroy)(ze_context_handle_t);
     if (!SYM(ze, ze_init, "zeInit") ||
-        !SYM(ze, context_destroy, "zeContextDestroy") || !SYM(ze, driver_get, "zeDriverGet") ||
+        !SYM(ze, context_destroy, "zeContextDestroy") ||
+        !SYM(ze, driver_get, "zeDriverGet") ||
         !SYM(ze, device_get, "zeDeviceGet") ||
         !SYM(ze, context_create, "zeContextCreate") ||
         !SYM(ze, alloc_properties, "zeMemGetAllocProperties")) {

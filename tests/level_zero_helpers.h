@@ -37,7 +37,8 @@ typedef struct lz_t {
     ze_result_t (*zeDriverGet)(uint32_t *, ze_driver_handle_t *);
     ze_result_t (*zeDeviceGet)(ze_driver_handle_t, uint32_t *,
                                ze_device_handle_t *);
-    ze_result_t (*zeContextCreate)(ze_driver_handle_t, const ze_context_desc_t *,
+    ze_result_t (*zeContextCreate)(ze_driver_handle_t,
+                                   const ze_context_desc_t *,
                                    ze_context_handle_t *);
     ze_result_t (*zeContextDestroy)(ze_context_handle_t);
     ze_result_t (*zeMemGetAllocProperties)(ze_context_handle_t, const void *,
@@ -82,10 +83,10 @@ static inline const char *lz_try_open(void) {
     static const char *const names[] = {
         "zeInit",          "zeDriverGet",      "zeDeviceGet",
         "zeContextCreate", "zeContextDestroy", "zeMemGetAllocProperties"};
-    void **slots[] = {(void **)&lz.zeInit,          (void **)&lz.zeDriverGet,
-                      (void **)&lz.zeDeviceGet,     (void **)&lz.zeContextCreate,
-                      (void **)&lz.zeContextDestroy,
-                      (void **)&lz.zeMemGetAllocProperties};
+    void **slots[] = {
+        (void **)&lz.zeInit,           (void **)&lz.zeDriverGet,
+        (void **)&lz.zeDeviceGet,      (void **)&lz.zeContextCreate,
+        (void **)&lz.zeContextDestroy, (void **)&lz.zeMemGetAllocProperties};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         *slots[i] = dlsym(lz.loader, names[i]);
         if (!*slots[i]) {
@@ -108,8 +109,8 @@ static inline const char *lz_try_open(void) {
     if (lz.zeContextCreate(lz.driver, &desc, &lz.ctx) != ZE_RESULT_SUCCESS) {
         return "zeContextCreate failed";
     }
-    void *fake = dlopen(getenv("ZE_ENABLE_ALT_DRIVERS") ?: "",
-                        RTLD_NOW | RTLD_NOLOAD);
+    void *fake =
+        dlopen(getenv("ZE_ENABLE_ALT_DRIVERS") ?: "", RTLD_NOW | RTLD_NOLOAD);
     if (fake) {
         *(void **)&lz.stats = dlsym(fake, FAKE_ZE_STATS_SYMBOL);
         *(void **)&lz.fail_allocs = dlsym(fake, FAKE_ZE_FAIL_ALLOCS_SYMBOL);

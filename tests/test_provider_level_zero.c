@@ -16,7 +16,7 @@
 
 #include <umf/memory_provider.h>
 
-#if !defined(UMF_TEST_FAKE_ZE_PARTIAL_LOADER) ||                              \
+#if !defined(UMF_TEST_FAKE_ZE_PARTIAL_LOADER) ||                               \
     !defined(UMF_TEST_L0_DLOPEN_ORDER) || !defined(UMF_TEST_LIBUMF)
 #error "tests/local.mk names the partial loader, the dlopen helper, libumf"
 #endif
@@ -46,16 +46,16 @@ START_TEST(params_null_handle) {
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetDevice(NULL, dev),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    ck_assert_int_eq(
-        umfLevelZeroMemoryProviderParamsSetMemoryType(NULL,
-                                                      UMF_MEMORY_TYPE_HOST),
-        UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetMemoryType(
+                         NULL, UMF_MEMORY_TYPE_HOST),
+                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_int_eq(
         umfLevelZeroMemoryProviderParamsSetResidentDevices(NULL, &dev, 1),
         UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetFreePolicy(
-                         NULL, UMF_LEVEL_ZERO_MEMORY_PROVIDER_FREE_POLICY_DEFAULT),
-                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(
+        umfLevelZeroMemoryProviderParamsSetFreePolicy(
+            NULL, UMF_LEVEL_ZERO_MEMORY_PROVIDER_FREE_POLICY_DEFAULT),
+        UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetDeviceOrdinal(NULL, 0),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
 }
@@ -67,10 +67,9 @@ START_TEST(params_bad_values) {
                      UMF_RESULT_SUCCESS);
     ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetContext(p, NULL),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    ck_assert_int_eq(
-        umfLevelZeroMemoryProviderParamsSetMemoryType(p,
-                                                      UMF_MEMORY_TYPE_UNKNOWN),
-        UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetMemoryType(
+                         p, UMF_MEMORY_TYPE_UNKNOWN),
+                     UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetMemoryType(
                          p, (umf_usm_memory_type_t)7),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
@@ -99,9 +98,10 @@ START_TEST(params_bad_values) {
     ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetDeviceOrdinal(p, 7),
                      UMF_RESULT_SUCCESS);
     for (int pol = 0; pol <= 2; pol++) {
-        ck_assert_int_eq(umfLevelZeroMemoryProviderParamsSetFreePolicy(
-                             p, (umf_level_zero_memory_provider_free_policy_t)pol),
-                         UMF_RESULT_SUCCESS);
+        ck_assert_int_eq(
+            umfLevelZeroMemoryProviderParamsSetFreePolicy(
+                p, (umf_level_zero_memory_provider_free_policy_t)pol),
+            UMF_RESULT_SUCCESS);
     }
     umfLevelZeroMemoryProviderParamsDestroy(p);
 }
@@ -205,9 +205,9 @@ START_TEST(ordinal) {
     ck_assert_int_eq(umfMemoryProviderAlloc(prov, 4096, 0, &p),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_ptr_null(p);
-    ph_expect_native(prov, (int32_t)ZE_RESULT_ERROR_INVALID_ARGUMENT,
-                     "zeMemAllocShared failed: ZE_RESULT_ERROR_INVALID_ARGUMENT",
-                     0);
+    ph_expect_native(
+        prov, (int32_t)ZE_RESULT_ERROR_INVALID_ARGUMENT,
+        "zeMemAllocShared failed: ZE_RESULT_ERROR_INVALID_ARGUMENT", 0);
     ck_assert_uint_eq(LZ_STAT(last_ordinal), 1);
     umfMemoryProviderDestroy(prov);
 
@@ -239,9 +239,7 @@ END_TEST
 
 /* A device the driver refuses: the allocation fails and is freed. */
 START_TEST(resident_device_refused) {
-    static struct {
-        uint32_t magic, index;
-    } bogus = {0xbad, 0};
+    static struct { uint32_t magic, index; } bogus = {0xbad, 0};
     ze_device_handle_t devs[2] = {lz.dev[1], (ze_device_handle_t)&bogus};
     params_t pp = lz_params(UMF_MEMORY_TYPE_DEVICE, 0);
     ck_assert_int_eq(
@@ -253,10 +251,10 @@ START_TEST(resident_device_refused) {
     ck_assert_int_eq(umfMemoryProviderAlloc(prov, 8192, 0, &p),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ck_assert_ptr_null(p);
-    ph_expect_native(
-        prov, (int32_t)ZE_RESULT_ERROR_INVALID_NULL_HANDLE,
-        "zeContextMakeMemoryResident failed: ZE_RESULT_ERROR_INVALID_NULL_HANDLE",
-        0);
+    ph_expect_native(prov, (int32_t)ZE_RESULT_ERROR_INVALID_NULL_HANDLE,
+                     "zeContextMakeMemoryResident failed: "
+                     "ZE_RESULT_ERROR_INVALID_NULL_HANDLE",
+                     0);
     ck_assert_uint_eq(LZ_STAT(live), live);
     umfMemoryProviderDestroy(prov);
 }
@@ -300,9 +298,9 @@ START_TEST(relaxed_limits) {
     ph_free(prov, p, FAKE_ZE_MAX_ALLOC);
     /* more than the device has */
     p = NULL;
-    ck_assert_int_eq(umfMemoryProviderAlloc(
-                         prov, (size_t)FAKE_ZE_DEVICE_MEMORY + 1, 0, &p),
-                     UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
+    ck_assert_int_eq(
+        umfMemoryProviderAlloc(prov, (size_t)FAKE_ZE_DEVICE_MEMORY + 1, 0, &p),
+        UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
     ph_expect_native(
         prov, (int32_t)ZE_RESULT_ERROR_OUT_OF_DEVICE_MEMORY,
         "zeMemAllocDevice failed: ZE_RESULT_ERROR_OUT_OF_DEVICE_MEMORY", 0);
@@ -381,8 +379,7 @@ START_TEST(result_mapping) {
                      mapping[_i].umf);
     ck_assert_ptr_null(p);
     char want[128];
-    snprintf(want, sizeof(want), "zeMemAllocHost failed: %s",
-             mapping[_i].name);
+    snprintf(want, sizeof(want), "zeMemAllocHost failed: %s", mapping[_i].name);
     ph_expect_native(prov, (int32_t)mapping[_i].ze, want, 0);
     ck_assert_ptr_eq(umfGetLastFailedMemoryProvider(), prov);
     /* the next one works */
@@ -477,8 +474,8 @@ static int child_main(const char *scenario) {
 static void expect_child(const char *scenario, const char *env_name,
                          const char *env_value, const char *expect) {
     int status = 0;
-    char *log = umf_test_run_child(scenario, "warning", env_name, env_value,
-                                   &status);
+    char *log =
+        umf_test_run_child(scenario, "warning", env_name, env_value, &status);
     ck_assert_msg(ph_child_ok(status), "child %s (%s=%s): status %d; log:\n%s",
                   scenario, env_name, env_value, status, log);
     ck_assert_msg(strstr(log, expect) != NULL,

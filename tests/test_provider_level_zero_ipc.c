@@ -231,8 +231,7 @@ static int child_provider_consumer(void) {
     if (!h || lz_try_open()) {
         return 2;
     }
-    umf_memory_provider_handle_t prov =
-        lz_provider_try(UMF_MEMORY_TYPE_DEVICE);
+    umf_memory_provider_handle_t prov = lz_provider_try(UMF_MEMORY_TYPE_DEVICE);
     if (!prov) {
         return 3;
     }
@@ -246,8 +245,7 @@ static int child_pool_consumer(void) {
     if (!h || lz_try_open()) {
         return 2;
     }
-    umf_memory_provider_handle_t prov =
-        lz_provider_try(UMF_MEMORY_TYPE_DEVICE);
+    umf_memory_provider_handle_t prov = lz_provider_try(UMF_MEMORY_TYPE_DEVICE);
     umf_memory_pool_handle_t pool = NULL;
     if (!prov || umfPoolCreate(umfDisjointPoolOps(), prov, NULL,
                                UMF_POOL_CREATE_FLAG_OWN_PROVIDER,
@@ -281,13 +279,11 @@ static int child_no_ipc(void) {
     if (lz_try_open()) {
         return 2;
     }
-    umf_memory_provider_handle_t prov =
-        lz_provider_try(UMF_MEMORY_TYPE_DEVICE);
+    umf_memory_provider_handle_t prov = lz_provider_try(UMF_MEMORY_TYPE_DEVICE);
     size_t hsize = 0;
     void *p = NULL;
     if (!prov ||
-        umfMemoryProviderGetIPCHandleSize(prov, &hsize) !=
-            UMF_RESULT_SUCCESS ||
+        umfMemoryProviderGetIPCHandleSize(prov, &hsize) != UMF_RESULT_SUCCESS ||
         umfMemoryProviderAlloc(prov, 4096, 0, &p) != UMF_RESULT_SUCCESS) {
         return 3;
     }
@@ -301,8 +297,8 @@ static int child_no_ipc(void) {
 
 START_TEST(driver_without_ipc) {
     int status = 0;
-    char *log = umf_test_run_child("no_ipc", "error", "FAKE_ZE_NO_IPC", "1",
-                                   &status);
+    char *log =
+        umf_test_run_child("no_ipc", "error", "FAKE_ZE_NO_IPC", "1", &status);
     ck_assert_msg(ph_child_ok(status), "status %d; log:\n%s", status, log);
     ck_assert_msg(strstr(log, "ZE_RESULT_ERROR_UNSUPPORTED_FEATURE"),
                   "log:\n%s", log);

@@ -187,10 +187,9 @@ static void gather_backends(info_t *in) {
     b[B_LEVEL_ZERO].built = umfLevelZeroMemoryProviderOps() != NULL;
     if (b[B_LEVEL_ZERO].built) {
         size_t n = 0;
-        b[B_LEVEL_ZERO].loads =
-            info_level_zero(b[B_LEVEL_ZERO].detail,
-                            sizeof(b[B_LEVEL_ZERO].detail), in->gpus + in->num_gpus,
-                            MAX_GPUS - in->num_gpus, &n);
+        b[B_LEVEL_ZERO].loads = info_level_zero(
+            b[B_LEVEL_ZERO].detail, sizeof(b[B_LEVEL_ZERO].detail),
+            in->gpus + in->num_gpus, MAX_GPUS - in->num_gpus, &n);
         in->num_gpus += n;
     }
     b[B_CUDA].built = umfCUDAMemoryProviderOps() != NULL;

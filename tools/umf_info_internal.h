@@ -29,8 +29,8 @@ typedef struct info_gpu_device_t {
     const char *backend; /* JSON key of the backend: "level_zero" */
     unsigned index;      /* within the backend, in discovery order */
     char name[256];
-    const char *type;    /* "GPU", "CPU", "FPGA", ... */
-    uint64_t memory;     /* bytes of device memory, 0: unknown */
+    const char *type; /* "GPU", "CPU", "FPGA", ... */
+    uint64_t memory;  /* bytes of device memory, 0: unknown */
 } info_gpu_device_t;
 
 /* Level Zero (umf_info_level_zero.c, or _none.c when libumf is built

@@ -119,8 +119,7 @@ static int ze_ipc_take_fd(pid_t pid, int remote_fd) {
         LOG_PERR("pidfd_getfd(%d, fd %d) failed (the exporter must be of the "
                  "same user and allow ptrace)",
                  (int)pid, remote_fd);
-        ze_provider_error_errno("pidfd_getfd of the exporter's fd failed",
-                                err);
+        ze_provider_error_errno("pidfd_getfd of the exporter's fd failed", err);
     }
     return fd;
 }
@@ -174,7 +173,6 @@ umf_result_t ze_ipc_close(void *provider, void *ptr, size_t size) {
     UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(ptr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     ze_result_t r = ze_api.zeMemCloseIpcHandle(zp->context, ptr);
-    return r == ZE_RESULT_SUCCESS
-               ? UMF_RESULT_SUCCESS
-               : ze_provider_error("zeMemCloseIpcHandle", r);
+    return r == ZE_RESULT_SUCCESS ? UMF_RESULT_SUCCESS
+                                  : ze_provider_error("zeMemCloseIpcHandle", r);
 }

@@ -37,7 +37,8 @@ static umf_result_t ze_api_load_locked(void) {
                 ZE_LOADER_SONAME, why);
         return UMF_RESULT_ERROR_DEPENDENCY_UNAVAILABLE;
     }
-#define ZE_SYM(name) {#name, offsetof(ze_api_t, name)}
+#define ZE_SYM(name)                                                           \
+    { #name, offsetof(ze_api_t, name) }
     static const utils_dl_symbol_t required[] = {
         ZE_SYM(zeInit),
         ZE_SYM(zeDeviceGetProperties),

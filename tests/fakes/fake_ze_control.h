@@ -34,8 +34,9 @@
 
 /* Counters since the driver was loaded (read with __atomic loads). */
 typedef struct fake_ze_stats_t {
-    uint64_t allocs[4]; /* by ze_memory_type_t: [1] host [2] device [3] shared */
-    uint64_t frees;     /* zeMemFree and zeMemFreeExt that succeeded */
+    uint64_t
+        allocs[4];  /* by ze_memory_type_t: [1] host [2] device [3] shared */
+    uint64_t frees; /* zeMemFree and zeMemFreeExt that succeeded */
     uint64_t free_ext[3]; /* zeMemFreeExt by policy: 0, BLOCKING, DEFER */
     uint64_t resident[FAKE_ZE_NUM_DEVICES]; /* zeContextMakeMemoryResident */
     uint64_t relaxed_allocs; /* with the relaxed limits descriptor */

@@ -57,8 +57,8 @@ static ze_result_t fake_init(ze_init_flags_t flags) {
                                         : ZE_RESULT_SUCCESS;
 }
 
-FAKE_ZE_EXPORT ze_result_t
-zeGetGlobalProcAddrTable(ze_api_version_t version, ze_global_dditable_t *t) {
+FAKE_ZE_EXPORT ze_result_t zeGetGlobalProcAddrTable(ze_api_version_t version,
+                                                    ze_global_dditable_t *t) {
     (void)version;
     if (!t) {
         return ZE_RESULT_ERROR_INVALID_NULL_POINTER;
@@ -108,8 +108,8 @@ static ze_result_t fake_driver_properties(ze_driver_handle_t d,
     return ZE_RESULT_SUCCESS;
 }
 
-FAKE_ZE_EXPORT ze_result_t
-zeGetDriverProcAddrTable(ze_api_version_t version, ze_driver_dditable_t *t) {
+FAKE_ZE_EXPORT ze_result_t zeGetDriverProcAddrTable(ze_api_version_t version,
+                                                    ze_driver_dditable_t *t) {
     (void)version;
     if (!t) {
         return ZE_RESULT_ERROR_INVALID_NULL_POINTER;
@@ -174,8 +174,9 @@ static ze_result_t fake_device_properties(ze_device_handle_t dev,
     return ZE_RESULT_SUCCESS;
 }
 
-static ze_result_t fake_device_memory_properties(
-    ze_device_handle_t dev, uint32_t *count, ze_device_memory_properties_t *p) {
+static ze_result_t
+fake_device_memory_properties(ze_device_handle_t dev, uint32_t *count,
+                              ze_device_memory_properties_t *p) {
     if (!fake_ze_device_ok(dev)) {
         return ZE_RESULT_ERROR_INVALID_NULL_HANDLE;
     }
@@ -195,8 +196,8 @@ static ze_result_t fake_device_memory_properties(
     return ZE_RESULT_SUCCESS;
 }
 
-FAKE_ZE_EXPORT ze_result_t
-zeGetDeviceProcAddrTable(ze_api_version_t version, ze_device_dditable_t *t) {
+FAKE_ZE_EXPORT ze_result_t zeGetDeviceProcAddrTable(ze_api_version_t version,
+                                                    ze_device_dditable_t *t) {
     (void)version;
     if (!t) {
         return ZE_RESULT_ERROR_INVALID_NULL_POINTER;
@@ -252,8 +253,8 @@ static ze_result_t fake_make_resident(ze_context_handle_t c,
     return ZE_RESULT_SUCCESS;
 }
 
-FAKE_ZE_EXPORT ze_result_t
-zeGetContextProcAddrTable(ze_api_version_t version, ze_context_dditable_t *t) {
+FAKE_ZE_EXPORT ze_result_t zeGetContextProcAddrTable(ze_api_version_t version,
+                                                     ze_context_dditable_t *t) {
     (void)version;
     if (!t) {
         return ZE_RESULT_ERROR_INVALID_NULL_POINTER;
@@ -278,9 +279,10 @@ FAKE_ZE_EXPORT ze_result_t zeGetMemProcAddrTable(ze_api_version_t version,
 
 /* ---- CommandList: immediate lists whose copies are memcpy ---- */
 
-static ze_result_t fake_cmdlist_create_immediate(
-    ze_context_handle_t c, ze_device_handle_t dev,
-    const ze_command_queue_desc_t *desc, ze_command_list_handle_t *out) {
+static ze_result_t
+fake_cmdlist_create_immediate(ze_context_handle_t c, ze_device_handle_t dev,
+                              const ze_command_queue_desc_t *desc,
+                              ze_command_list_handle_t *out) {
     if (!fake_ze_context_ok(c) || !fake_ze_device_ok(dev)) {
         return ZE_RESULT_ERROR_INVALID_NULL_HANDLE;
     }

@@ -126,10 +126,9 @@ static void *map_aligned(int fd, size_t len, size_t align) {
 static bool relaxed_limits(const void *pNext) {
     for (const ze_base_desc_t *d = pNext; d; d = d->pNext) {
         if (d->stype == ZE_STRUCTURE_TYPE_RELAXED_ALLOCATION_LIMITS_EXP_DESC) {
-            const ze_relaxed_allocation_limits_exp_desc_t *r =
-                (const void *)d;
-            return (r->flags & ZE_RELAXED_ALLOCATION_LIMITS_EXP_FLAG_MAX_SIZE) !=
-                   0;
+            const ze_relaxed_allocation_limits_exp_desc_t *r = (const void *)d;
+            return (r->flags &
+                    ZE_RELAXED_ALLOCATION_LIMITS_EXP_FLAG_MAX_SIZE) != 0;
         }
     }
     return false;
@@ -174,14 +173,14 @@ static ze_result_t do_alloc(ze_context_handle_t ctx, ze_memory_type_t type,
             FAKE_ZE_COUNT(fake_ze_counters.relaxed_allocs);
         }
     }
-    size_t page = type == ZE_MEMORY_TYPE_HOST ? FAKE_ZE_HOST_PAGE
-                                              : FAKE_ZE_DEVICE_PAGE;
+    size_t page =
+        type == ZE_MEMORY_TYPE_HOST ? FAKE_ZE_HOST_PAGE : FAKE_ZE_DEVICE_PAGE;
     if (size > ((size_t)1 << 46)) {
         return ZE_RESULT_ERROR_OUT_OF_HOST_MEMORY;
     }
     size_t align = alignment > page ? alignment : page;
-    size_t map_len = (size + FAKE_ZE_HOST_PAGE - 1) &
-                     ~((size_t)FAKE_ZE_HOST_PAGE - 1);
+    size_t map_len =
+        (size + FAKE_ZE_HOST_PAGE - 1) & ~((size_t)FAKE_ZE_HOST_PAGE - 1);
 
     pthread_mutex_lock(&lock);
     if (fail_count) {
@@ -247,8 +246,7 @@ static ze_result_t fake_alloc_shared(ze_context_handle_t ctx,
 
 static ze_result_t fake_alloc_host(ze_context_handle_t ctx,
                                    const ze_host_mem_alloc_desc_t *h,
-                                   size_t size, size_t alignment,
-                                   void **pptr) {
+                                   size_t size, size_t alignment, void **pptr) {
     if (!h) {
         return ZE_RESULT_ERROR_INVALID_NULL_POINTER;
     }
@@ -360,8 +358,7 @@ static ze_result_t fake_address_range(ze_context_handle_t ctx, const void *ptr,
     return a ? ZE_RESULT_SUCCESS : ZE_RESULT_ERROR_UNKNOWN;
 }
 
-static ze_result_t fake_get_ipc_handle(ze_context_handle_t ctx,
-                                       const void *ptr,
+static ze_result_t fake_get_ipc_handle(ze_context_handle_t ctx, const void *ptr,
                                        ze_ipc_mem_handle_t *h) {
     if (!fake_ze_context_ok(ctx)) {
         return ZE_RESULT_ERROR_INVALID_NULL_HANDLE;
@@ -408,8 +405,8 @@ static ze_result_t fake_open_ipc_handle(ze_context_handle_t ctx,
     if (!a) {
         return ZE_RESULT_ERROR_OUT_OF_HOST_MEMORY;
     }
-    void *p = mmap(NULL, d.map_len, PROT_READ | PROT_WRITE, MAP_SHARED, d.fd,
-                   0);
+    void *p =
+        mmap(NULL, d.map_len, PROT_READ | PROT_WRITE, MAP_SHARED, d.fd, 0);
     if (p == MAP_FAILED) {
         free(a);
         return ZE_RESULT_ERROR_OUT_OF_HOST_MEMORY;
