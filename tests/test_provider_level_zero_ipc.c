@@ -2,8 +2,9 @@
 /* test_provider_level_zero_ipc.c -- Level Zero IPC on the fake driver:
  * within a process, with another process (this program re-executed; the
  * handle travels hex-encoded in UMF_TEST_ZE_IPC) at the provider level and
- * through a disjoint pool with umfGetIPCHandle/umfOpenIPCHandle, handle
- * validation, an exporter that is gone, and a driver without IPC. */
+ * through a disjoint pool with umfGetIPCHandle/umfOpenIPCHandle, threads
+ * doing all of it at once, handle validation, an exporter that is gone, and a
+ * driver without IPC. */
 #include "level_zero_helpers.h"
 #include "provider_helpers.h"
 
@@ -154,6 +155,70 @@ START_TEST(host_open_needs_device) {
     free(h);
     umfMemoryProviderDestroy(host2);
     umfMemoryProviderDestroy(host);
+}
+END_TEST
+
+/* Threads get, open (through a second pool's handler), check, close and
+ * put handles of their own allocations at once (the caches and the
+ * provider under concurrency). */
+static umf_memory_pool_handle_t device_pool(void);
+
+#define MT_THREADS 4
+#define MT_ALLOCS 50
+
+typedef struct mt_arg_t {
+    umf_memory_pool_handle_t producer;
+    umf_ipc_handler_handle_t handler;
+    int failures;
+} mt_arg_t;
+
+static void *mt_worker(void *varg) {
+    mt_arg_t *a = varg;
+    char *ptrs[MT_ALLOCS];
+    for (int i = 0; i < MT_ALLOCS; i++) {
+        ptrs[i] = umfPoolMalloc(a->producer, 100);
+        if (!ptrs[i]) {
+            a->failures++;
+            return NULL;
+        }
+        memset(ptrs[i], i, 100);
+    }
+    for (int i = 0; i < MT_ALLOCS; i++) {
+        umf_ipc_handle_t h = NULL;
+        size_t len = 0;
+        char *q = NULL;
+        if (umfGetIPCHandle(ptrs[i], &h, &len) != UMF_RESULT_SUCCESS ||
+            umfOpenIPCHandle(a->handler, h, (void **)&q) !=
+                UMF_RESULT_SUCCESS) {
+            a->failures++;
+            continue;
+        }
+        a->failures += !umf_test_all_bytes(q, 100, (unsigned char)i);
+        a->failures += umfCloseIPCHandle(q) != UMF_RESULT_SUCCESS;
+        a->failures += umfPutIPCHandle(h) != UMF_RESULT_SUCCESS;
+    }
+    for (int i = 0; i < MT_ALLOCS; i++) {
+        umfPoolFree(a->producer, ptrs[i]);
+    }
+    return NULL;
+}
+
+START_TEST(threads) {
+    umf_memory_pool_handle_t producer = device_pool();
+    umf_memory_pool_handle_t consumer = device_pool();
+    mt_arg_t args[MT_THREADS];
+    for (int t = 0; t < MT_THREADS; t++) {
+        args[t] = (mt_arg_t){producer, NULL, 0};
+        ck_assert_int_eq(umfPoolGetIPCHandler(consumer, &args[t].handler),
+                         UMF_RESULT_SUCCESS);
+    }
+    ck_assert_int_eq(
+        umf_test_run_threads(MT_THREADS, mt_worker, args, sizeof(args[0])), 0);
+    for (int t = 0; t < MT_THREADS; t++) {
+        ck_assert_int_eq(args[t].failures, 0);
+    }
+    umfPoolDestroy(consumer);
+    umfPoolDestroy(producer);
 }
 END_TEST
 
@@ -327,6 +392,7 @@ static Suite *ipc_suite(void) {
     tcase_add_test(tc, same_process);
     tcase_add_test(tc, bad_handles);
     tcase_add_test(tc, host_open_needs_device);
+    tcase_add_test(tc, threads);
     tcase_add_test(tc, other_process_provider);
     tcase_add_test(tc, other_process_pool);
     tcase_add_test(tc, driver_without_ipc);
