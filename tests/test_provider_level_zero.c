@@ -260,6 +260,23 @@ START_TEST(resident_device_refused) {
 }
 END_TEST
 
+/* Creation asks the driver for the device's properties: a handle the
+ * driver refuses fails creation, with the driver's result recorded. */
+START_TEST(create_bad_device) {
+    static struct {
+        uint32_t magic, index;
+    } bogus = {0xbad, 0};
+    params_t pp = lz_params(UMF_MEMORY_TYPE_DEVICE, 0);
+    umfLevelZeroMemoryProviderParamsSetDevice(pp, (ze_device_handle_t)&bogus);
+    umf_memory_provider_handle_t prov = NULL;
+    ck_assert_int_eq(
+        umfMemoryProviderCreate(umfLevelZeroMemoryProviderOps(), pp, &prov),
+        UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    ck_assert_ptr_null(prov);
+    umfLevelZeroMemoryProviderParamsDestroy(pp);
+}
+END_TEST
+
 /* loop: 0 DEFAULT, 1 BLOCKING, 2 DEFER */
 START_TEST(free_policy) {
     params_t pp = lz_params(UMF_MEMORY_TYPE_DEVICE, 0);
@@ -582,6 +599,7 @@ static Suite *level_zero_suite(void) {
     tcase_add_test(tc, ordinal);
     tcase_add_test(tc, resident_devices);
     tcase_add_test(tc, resident_device_refused);
+    tcase_add_test(tc, create_bad_device);
     tcase_add_loop_test(tc, free_policy, 0, 3);
     tcase_add_test(tc, relaxed_limits);
     tcase_add_test(tc, page_sizes);
