@@ -62,9 +62,20 @@ CLEANFILES += bench/bench_gpu$(EXEEXT)
 UMF_BENCH_FAKES =
 if HAVE_CUDA
 bench_bench_gpu_SOURCES += bench/bench_gpu_cuda.c
-bench_bench_gpu_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
 UMF_BENCH_FAKES += tests/fakes/libcuda.la
 endif
+# Level Zero (issue 16): the program links the loader (libumf does not).
+# make bench runs the benchmarks on the fake driver of tests/fakes unless
+# ZE_ENABLE_ALT_DRIVERS names a driver (libze_intel_gpu.so.1: Intel GPUs).
+BENCH_GPU_ENV =
+if HAVE_LEVEL_ZERO
+bench_bench_gpu_SOURCES += bench/bench_gpu_level_zero.c
+bench_bench_gpu_LDADD += $(LEVEL_ZERO_LIBS)
+BENCH_GPU_ENV += ZE_ENABLE_ALT_DRIVERS="$${ZE_ENABLE_ALT_DRIVERS-$(abs_top_builddir)/tests/fakes/.libs/fake_ze_driver.so}"
+UMF_BENCH_FAKES += tests/fakes/fake_ze_driver.la
+endif
+bench_bench_gpu_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib \
+	$(LEVEL_ZERO_CFLAGS)
 
 UMF_BENCH_PROGS = bench/bench_core$(EXEEXT) \
 	bench/bench_providers$(EXEEXT) bench/bench_jemalloc_scalable$(EXEEXT) \
@@ -91,7 +102,7 @@ bench: $(UMF_BENCH_PROGS) $(UMF_BENCH_FAKES)
 	  for args in $$runs; do \
 	    args=`echo "$$args" | tr _ ' '`; \
 	    echo "==> $$b $$args"; \
-	    env $$gpu_env \
+	    env $$gpu_env $(BENCH_GPU_ENV) \
 	      GLIBC_TUNABLES="$(BENCH_TUNABLES)$${GLIBC_TUNABLES:+:$$GLIBC_TUNABLES}" \
 	      ./$$b $$args || exit 1; \
 	  done; \

@@ -23,6 +23,22 @@ check_PROGRAMS += examples/cuda_shared_pool
 examples_cuda_shared_pool_SOURCES = examples/cuda_shared_pool.c
 examples_cuda_shared_pool_LDADD = lib/libumf.la
 
+# Level Zero (issue 16): programs that use the Level Zero API themselves
+# link the loader; make check runs them on the fake driver (tests/local.mk
+# sets ZE_ENABLE_ALT_DRIVERS). They are not installed: the installed
+# examples are built and run by installcheck and the packages' tests with
+# umf's flags alone, and these need the Level Zero headers and a driver.
+if HAVE_LEVEL_ZERO
+UMF_L0_EXAMPLES = examples/level_zero_shared_pool examples/level_zero_ipc
+check_PROGRAMS += $(UMF_L0_EXAMPLES)
+TESTS += $(UMF_L0_EXAMPLES)
+examples_level_zero_shared_pool_CPPFLAGS = $(AM_CPPFLAGS) $(LEVEL_ZERO_CFLAGS)
+examples_level_zero_shared_pool_LDADD = lib/libumf.la $(LEVEL_ZERO_LIBS)
+examples_level_zero_ipc_CPPFLAGS = $(AM_CPPFLAGS) $(LEVEL_ZERO_CFLAGS)
+examples_level_zero_ipc_LDADD = lib/libumf.la $(LEVEL_ZERO_LIBS)
+endif
+EXTRA_DIST += examples/level_zero_shared_pool.c examples/level_zero_ipc.c
+
 exampledir = $(docdir)/examples
 dist_example_DATA = examples/basic.c examples/custom_provider.c \
 	examples/cuda_shared_pool.c

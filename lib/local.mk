@@ -49,7 +49,6 @@ lib_libumf_internal_la_SOURCES = \
 	lib/providers/provider_fixed_memory.c \
 	lib/providers/provider_file_memory.c \
 	lib/providers/provider_devdax_memory.c \
-	lib/providers/provider_level_zero_none.c \
 	lib/pools/pool_proxy.c \
 	lib/pools/pool_disjoint_internal.h \
 	lib/pools/pool_disjoint.c \
@@ -95,6 +94,20 @@ if HAVE_TBB
 lib_libumf_internal_la_SOURCES += lib/pools/pool_scalable.c
 else
 lib_libumf_internal_la_SOURCES += lib/pools/pool_scalable_none.c
+endif
+
+# The Level Zero provider takes only types from the headers: it finds
+# libze_loader.so.1 at run time, so LEVEL_ZERO_LIBS stays off libumf.
+if HAVE_LEVEL_ZERO
+lib_libumf_internal_la_CPPFLAGS += $(LEVEL_ZERO_CFLAGS)
+lib_libumf_internal_la_SOURCES += \
+	lib/providers/provider_level_zero_internal.h \
+	lib/providers/provider_level_zero_params.c \
+	lib/providers/provider_level_zero_loader.c \
+	lib/providers/provider_level_zero.c \
+	lib/providers/provider_level_zero_ipc.c
+else
+lib_libumf_internal_la_SOURCES += lib/providers/provider_level_zero_none.c
 endif
 
 # libtool -version-info is made from VERSION in configure.ac

@@ -140,6 +140,29 @@ else
     unset HWLOC_XMLFILE
 fi
 
+# --- Level Zero (issue 16): the fake driver's devices, then its init
+# failing (UMF_TEST_FAKE_ZE_DRIVER is exported when libumf has Level Zero)
+if [ -n "${UMF_TEST_FAKE_ZE_DRIVER:-}" ]; then
+    ZE_ENABLE_ALT_DRIVERS=$UMF_TEST_FAKE_ZE_DRIVER
+    export ZE_ENABLE_ALT_DRIVERS
+    run l0
+    [ "$status" -eq 0 ] || fail "umf-info (fake Level Zero driver) exits $status"
+    has l0 "Level Zero built loads libze_loader.so.1, 1 driver, 2 devices"
+    has l0 "level_zero 0 GPU 8.0 GiB Fake GPU 0"
+    has l0 "level_zero 1 GPU 8.0 GiB Fake GPU 1"
+    run l0.json --json
+    json_valid l0.json
+    json_has l0.json '{"name": "level_zero", "built": true, "loads": true'
+    json_has l0.json '{"backend": "level_zero", "index": 1, "name": "Fake GPU 1", "type": "GPU", "memory": 8589934592}'
+    FAKE_ZE_FAIL_INIT=1
+    export FAKE_ZE_FAIL_INIT
+    run l0fail
+    [ "$status" -eq 0 ] || fail "umf-info (failing Level Zero driver) exits $status"
+    has l0fail "Level Zero built fails libze_loader.so.1 loads; zeInit failed (0x78000001): no Level Zero driver"
+    has l0fail "none found"
+    unset FAKE_ZE_FAIL_INIT ZE_ENABLE_ALT_DRIVERS
+fi
+
 # --- the man page ---
 if [ -n "${MANDOC:-}" ]; then
     checks=$((checks + 1))

@@ -254,7 +254,8 @@ TESTS += tests/check_cuda_example.sh tests/check_cuda_device_script.sh \
 EXTRA_DIST += tests/check_cuda_example.sh tests/check_cuda_device_script.sh \
 	tests/check_umf_info_cuda.sh \
 	tests/gpu/cuda-device-check.sh
-# umf-info on this machine and the fake topologies (issue 5)
+# umf-info on this machine and the fake topologies (issue 5), and the
+# fake Level Zero driver (issue 16)
 TESTS += tests/check_umf_info.sh
 EXTRA_DIST += tests/check_umf_info.sh
 
@@ -269,3 +270,75 @@ check-valgrind:
 		AM_TESTS_ENVIRONMENT="CK_TIMEOUT_MULTIPLIER=20; export CK_TIMEOUT_MULTIPLIER;"
 .PHONY: check-valgrind
 EXTRA_DIST += tests/valgrind.supp
+
+# The Level Zero provider (issue 16) on the fake driver of tests/fakes,
+# loaded by Debian's real loader (ZE_ENABLE_ALT_DRIVERS): the provider,
+# IPC across processes, the pools on Level Zero memory. The test programs
+# dlopen the loader as applications may; the examples link it.
+EXTRA_DIST += tests/fakes/gen_fake_ze_stubs.sh tests/level_zero_helpers.h
+if HAVE_LEVEL_ZERO
+FAKE_ZE_DRIVER_SO = $(abs_top_builddir)/tests/fakes/.libs/fake_ze_driver.so
+check_LTLIBRARIES += tests/fakes/fake_ze_driver.la
+tests_fakes_fake_ze_driver_la_SOURCES = tests/fakes/fake_ze_driver.c \
+	tests/fakes/fake_ze_driver_mem.c tests/fakes/fake_ze_driver_internal.h \
+	tests/fakes/fake_ze_control.h
+nodist_tests_fakes_fake_ze_driver_la_SOURCES = \
+	tests/fakes/fake_ze_driver_stubs.c
+tests_fakes_fake_ze_driver_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/tests/fakes $(LEVEL_ZERO_CFLAGS)
+tests_fakes_fake_ze_driver_la_LIBADD = $(PTHREAD_LIBS)
+tests_fakes_fake_ze_driver_la_LDFLAGS = -module -avoid-version -rpath /nowhere
+# the stub table getters, from the installed headers
+tests/fakes/fake_ze_driver_stubs.c: $(top_srcdir)/tests/fakes/gen_fake_ze_stubs.sh
+	$(AM_V_GEN)$(MKDIR_P) tests/fakes && \
+	$(SHELL) $(top_srcdir)/tests/fakes/gen_fake_ze_stubs.sh \
+	  `for f in $(LEVEL_ZERO_CFLAGS); do case $$f in -I*) echo "$${f#-I}";; esac; done` \
+	  > $@.tmp && mv $@.tmp $@
+CLEANFILES += tests/fakes/fake_ze_driver_stubs.c
+# the examples and tests run on the fake driver unless told otherwise
+AM_TESTS_ENVIRONMENT += \
+	ZE_ENABLE_ALT_DRIVERS="$${ZE_ENABLE_ALT_DRIVERS-$(FAKE_ZE_DRIVER_SO)}"; \
+	UMF_TEST_FAKE_ZE_DRIVER='$(FAKE_ZE_DRIVER_SO)'; \
+	export ZE_ENABLE_ALT_DRIVERS UMF_TEST_FAKE_ZE_DRIVER;
+check_LTLIBRARIES += tests/fakes/fake_ze_partial_loader.la
+tests_fakes_fake_ze_partial_loader_la_SOURCES = \
+	tests/fakes/fake_ze_partial_loader.c
+tests_fakes_fake_ze_partial_loader_la_LDFLAGS = -module -avoid-version \
+	-rpath /nowhere
+
+
+if HAVE_CHECK
+UMF_L0_TEST_CPPFLAGS = $(UMF_TEST_CPPFLAGS) -I$(top_srcdir)/tests \
+	-I$(top_srcdir)/tests/fakes $(LEVEL_ZERO_CFLAGS) \
+	-DUMF_TEST_FAKE_ZE_DRIVER='"$(FAKE_ZE_DRIVER_SO)"'
+UMF_L0_TESTS = tests/test_provider_level_zero \
+	tests/test_provider_level_zero_ipc \
+	tests/test_provider_level_zero_pools
+check_PROGRAMS += $(UMF_L0_TESTS)
+TESTS += $(UMF_L0_TESTS)
+UMF_BLACKBOX_TESTS += $(UMF_L0_TESTS)
+tests_test_provider_level_zero_CPPFLAGS = $(UMF_L0_TEST_CPPFLAGS) \
+	-DUMF_TEST_FAKE_ZE_PARTIAL_LOADER='"$(abs_top_builddir)/tests/fakes/.libs/fake_ze_partial_loader.so"' \
+	-DUMF_TEST_L0_DLOPEN_ORDER='"$(abs_top_builddir)/tests/level_zero_dlopen_order"' \
+	-DUMF_TEST_LIBUMF='"$(abs_top_builddir)/lib/.libs/libumf.so.0"'
+tests_test_provider_level_zero_LDADD = $(UMF_TEST_LIBS) $(LIBS)
+EXTRA_tests_test_provider_level_zero_DEPENDENCIES = \
+	tests/fakes/fake_ze_driver.la tests/fakes/fake_ze_partial_loader.la \
+	tests/level_zero_dlopen_order$(EXEEXT)
+# links neither libumf nor the loader: dlopens both, in either order
+check_PROGRAMS += tests/level_zero_dlopen_order
+tests_level_zero_dlopen_order_CPPFLAGS = $(AM_CPPFLAGS) $(LEVEL_ZERO_CFLAGS)
+tests_level_zero_dlopen_order_LDADD = $(LIBS)
+tests_test_provider_level_zero_ipc_CPPFLAGS = $(UMF_L0_TEST_CPPFLAGS)
+tests_test_provider_level_zero_ipc_LDADD = $(UMF_TEST_LIBS) $(LIBS)
+EXTRA_tests_test_provider_level_zero_ipc_DEPENDENCIES = \
+	tests/fakes/fake_ze_driver.la
+tests_test_provider_level_zero_pools_CPPFLAGS = $(UMF_L0_TEST_CPPFLAGS)
+# the jemalloc rows need jemalloc loaded at start-up: link as -lumf links
+tests_test_provider_level_zero_pools_LDADD = $(UMF_TEST_LIBS) $(LIBS) \
+	$(UMF_JEMALLOC_COMPANION)
+tests_test_provider_level_zero_pools_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
+EXTRA_tests_test_provider_level_zero_pools_DEPENDENCIES = \
+	tests/fakes/fake_ze_driver.la
+endif
+endif

@@ -271,13 +271,16 @@ START_TEST(ipc_open_without_ipc_ops) {
 END_TEST
 
 /* A provider with IPC ops (*base) behind a provider that counts its calls
- * in *st (returned); the caller destroys both. */
+ * in *st and has the same name (returned); the caller destroys both. */
 static umf_memory_provider_handle_t
 counted_ipc_provider(umf_test_counting_t *st,
                      umf_memory_provider_handle_t *base) {
     *base = umf_test_provider_create(umf_test_malloc_ipc_provider_ops(), NULL);
     ck_assert_ptr_nonnull(*base);
     umf_test_counting_init(st, *base);
+    /* IPC handles name their provider's kind by its name: the counting
+     * wrapper stands in for the provider it wraps */
+    st->name = umfMemoryProviderGetName(*base);
     umf_memory_provider_handle_t cp = NULL;
     ck_assert_int_eq(umf_test_counting_create(st, &cp), UMF_RESULT_SUCCESS);
     return cp;

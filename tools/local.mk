@@ -21,3 +21,11 @@ else
 tools_umf_info_SOURCES += tools/umf_info_nohwloc.c
 endif
 EXTRA_DIST += tools/umf_info_hwloc.c tools/umf_info_nohwloc.c
+# Level Zero devices, through the loader dlopen'ed at run time (issue 16)
+if HAVE_LEVEL_ZERO
+tools_umf_info_SOURCES += tools/umf_info_level_zero.c
+tools_umf_info_CPPFLAGS += $(LEVEL_ZERO_CFLAGS)
+else
+tools_umf_info_SOURCES += tools/umf_info_level_zero_none.c
+endif
+EXTRA_DIST += tools/umf_info_level_zero.c tools/umf_info_level_zero_none.c

@@ -7,7 +7,6 @@
  * UMF 0.11 does not expose: those come from hwloc (umf_info_hwloc.c). Like
  * hwloc's own tools this honours HWLOC_XMLFILE, so a saved or fake topology
  * can be shown. */
-#include <dlfcn.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,8 +41,6 @@ typedef struct backend_t {
     bool built;
     bool loads;
     char detail[256];
-    info_gpu_device_t devices[8]; /* GPU backends */
-    size_t num_devices;
 } backend_t;
 
 enum { B_HWLOC, B_JEMALLOC, B_TBB, B_LEVEL_ZERO, B_CUDA, B_COUNT };
@@ -68,8 +65,12 @@ typedef struct space_t {
 
 enum { S_HOST_ALL, S_CAPACITY, S_BANDWIDTH, S_LATENCY, S_COUNT };
 
+#define MAX_GPUS 64
+
 typedef struct info_t {
     backend_t backends[B_COUNT];
+    info_gpu_device_t gpus[MAX_GPUS];
+    size_t num_gpus;
     target_t *targets;
     size_t num_targets;
     space_t spaces[S_COUNT];
@@ -131,24 +132,6 @@ static void try_pool(backend_t *b, const umf_memory_pool_ops_t *ops) {
     umfPoolDestroy(pool);
 }
 
-/* Is the shared library soname in the process, or can it be loaded? It is
- * left loaded: unloading a GPU driver is best left to process exit. */
-static void try_dlopen(backend_t *b, const char *soname) {
-    void *h = dlopen(soname, RTLD_NOW | RTLD_NOLOAD);
-    const char *how = "already loaded";
-    if (!h) {
-        h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-        how = "loadable";
-    }
-    if (h) {
-        b->loads = true;
-        snprintf(b->detail, sizeof(b->detail), "%s %s", soname, how);
-    } else {
-        const char *err = dlerror();
-        snprintf(b->detail, sizeof(b->detail), "%s", err ? err : soname);
-    }
-}
-
 static void gather_backends(info_t *in) {
     backend_t *b = in->backends;
     b[B_HWLOC] = (backend_t){.name = "hwloc", .key = "hwloc"};
@@ -186,13 +169,19 @@ static void gather_backends(info_t *in) {
     }
     b[B_LEVEL_ZERO].built = umfLevelZeroMemoryProviderOps() != NULL;
     if (b[B_LEVEL_ZERO].built) {
-        try_dlopen(&b[B_LEVEL_ZERO], "libze_loader.so.1");
+        size_t n = 0;
+        b[B_LEVEL_ZERO].loads = info_level_zero(
+            b[B_LEVEL_ZERO].detail, sizeof(b[B_LEVEL_ZERO].detail),
+            in->gpus + in->num_gpus, MAX_GPUS - in->num_gpus, &n);
+        in->num_gpus += n;
     }
     b[B_CUDA].built = umfCUDAMemoryProviderOps() != NULL;
     if (b[B_CUDA].built) {
+        size_t n = 0;
         b[B_CUDA].loads = info_cuda_probe(
-            b[B_CUDA].detail, sizeof(b[B_CUDA].detail), b[B_CUDA].devices,
-            UMF_ARRAY_LEN(b[B_CUDA].devices), &b[B_CUDA].num_devices);
+            b[B_CUDA].detail, sizeof(b[B_CUDA].detail),
+            in->gpus + in->num_gpus, MAX_GPUS - in->num_gpus, &n);
+        in->num_gpus += n;
     }
     for (int i = 0; i < B_COUNT; i++) {
         if (!b[i].built) {
@@ -296,12 +285,20 @@ static void print_text(const info_t *in) {
                : b->loads ? "loads"
                           : "fails",
                b->detail);
-        for (size_t d = 0; d < b->num_devices; d++) {
-            char mem[16];
-            human_size(mem, sizeof(mem), b->devices[d].memory);
-            printf("  %-11s device %u: %s, %s\n", "", b->devices[d].index,
-                   b->devices[d].name, mem);
+    }
+
+    printf("\nGPU devices:\n");
+    if (in->num_gpus == 0) {
+        printf("  none found\n");
+    }
+    for (size_t i = 0; i < in->num_gpus; i++) {
+        const info_gpu_device_t *g = &in->gpus[i];
+        char mem[16] = "-";
+        if (g->memory) {
+            human_size(mem, sizeof(mem), (size_t)g->memory);
         }
+        printf("  %-11s %2u  %-7s %-10s %s\n", g->backend, g->index, g->type,
+               mem, g->name);
     }
 
     printf("\nMemory targets (NUMA nodes):\n");
@@ -375,16 +372,20 @@ static void print_json(const info_t *in) {
         printf(", \"built\": %s, \"loads\": %s, \"detail\": ",
                b->built ? "true" : "false", b->loads ? "true" : "false");
         json_string(b->detail);
-        printf(", \"devices\": [");
-        for (size_t d = 0; d < b->num_devices; d++) {
-            printf("%s{\"index\": %u, \"name\": ", d ? ", " : "",
-                   b->devices[d].index);
-            json_string(b->devices[d].name);
-            printf(", \"memory\": %zu}", b->devices[d].memory);
-        }
-        printf("]}");
+        printf("}");
     }
-    printf("\n  ],\n  \"memory_targets\": [");
+    printf("\n  ],\n  \"gpu_devices\": [");
+    for (size_t i = 0; i < in->num_gpus; i++) {
+        const info_gpu_device_t *g = &in->gpus[i];
+        printf("%s\n    {\"backend\": ", i ? "," : "");
+        json_string(g->backend);
+        printf(", \"index\": %u, \"name\": ", g->index);
+        json_string(g->name);
+        printf(", \"type\": ");
+        json_string(g->type);
+        printf(", \"memory\": %llu}", (unsigned long long)g->memory);
+    }
+    printf("%s],\n  \"memory_targets\": [", in->num_gpus ? "\n  " : "");
     for (size_t i = 0; i < in->num_targets; i++) {
         const target_t *t = &in->targets[i];
         printf("%s\n    {\"id\": %u, \"type\": \"numa\", \"capacity\": ",

@@ -74,13 +74,17 @@ bool info_cuda_probe(char *detail, size_t len, info_gpu_device_t *devs,
     for (int i = 0; i < n && *ndevs < max; i++) {
         info_gpu_device_t *d = &devs[*ndevs];
         CUdevice dev;
+        size_t memory = 0;
         memset(d, 0, sizeof(*d));
         if (get(&dev, i) != CUDA_SUCCESS ||
             get_name(d->name, (int)sizeof(d->name), dev) != CUDA_SUCCESS ||
-            total(&d->memory, dev) != CUDA_SUCCESS) {
+            total(&memory, dev) != CUDA_SUCCESS) {
             continue;
         }
         d->name[sizeof(d->name) - 1] = '\0';
+        d->backend = "cuda";
+        d->type = "GPU";
+        d->memory = memory;
         d->index = (unsigned)i;
         (*ndevs)++;
     }

@@ -24,12 +24,21 @@ void info_hwloc_version(char *buf, size_t len);
 bool info_node_bandwidth(unsigned id, uint64_t *mib_per_s);
 bool info_node_latency(unsigned id, uint64_t *ns);
 
-/* A GPU device as umf-info lists it. */
+/* A GPU device found by a GPU backend's own driver query. */
 typedef struct info_gpu_device_t {
-    unsigned index;
-    char name[128];
-    size_t memory; /* bytes */
+    const char *backend; /* JSON key of the backend: "level_zero", "cuda" */
+    unsigned index;      /* within the backend, in discovery order */
+    char name[256];
+    const char *type; /* "GPU", "CPU", "FPGA", ... */
+    uint64_t memory;  /* bytes of device memory, 0: unknown */
 } info_gpu_device_t;
+
+/* Level Zero (umf_info_level_zero.c, or _none.c when libumf is built
+ * without it): load libze_loader.so.1 at run time, initialise it and list
+ * up to max devices of every driver into devs (*num of them). Writes what
+ * was found or what failed to detail; true when a device was found. */
+bool info_level_zero(char *detail, size_t len, info_gpu_device_t *devs,
+                     size_t max, size_t *num);
 
 /* CUDA (umf_info_cuda.c): whether a CUDA provider can be created here;
  * detail gets one line on the driver, devs up to max devices. */
