@@ -207,3 +207,17 @@ check-valgrind:
 		AM_TESTS_ENVIRONMENT="CK_TIMEOUT_MULTIPLIER=20; export CK_TIMEOUT_MULTIPLIER;"
 .PHONY: check-valgrind
 EXTRA_DIST += tests/valgrind.supp
+
+# libumf_proxy (issue 15): tests/check_proxy.sh runs real programs and
+# these two without and with LD_PRELOAD of the proxy. They need no Check;
+# -no-install makes them plain executables (no libtool wrapper script, whose
+# shell would run under the proxy too and whose argv[0] the IPC producer
+# re-executes).
+check_PROGRAMS += tests/proxy_prog tests/proxy_newdelete
+tests_proxy_prog_LDADD = lib/libumf.la $(PTHREAD_LIBS)
+tests_proxy_prog_LDFLAGS = -no-install
+tests_proxy_newdelete_SOURCES = tests/proxy_newdelete.cc
+tests_proxy_newdelete_LDADD = lib/libumf.la
+tests_proxy_newdelete_LDFLAGS = -no-install
+TESTS += tests/check_proxy.sh
+EXTRA_DIST += tests/check_proxy.sh
