@@ -181,6 +181,7 @@ compare "sort 50 MB" "pool=$1" - sort -S 64M "$tmp/big.txt"
 # Both page dispositions: the contract, and IPC of a malloc'ed block.
 for disp in shared-fd shared-shm; do
     contract "page.disposition=$disp"
+    compare "fork" "page.disposition=$disp" - "$prog" fork
     n=$((n + 1))
     d="$tmp/$n"
     mkdir -p "$d"

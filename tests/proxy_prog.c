@@ -397,10 +397,20 @@ static int mode_threads(void) {
     return 0;
 }
 
-/* ---- fork: the child allocates, frees and reads what the parent had ---- */
+/* ---- fork: the child allocates, frees and reads what the parent had ----
+ * The child frees the parent's canary and fills blocks of its size: with
+ * shared pages (page.disposition) that would overwrite the parent's copy
+ * unless the child leaves the pool alone. */
+
+#define CANARY_SIZE ((size_t)65536)
 
 static int mode_fork(void) {
     char *keep = strdup("allocated before fork");
+    unsigned char *canary = malloc(CANARY_SIZE);
+    if (!keep || !canary) {
+        return 1;
+    }
+    fill(canary, CANARY_SIZE, 3);
     for (int k = 0; k < 5; k++) {
         pid_t pid = fork();
         if (pid < 0) {
@@ -408,19 +418,22 @@ static int mode_fork(void) {
             return 1;
         }
         if (pid == 0) {
+            int ok = strcmp(keep, "allocated before fork") == 0 &&
+                     filled(canary, CANARY_SIZE, 3);
+            free(keep);
+            free(canary);
             void *blocks[1000];
             for (int i = 0; i < 1000; i++) {
-                blocks[i] = malloc((size_t)(16 + i * 13));
+                size_t n = i % 10 == 0 ? CANARY_SIZE : (size_t)(16 + i * 13);
+                blocks[i] = malloc(n);
                 if (!blocks[i]) {
                     _exit(2);
                 }
-                memset(blocks[i], i, (size_t)(16 + i * 13));
+                memset(blocks[i], 0xee, n);
             }
             for (int i = 0; i < 1000; i++) {
                 free(blocks[i]);
             }
-            int ok = strcmp(keep, "allocated before fork") == 0;
-            free(keep);
             _exit(ok ? 10 + k : 3);
         }
         int st;
@@ -428,13 +441,16 @@ static int mode_fork(void) {
             fprintf(stderr, "child %d did not exit\n", k);
             return 1;
         }
-        printf("fork: child %d exited %d\n", k, WEXITSTATUS(st));
+        printf("fork: child %d exited %d, the parent's canary is %s\n", k,
+               WEXITSTATUS(st),
+               filled(canary, CANARY_SIZE, 3) ? "intact" : "overwritten");
         /* the parent allocates between the children */
         char *again = malloc(1000);
         memset(again, k, 1000);
         free(again);
     }
     free(keep);
+    free(canary);
     return 0;
 }
 

@@ -17,11 +17,19 @@
  *    is known no such pointer can exist, and a free of one does nothing.
  * Nothing is guessed from the pointer's contents.
  *
+ * A child made by fork(2) with a shared page disposition stops using the
+ * pool: its pages are the parent's too (MAP_SHARED), so a block the child
+ * freed and reused, or a range its provider gave back (a hole punched in
+ * the shared file), would change the parent's heap. The child's new
+ * requests go to the next allocator, and its frees of pool blocks leave
+ * them alone (the usual fork then exec is unaffected).
+ *
  * C semantics kept: malloc(0) and friends give a unique pointer;
  * realloc(p, 0) frees p and returns NULL (as glibc does); overflow in
  * calloc or reallocarray and every failure give NULL with errno ENOMEM;
  * free keeps errno; posix_memalign reports EINVAL/ENOMEM by its result. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +53,8 @@ enum proxy_state_t {
     PROXY_SETUP, /* the constructor is making the pool */
     PROXY_POOL,  /* the pool serves (the usual state) */
     PROXY_NEXT,  /* no pool could be made: the next allocator serves */
+    PROXY_FORKED, /* a child of fork with shared pages: the next allocator
+                     serves, pool blocks are left alone */
 };
 
 static int state; /* atomic; PROXY_POOL published after pool and threshold */
@@ -61,8 +71,10 @@ static inline int state_now(void) {
     return __atomic_load_n(&state, __ATOMIC_ACQUIRE);
 }
 
+/* Is p a block of the pool (in any state from PROXY_POOL on)? */
 static inline bool from_pool(const void *p) {
-    return state_now() == PROXY_POOL && umfPoolByPtr(p) == pool.handle;
+    return state_now() >= PROXY_POOL && pool.handle &&
+           umfPoolByPtr(p) == pool.handle;
 }
 
 /* ---- the three allocators ---- */
@@ -140,7 +152,9 @@ PROXY_EXPORT void free(void *ptr) {
     }
     int saved = errno;
     if (from_pool(ptr)) {
-        pool_free(ptr);
+        if (state_now() == PROXY_POOL) {
+            pool_free(ptr);
+        }
     } else if (proxy_next.free) {
         proxy_next.free(ptr);
     }
@@ -297,6 +311,11 @@ PROXY_EXPORT void *pvalloc(size_t size) {
 
 /* ---- set-up and exit ---- */
 
+/* In a child of fork with shared pages (see the top of this file). */
+static void proxy_forked_child(void) {
+    __atomic_store_n(&state, PROXY_FORKED, __ATOMIC_RELEASE);
+}
+
 __attribute__((constructor)) static void proxy_init(void) {
     busy = 1; /* the setup's own allocations go to the bootstrap arena */
     __atomic_store_n(&state, PROXY_SETUP, __ATOMIC_RELEASE);
@@ -309,6 +328,10 @@ __attribute__((constructor)) static void proxy_init(void) {
     }
     threshold = opts.threshold;
     if (proxy_pool_setup(&opts, &pool)) {
+        if (opts.pages != PROXY_PAGES_PRIVATE && have_next &&
+            pthread_atfork(NULL, NULL, proxy_forked_child) != 0) {
+            proxy_report("cannot register the fork handler");
+        }
         __atomic_store_n(&state, PROXY_POOL, __ATOMIC_RELEASE);
     } else {
         proxy_report("no pool could be made; %s",
