@@ -214,7 +214,11 @@ EXTRA_DIST += tests/valgrind.supp
 # shell would run under the proxy too and whose argv[0] the IPC producer
 # re-executes).
 check_PROGRAMS += tests/proxy_prog tests/proxy_newdelete
-tests_proxy_prog_LDADD = lib/libumf.la $(PTHREAD_LIBS)
+tests_proxy_prog_LDADD = lib/libumf.la tests/libproxy_late.la $(PTHREAD_LIBS)
+# a library finalised after libumf, whose destructor frees proxy blocks
+check_LTLIBRARIES += tests/libproxy_late.la
+tests_libproxy_late_la_SOURCES = tests/proxy_late.c
+tests_libproxy_late_la_LDFLAGS = -rpath /nowhere -avoid-version
 tests_proxy_prog_LDFLAGS = -no-install
 tests_proxy_newdelete_SOURCES = tests/proxy_newdelete.cc
 tests_proxy_newdelete_LDADD = lib/libumf.la

@@ -43,6 +43,8 @@
 #endif
 
 extern char **environ;
+/* tests/proxy_late.c: frees the block in its destructor at exit */
+void proxy_late_keep(void *p);
 /* glibc's own free, whatever malloc the process has */
 extern void __libc_free(void *);
 
@@ -331,7 +333,20 @@ static void test_interposed(void) {
     CHECK(proxied == expect_pool);
 }
 
+/* Blocks freed at exit, by an atexit handler and by the destructor of a
+ * library finalised after libumf's (tests/proxy_late.c). */
+static void *atexit_block;
+static void free_at_exit(void) {
+    atexit_block = realloc(atexit_block, 5000);
+    free(atexit_block);
+}
+
 static int mode_contract(void) {
+    atexit_block = malloc(100);
+    atexit(free_at_exit);
+    for (size_t n = 8; n <= ((size_t)1 << 20); n *= 4) {
+        proxy_late_keep(malloc(n));
+    }
     test_interposed();
     test_malloc_free();
     test_calloc();
