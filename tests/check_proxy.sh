@@ -21,8 +21,8 @@
 # come first and itself replaces malloc): the contract runs without it and
 # the test then exits 77.
 #
-# Environment (exported by tests/local.mk): top_builddir, UMF_HAVE_JEMALLOC,
-# UMF_HAVE_TBB, UMF_SANITIZER_FLAGS.
+# Environment (exported by tests/local.mk): top_srcdir, top_builddir,
+# UMF_HAVE_JEMALLOC, UMF_HAVE_TBB, UMF_SANITIZER_FLAGS.
 set -u
 
 top_builddir=${top_builddir:-.}
@@ -75,6 +75,16 @@ if [ "${UMF_HAVE_JEMALLOC-}" = yes ]; then
     "libumf.so.0 libumf_jemalloc.so.0 libc.so.6 ") ;;
     *) fail "DT_NEEDED of libumf_proxy is \"$needed\"" ;;
     esac
+fi
+
+# It exports the malloc family of lib/proxy/proxy.map, unversioned, and
+# nothing else.
+want=$(sed -n 's/^ *\([a-z_]*\);$/\1/p' "${top_srcdir:-.}/lib/proxy/proxy.map" |
+    sort | tr '\n' ' ')
+have=$(nm -D --defined-only "$proxy" | awk '$2 != "A" { print $3 }' | sort |
+    tr '\n' ' ')
+if [ -z "$want" ] || [ "$want" != "$have" ]; then
+    fail "exported symbols: \"$have\", lib/proxy/proxy.map: \"$want\""
 fi
 
 n=0

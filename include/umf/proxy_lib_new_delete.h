@@ -8,7 +8,7 @@
  * new-expression of the program calls malloc (or aligned_alloc) and every
  * delete calls free, which libumf_proxy serves from its pool. A failed
  * allocation throws std::bad_alloc, or gives NULL for the nothrow forms.
- * In C the header is empty. */
+ * In C the header only includes <stdlib.h>. */
 #ifndef UMF_PROXY_LIB_NEW_DELETE_H
 #define UMF_PROXY_LIB_NEW_DELETE_H 1
 
@@ -115,6 +115,10 @@ void operator delete[](void *ptr, std::size_t, std::align_val_t) noexcept {
     std::free(ptr);
 }
 #endif
+
+#else /* C: nothing to replace; malloc and free are the proxy's already */
+
+#include <stdlib.h>
 
 #endif /* __cplusplus */
 
