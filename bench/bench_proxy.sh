@@ -5,7 +5,7 @@
 #
 #   bench/bench_proxy.sh [REPS]      (make bench-proxy; REPS defaults to 3)
 #
-# Workloads: gcc -O2 compiling a generated 2,500-function C file, python3
+# Workloads: gcc -O2 compiling a generated 600-function C file, python3
 # building, sorting and hashing lists, sort(1) of a 50 MB file, and
 # bench/proxy_churn (10,000 live blocks of 8..4096 bytes per thread, 10
 # replaced per step) on 1 and 2 threads. Allocators: glibc, LD_PRELOAD of
@@ -40,7 +40,7 @@ awk 'BEGIN { srand(15); for (i = 0; i < 3100000; i++)
     printf "%08d %s\n", int(rand() * 1e8), i }' >"$tmp/big.txt"
 awk 'BEGIN {
     print "#include <string.h>"
-    for (i = 0; i < 2500; i++) {
+    for (i = 0; i < 600; i++) {
         printf "struct s%d { int a[%d]; char name[32]; };\n", i, i % 13 + 1
         printf "int f%d(struct s%d *p, int n) {\n", i, i
         printf "    int r = 0;\n    for (int k = 0; k < n; k++) {\n"

@@ -178,8 +178,16 @@ static void test_calloc(void) {
     errno = 0;
     CHECK(calloc(4, HALF) == NULL);
     CHECK(errno == ENOMEM);
-    void *z = calloc(0, 16);
-    free(z); /* NULL or a unique pointer; either can be freed */
+    /* zero bytes: a unique pointer (as glibc gives), freed like any */
+    void *z1 = calloc(0, 16), *z2 = calloc(16, 0);
+    CHECK(z1 != NULL && z2 != NULL && z1 != z2);
+    check_owner(z1, 0);
+    free(z1);
+    free(z2);
+    void *m1 = malloc(0), *m2 = malloc(0);
+    CHECK(m1 != NULL && m2 != NULL && m1 != m2);
+    free(m1);
+    free(m2);
 }
 
 static void test_realloc(void) {

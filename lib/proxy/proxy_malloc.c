@@ -168,12 +168,15 @@ PROXY_EXPORT void *calloc(size_t num, size_t size) {
         return NULL;
     }
     if (goes_to_pool(total)) {
+        if (total == 0) {
+            num = size = total = 1; /* a unique block; pools want size > 0 */
+        }
         if (!pool.has_calloc) {
             void *p = pool_alloc(total, 0);
             return p ? memset(p, 0, total) : NULL;
         }
         busy = 1;
-        void *p = umfPoolCalloc(pool.handle, num ? num : 1, num ? size : 1);
+        void *p = umfPoolCalloc(pool.handle, num, size);
         busy = 0;
         if (!p) {
             errno = ENOMEM;
