@@ -51,6 +51,9 @@ fail() {
 }
 
 if [ -n "${UMF_SANITIZER_FLAGS-}" ]; then
+    # the contract's failing requests must fail, not abort the program
+    export ASAN_OPTIONS="allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+    export TSAN_OPTIONS="allocator_may_return_null=1 ${TSAN_OPTIONS-}"
     if ! "$prog" contract; then
         fail "the contract without the proxy"
         exit 1
