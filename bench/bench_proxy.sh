@@ -11,9 +11,10 @@
 # replaced per step) on 1 and 2 threads. Allocators: glibc, LD_PRELOAD of
 # libjemalloc.so.2, and LD_PRELOAD of libumf_proxy.so.0 with each pool it
 # has. Every run's output must equal glibc's; a run that differs or fails
-# is reported and makes the exit status 1. Prints wall-clock seconds
-# (min / median / max of REPS runs) and the median against glibc's. Asserts
-# nothing about time.
+# is reported and makes the exit status 1. Prints the CPU seconds (user +
+# system) of each run, min / median / max of REPS runs, the median against
+# glibc's, and the median wall-clock seconds; on a shared machine the CPU
+# time is the steadier measure. Asserts nothing about time.
 #
 # Environment: top_builddir (default .), the build directory.
 set -u
@@ -83,7 +84,7 @@ for pool in jemalloc scalable disjoint; do
     fi
 done
 
-# run ALLOCATOR WORKLOAD: prints the seconds, or "FAIL"
+# run ALLOCATOR WORKLOAD: prints "CPU-SECONDS WALL-SECONDS", or "FAIL"
 run() {
     env=()
     case $1 in
@@ -91,11 +92,9 @@ run() {
     jemalloc) env=(LD_PRELOAD="$jemalloc") ;;
     proxy-*) env=(UMF_PROXY="pool=${1#proxy-}" LD_PRELOAD="$proxy") ;;
     esac
-    local t0 t1
-    t0=$(date +%s%N)
-    run_workload "$2" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    t1=$(date +%s%N)
+    local TIMEFORMAT='%3U %3S %3R' rc
+    { time run_workload "$2" >"$tmp/out" 2>"$tmp/err"; } 2>"$tmp/time"
+    rc=$?
     if [ $rc != 0 ] || grep -q libumf_proxy "$tmp/err"; then
         echo "bench_proxy: $2 with $1 failed (exit $rc):" >&2
         head -5 "$tmp/err" >&2
@@ -109,21 +108,23 @@ run() {
         echo FAIL
         return
     fi
-    awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f\n", ns / 1e9 }'
+    awk '{ printf "%.3f %.3f\n", $1 + $2, $3 }' "$tmp/time"
 }
 
 status=0
-printf '%-8s %-16s %8s %8s %8s %9s\n' workload allocator min median max \
-    "vs glibc"
+printf '%-8s %-16s %8s %8s %8s %9s %9s\n' workload allocator "cpu min" \
+    median max "vs glibc" "wall med"
 for w in $workloads; do
     ref_median=
     for a in $allocators; do
         times=()
+        walls=()
         failed=no
         for ((i = 0; i < reps; i++)); do
             t=$(run "$a" "$w")
             [ "$t" = FAIL ] && { failed=yes; break; }
-            times+=("$t")
+            times+=("${t% *}")
+            walls+=("${t#* }")
         done
         if [ $failed = yes ]; then
             printf '%-8s %-16s %s\n' "$w" "$a" "FAILED (exit status or output)"
@@ -132,11 +133,13 @@ for w in $workloads; do
         fi
         read -r min med max < <(printf '%s\n' "${times[@]}" | sort -g |
             awk '{ v[NR] = $1 } END { print v[1], v[int((NR + 1) / 2)], v[NR] }')
+        wall=$(printf '%s\n' "${walls[@]}" | sort -g |
+            awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
         [ "$a" = glibc ] && ref_median=$med
         ratio=$(awk -v m="$med" -v r="$ref_median" \
             'BEGIN { printf "%.2fx", m / r }')
-        printf '%-8s %-16s %8s %8s %8s %9s\n' "$w" "$a" "$min" "$med" "$max" \
-            "$ratio"
+        printf '%-8s %-16s %8s %8s %8s %9s %9s\n' "$w" "$a" "$min" "$med" \
+            "$max" "$ratio" "$wall"
     done
 done
 exit $status
