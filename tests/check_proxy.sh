@@ -184,6 +184,23 @@ print(len(xs), xs[0] < xs[-1], len(d), sum(len(v) for v in d.values()) > 0)'
 else
     echo "note: python3 not found; its run is left out"
 fi
+# threads, subprocesses (fork and exec from a threaded process), C modules
+if command -v python3 >/dev/null 2>&1; then
+    compare "python3 threads and subprocesses" "page.disposition=shared-fd" - \
+        python3 -c '
+import json, sqlite3, hashlib, subprocess
+from concurrent.futures import ThreadPoolExecutor
+def work(i):
+    s = sum(len(str(x)) for x in range(5000 + i))
+    return s + len(subprocess.run(["echo", str(i)], capture_output=True).stdout)
+with ThreadPoolExecutor(4) as ex:
+    r = list(ex.map(work, range(12)))
+c = sqlite3.connect(":memory:")
+c.execute("create table t(x)")
+c.executemany("insert into t values (?)", [(i,) for i in range(5000)])
+print(sum(r), c.execute("select count(*) from t").fetchone()[0],
+      hashlib.sha256(b"x" * 100000).hexdigest()[:8], json.dumps([1, 2]))'
+fi
 [ $# -gt 1 ] && shift
 # a 50 MB file of pseudo-random lines (awk's generator is seeded: the same
 # file every time)
@@ -195,6 +212,10 @@ compare "sort 50 MB" "pool=$1" - sort -S 64M "$tmp/big.txt"
 for disp in shared-fd shared-shm; do
     contract "page.disposition=$disp"
     compare "fork" "page.disposition=$disp" - "$prog" fork
+    # a shell's children go on running on their copy of the heap
+    compare "bash command substitution" "page.disposition=$disp" - bash -c '
+        up() { local x; x=$(echo "$1" | tr a-z A-Z); echo "$x"; }
+        for i in $(seq 1 40); do up "line $i"; done | sort | md5sum'
     n=$((n + 1))
     d="$tmp/$n"
     mkdir -p "$d"

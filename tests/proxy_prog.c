@@ -441,9 +441,9 @@ static int mode_threads(void) {
 }
 
 /* ---- fork: the child allocates, frees and reads what the parent had ----
- * The child frees the parent's canary and fills blocks of its size: with
- * shared pages (page.disposition) that would overwrite the parent's copy
- * unless the child leaves the pool alone. */
+ * The child writes over the parent's canary, frees it and fills blocks of
+ * its size: with shared pages (page.disposition) either would overwrite
+ * the parent's copy unless the child's heap is its own. */
 
 #define CANARY_SIZE ((size_t)65536)
 
@@ -464,6 +464,7 @@ static int mode_fork(void) {
             int ok = strcmp(keep, "allocated before fork") == 0 &&
                      filled(canary, CANARY_SIZE, 3);
             free(keep);
+            memset(canary, 0xcc, CANARY_SIZE);
             free(canary);
             void *blocks[1000];
             for (int i = 0; i < 1000; i++) {

@@ -12,6 +12,7 @@ lib_libumf_proxy_la_SOURCES = \
 	lib/proxy/proxy_internal.h \
 	lib/proxy/proxy_malloc.c \
 	lib/proxy/proxy_bootstrap.c \
+	lib/proxy/proxy_fork.c \
 	lib/proxy/proxy_next.c \
 	lib/proxy/proxy_options.c \
 	lib/proxy/proxy_pool.c

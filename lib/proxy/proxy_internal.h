@@ -88,4 +88,12 @@ bool proxy_pool_setup(const proxy_options_t *opts, proxy_pool_t *out);
  * object this process named is unlinked. */
 void proxy_pool_at_exit(void);
 
+/* ---- fork with shared pages (proxy_fork.c) ---- */
+
+/* In a child of fork: replace every shared mapping of the file that holds
+ * sentinel (a block of the pool) with a private copy, so the child's
+ * writes no longer reach the parent. Allocates nothing. False when the
+ * mappings could not all be copied. */
+bool proxy_fork_privatize(const void *sentinel);
+
 #endif /* UMF_PROXY_INTERNAL_H */

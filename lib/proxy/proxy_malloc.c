@@ -17,18 +17,21 @@
  *    is known no such pointer can exist, and a free of one does nothing.
  * Nothing is guessed from the pointer's contents.
  *
- * A child made by fork(2) with a shared page disposition stops using the
- * pool: its pages are the parent's too (MAP_SHARED), so a block the child
- * freed and reused, or a range its provider gave back (a hole punched in
- * the shared file), would change the parent's heap. The child's new
- * requests go to the next allocator, and its frees of pool blocks leave
- * them alone (the usual fork then exec is unaffected).
+ * A child made by fork(2) with a shared page disposition gets private
+ * copies of the pool's shared mappings (proxy_fork.c), as fork gives for
+ * private memory, and stops using the pool: its provider's file is the
+ * parent's too, so a range the child's pool gave back (a hole punched in
+ * the file) would change the parent's heap. The child's new requests go to
+ * the next allocator, and its frees of pool blocks leave them alone. The
+ * parent's forking thread waits until the copy is made.
  *
  * C semantics kept: malloc(0) and friends give a unique pointer;
  * realloc(p, 0) frees p and returns NULL (as glibc does); overflow in
  * calloc or reallocarray and every failure give NULL with errno ENOMEM;
  * free keeps errno; posix_memalign reports EINVAL/ENOMEM by its result. */
+#define _GNU_SOURCE 1 /* pipe2 */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -59,6 +62,7 @@ enum proxy_state_t {
 
 static int state; /* atomic; PROXY_POOL published after pool and threshold */
 static proxy_pool_t pool;
+static void *fork_sentinel; /* a pool block, with shared pages only */
 static size_t threshold;
 
 /* Set while this thread runs pool code (or the setup), so allocations made
@@ -314,9 +318,45 @@ PROXY_EXPORT void *pvalloc(size_t size) {
 
 /* ---- set-up and exit ---- */
 
-/* In a child of fork with shared pages (see the top of this file). */
-static void proxy_forked_child(void) {
+/* Fork with shared pages (see the top of this file). The parent waits
+ * until the child has copied the heap: the copy must see the heap as it was
+ * at the fork, not as the parent goes on changing it. */
+static int fork_pipe[2] = {-1, -1};
+
+static void proxy_fork_prepare(void) {
+    if (pipe2(fork_pipe, O_CLOEXEC) != 0) {
+        fork_pipe[0] = fork_pipe[1] = -1;
+    }
+}
+
+static void proxy_fork_parent(void) {
+    if (fork_pipe[0] < 0) {
+        return;
+    }
+    close(fork_pipe[1]);
+    char c;
+    while (read(fork_pipe[0], &c, 1) < 0 && errno == EINTR) {
+        /* the child writes one byte, or exits (end of file) */
+    }
+    close(fork_pipe[0]);
+    fork_pipe[0] = fork_pipe[1] = -1;
+}
+
+static void proxy_fork_child(void) {
+    int saved = errno;
     __atomic_store_n(&state, PROXY_FORKED, __ATOMIC_RELEASE);
+    if (!proxy_fork_privatize(fork_sentinel)) {
+        proxy_report("a child of fork could not copy the shared heap; it "
+                     "shares the parent's heap pages");
+    }
+    if (fork_pipe[0] >= 0) {
+        close(fork_pipe[0]);
+        ssize_t w = write(fork_pipe[1], "", 1);
+        (void)w; /* the parent also wakes when this end closes */
+        close(fork_pipe[1]);
+        fork_pipe[0] = fork_pipe[1] = -1;
+    }
+    errno = saved;
 }
 
 __attribute__((constructor)) static void proxy_init(void) {
@@ -331,9 +371,13 @@ __attribute__((constructor)) static void proxy_init(void) {
     }
     threshold = opts.threshold;
     if (proxy_pool_setup(&opts, &pool)) {
-        if (opts.pages != PROXY_PAGES_PRIVATE && have_next &&
-            pthread_atfork(NULL, NULL, proxy_forked_child) != 0) {
-            proxy_report("cannot register the fork handler");
+        if (opts.pages != PROXY_PAGES_PRIVATE && have_next) {
+            fork_sentinel = umfPoolMalloc(pool.handle, 64);
+            if (!fork_sentinel ||
+                pthread_atfork(proxy_fork_prepare, proxy_fork_parent,
+                               proxy_fork_child) != 0) {
+                proxy_report("cannot set up the fork handler");
+            }
         }
         __atomic_store_n(&state, PROXY_POOL, __ATOMIC_RELEASE);
     } else {
