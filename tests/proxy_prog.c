@@ -127,9 +127,9 @@ static bool filled(const void *p, size_t n, unsigned char seed) {
     return true;
 }
 
-static const size_t sizes[] = {0,    1,    7,     8,         15,       16,
-                               17,   24,   100,   1000,      4096,     65536,
-                               1000000, (size_t)8 << 20};
+static const size_t sizes[] = {
+    0,  1,   7,    8,    15,    16,      17,
+    24, 100, 1000, 4096, 65536, 1000000, (size_t)8 << 20};
 
 static void test_malloc_free(void) {
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -268,8 +268,8 @@ static void test_aligned(void) {
             size_t n = try_sizes[k];
             /* glibc takes any size; the sanitizers' aligned_alloc only a
              * multiple of the alignment, as C11 first said */
-            void *p = UNDER_SANITIZER && n % al != 0 ? NULL
-                                                     : aligned_alloc(al, n);
+            void *p =
+                UNDER_SANITIZER && n % al != 0 ? NULL : aligned_alloc(al, n);
             CHECK(p != NULL || (UNDER_SANITIZER && n % al != 0));
             CHECK(aligned(p, al));
             if (p) {
@@ -356,8 +356,8 @@ static void test_interposed(void) {
     Dl_info info;
     void *sym = dlsym(RTLD_DEFAULT, "malloc");
     CHECK(sym != NULL && dladdr(sym, &info) != 0);
-    bool proxied = sym && info.dli_fname &&
-                   strstr(info.dli_fname, "libumf_proxy") != NULL;
+    bool proxied =
+        sym && info.dli_fname && strstr(info.dli_fname, "libumf_proxy") != NULL;
     CHECK(proxied == expect_pool);
 }
 

@@ -97,9 +97,7 @@ void *operator new[](std::size_t size, std::align_val_t al,
     return umf_proxy_lib_detail::aligned_or_null(size, al);
 }
 void operator delete(void *ptr, std::align_val_t) noexcept { std::free(ptr); }
-void operator delete[](void *ptr, std::align_val_t) noexcept {
-    std::free(ptr);
-}
+void operator delete[](void *ptr, std::align_val_t) noexcept { std::free(ptr); }
 void operator delete(void *ptr, std::align_val_t,
                      const std::nothrow_t &) noexcept {
     std::free(ptr);

@@ -21,9 +21,9 @@
 /* Every block is aligned to this, and its size sits in the word before. */
 #define BOOT_ALIGN ((size_t)16)
 
-static char *boot_base;   /* atomic: NULL until the range is reserved */
-static size_t boot_used;  /* atomic: bytes of the range handed out */
-static bool boot_warned;  /* atomic: exhaustion reported once */
+static char *boot_base;  /* atomic: NULL until the range is reserved */
+static size_t boot_used; /* atomic: bytes of the range handed out */
+static bool boot_warned; /* atomic: exhaustion reported once */
 
 static char *boot_reserve(void) {
     char *base = __atomic_load_n(&boot_base, __ATOMIC_ACQUIRE);

@@ -36,8 +36,7 @@ typedef struct proxy_options_t {
 void proxy_options_parse(const char *value, proxy_options_t *opts);
 
 /* One line "libumf_proxy: ..." on stderr, written without allocating. */
-void proxy_report(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+void proxy_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- the bootstrap arena (proxy_bootstrap.c) ---- */
 
@@ -75,9 +74,9 @@ bool proxy_next_load(void);
 
 typedef struct proxy_pool_t {
     umf_memory_pool_handle_t handle;
-    const char *name;   /* "jemalloc", "scalable" or "disjoint" */
-    bool has_realloc;   /* the pool reallocates in place */
-    bool has_calloc;    /* the pool zeroes */
+    const char *name; /* "jemalloc", "scalable" or "disjoint" */
+    bool has_realloc; /* the pool reallocates in place */
+    bool has_calloc;  /* the pool zeroes */
 } proxy_pool_t;
 
 /* Create the pool the options name over an OS memory provider; false (and

@@ -52,10 +52,10 @@
 #define PROXY_POOL_ALIGN ((size_t)8)
 
 enum proxy_state_t {
-    PROXY_BOOT,  /* before the constructor: the bootstrap arena */
-    PROXY_SETUP, /* the constructor is making the pool */
-    PROXY_POOL,  /* the pool serves (the usual state) */
-    PROXY_NEXT,  /* no pool could be made: the next allocator serves */
+    PROXY_BOOT,   /* before the constructor: the bootstrap arena */
+    PROXY_SETUP,  /* the constructor is making the pool */
+    PROXY_POOL,   /* the pool serves (the usual state) */
+    PROXY_NEXT,   /* no pool could be made: the next allocator serves */
     PROXY_FORKED, /* a child of fork with shared pages: the next allocator
                      serves, pool blocks are left alone */
 };

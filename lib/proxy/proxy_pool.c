@@ -15,8 +15,8 @@
  * forked child leaves it alone); the memory stays mapped until exit. */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <umf.h>
 #include <umf/memory_provider.h>
@@ -42,8 +42,8 @@ static umf_memory_provider_handle_t provider_create(const proxy_options_t *o) {
         return NULL;
     }
     if (o->pages != PROXY_PAGES_PRIVATE) {
-        ret = umfOsMemoryProviderParamsSetVisibility(params,
-                                                     UMF_MEM_MAP_SHARED);
+        ret =
+            umfOsMemoryProviderParamsSetVisibility(params, UMF_MEM_MAP_SHARED);
     }
     if (ret == UMF_RESULT_SUCCESS && o->pages == PROXY_PAGES_SHARED_SHM) {
         snprintf(shm_name, sizeof(shm_name), PROXY_SHM_PREFIX "%ld",
@@ -97,9 +97,8 @@ static bool pool_try(proxy_pool_kind_t kind,
     }
     /* the provider stays the caller's even when OWN_PROVIDER creation
      * fails, so a failed kind leaves it for the next one */
-    umf_result_t ret = umfPoolCreate(ops, provider, NULL,
-                                     UMF_POOL_CREATE_FLAG_OWN_PROVIDER,
-                                     &p.handle);
+    umf_result_t ret = umfPoolCreate(
+        ops, provider, NULL, UMF_POOL_CREATE_FLAG_OWN_PROVIDER, &p.handle);
     if (ret != UMF_RESULT_SUCCESS) {
         if (!quiet) {
             proxy_report("cannot create the %s pool (%d)", p.name, (int)ret);
