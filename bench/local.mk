@@ -109,3 +109,18 @@ bench: $(UMF_BENCH_PROGS) $(UMF_BENCH_FAKES)
 	done
 .PHONY: bench
 
+
+# libumf_proxy (issue 15) against glibc and LD_PRELOAD of jemalloc on gcc,
+# python3, sort and the churn of bench_pools on plain malloc
+# (bench/proxy_churn); `make bench-proxy' (also the last step of
+# `make bench'). UMF_BENCH_PROXY_REPS sets the runs per cell (3).
+EXTRA_PROGRAMS += bench/proxy_churn
+bench_proxy_churn_SOURCES = bench/proxy_churn.c
+bench_proxy_churn_LDADD = $(PTHREAD_LIBS)
+CLEANFILES += bench/proxy_churn$(EXEEXT)
+EXTRA_DIST += bench/bench_proxy.sh
+bench-proxy: bench/proxy_churn$(EXEEXT) lib/libumf_proxy.la
+	top_builddir=$(top_builddir) $(SHELL) $(srcdir)/bench/bench_proxy.sh \
+	  $${UMF_BENCH_PROXY_REPS:-3}
+bench: bench-proxy
+.PHONY: bench-proxy

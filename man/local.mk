@@ -130,6 +130,7 @@ dist_man_MANS += \
 	man/man3/umfScalablePoolParamsSetGranularity.3 \
 	man/man3/umfScalablePoolParamsSetKeepAllMemory.3 \
 	man/man3/umfTearDown.3 \
-	man/man7/umf.7
+	man/man7/umf.7 \
+	man/man7/umf_proxy.7
 # umf-info(1), the tool of tools/local.mk (linted by tests/check_umf_info.sh)
 dist_man_MANS += man/man1/umf-info.1

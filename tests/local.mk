@@ -342,3 +342,21 @@ EXTRA_tests_test_provider_level_zero_pools_DEPENDENCIES = \
 	tests/fakes/fake_ze_driver.la
 endif
 endif
+
+# libumf_proxy (issue 15): tests/check_proxy.sh runs real programs and
+# these two without and with LD_PRELOAD of the proxy. They need no Check;
+# -no-install makes them plain executables (no libtool wrapper script, whose
+# shell would run under the proxy too and whose argv[0] the IPC producer
+# re-executes).
+check_PROGRAMS += tests/proxy_prog tests/proxy_newdelete
+tests_proxy_prog_LDADD = lib/libumf.la tests/libproxy_late.la $(PTHREAD_LIBS)
+# a library finalised after libumf, whose destructor frees proxy blocks
+check_LTLIBRARIES += tests/libproxy_late.la
+tests_libproxy_late_la_SOURCES = tests/proxy_late.c
+tests_libproxy_late_la_LDFLAGS = -rpath /nowhere -avoid-version
+tests_proxy_prog_LDFLAGS = -no-install
+tests_proxy_newdelete_SOURCES = tests/proxy_newdelete.cc
+tests_proxy_newdelete_LDADD = lib/libumf.la
+tests_proxy_newdelete_LDFLAGS = -no-install
+TESTS += tests/check_proxy.sh
+EXTRA_DIST += tests/check_proxy.sh
