@@ -85,8 +85,8 @@ static inline uint8_t pattern_byte(size_t i, uint32_t seed) {
 /* Writes the pattern (w) or compares with it (r) at the bytes below limit
  * that a block of n bytes carries; the offset of the first mismatch, or
  * SIZE_MAX. */
-static size_t pattern_walk(uint8_t *w, const uint8_t *r, size_t n,
-                           size_t limit, uint32_t seed) {
+static size_t pattern_walk(uint8_t *w, const uint8_t *r, size_t n, size_t limit,
+                           uint32_t seed) {
     size_t step = n <= FUZZ_FULL_CHECK ? 1 : 61;
     size_t head = n <= FUZZ_FULL_CHECK ? n : 256;
     for (size_t i = 0; i < n && i < limit;) {

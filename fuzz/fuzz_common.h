@@ -37,8 +37,7 @@ void fuzz_fill(void *p, size_t n, uint32_t seed);
 /* Offset of the first byte of p[0, n) that is not seed's, or SIZE_MAX. */
 size_t fuzz_verify(const void *p, size_t n, uint32_t seed);
 /* The same, for the bytes below limit only (what realloc keeps). */
-size_t fuzz_verify_prefix(const void *p, size_t n, size_t limit,
-                          uint32_t seed);
+size_t fuzz_verify_prefix(const void *p, size_t n, size_t limit, uint32_t seed);
 
 /* Number of open descriptors of the process. */
 int fuzz_count_fds(void);

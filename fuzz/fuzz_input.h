@@ -42,9 +42,7 @@ static inline uint32_t fuzz_u32(fuzz_input_t *in) {
     return (uint32_t)fuzz_uint(in, 4);
 }
 
-static inline uint64_t fuzz_u64(fuzz_input_t *in) {
-    return fuzz_uint(in, 8);
-}
+static inline uint64_t fuzz_u64(fuzz_input_t *in) { return fuzz_uint(in, 8); }
 
 /* A size whose magnitude the input picks first, so that small, page-sized,
  * large and absurd sizes are all a mutation away: class 0 is 0..255, class

@@ -71,7 +71,8 @@ static umf_memory_provider_handle_t os_shared_provider(const char *shm_name) {
     if (shm_name) {
         umfOsMemoryProviderParamsSetShmName(p, shm_name);
     }
-    umf_result_t r = umfMemoryProviderCreate(umfOsMemoryProviderOps(), p, &prov);
+    umf_result_t r =
+        umfMemoryProviderCreate(umfOsMemoryProviderOps(), p, &prov);
     FUZZ_CHECK(r == UMF_RESULT_SUCCESS, "OS provider create: %d", r);
     umfOsMemoryProviderParamsDestroy(p);
     return prov;
@@ -86,8 +87,7 @@ static umf_memory_provider_handle_t file_shared_provider(const char *path) {
     umfFileMemoryProviderParamsSetVisibility(p, UMF_MEM_MAP_SHARED);
     umf_result_t r =
         umfMemoryProviderCreate(umfFileMemoryProviderOps(), p, &prov);
-    FUZZ_CHECK(r == UMF_RESULT_SUCCESS, "file provider create %s: %d", path,
-               r);
+    FUZZ_CHECK(r == UMF_RESULT_SUCCESS, "file provider create %s: %d", path, r);
     umfFileMemoryProviderParamsDestroy(p);
     return prov;
 }
@@ -125,15 +125,13 @@ static void producer_init(int cfg) {
         break;
     }
     default:
-        FUZZ_CHECK(fuzz_scratch_path(path, sizeof(path), cfg == 2
-                                                              ? "producer-2"
-                                                              : "producer-3") ==
+        FUZZ_CHECK(fuzz_scratch_path(path, sizeof(path),
+                                     cfg == 2 ? "producer-2" : "producer-3") ==
                        0,
                    "path");
         prov = file_shared_provider(path);
-        pr->pool = pool_over(cfg == 2 ? umfDisjointPoolOps()
-                                      : umfJemallocPoolOps(),
-                             prov);
+        pr->pool = pool_over(
+            cfg == 2 ? umfDisjointPoolOps() : umfJemallocPoolOps(), prov);
         FUZZ_CHECK(realpath(path, pr->needle) != NULL, "realpath %s", path);
         pr->file = true;
         break;
@@ -201,8 +199,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     uint8_t *h = malloc(pr->handle_size);
     FUZZ_CHECK(h != NULL, "malloc");
-    size_t n = fuzz_left(&in) < pr->handle_size ? fuzz_left(&in)
-                                                : pr->handle_size;
+    size_t n =
+        fuzz_left(&in) < pr->handle_size ? fuzz_left(&in) : pr->handle_size;
     if (mode & MODE_RAW) {
         memset(h, 0, pr->handle_size);
         memcpy(h, data + in.pos, n);
@@ -229,12 +227,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             check_opened(cfg, q, "the handle opened again");
         }
         r = umfCloseIPCHandle(p);
-        FUZZ_CHECK(r == UMF_RESULT_SUCCESS, "close of an opened handle: %d",
-                   r);
+        FUZZ_CHECK(r == UMF_RESULT_SUCCESS, "close of an opened handle: %d", r);
         if (q) {
             r = umfCloseIPCHandle(q);
-            FUZZ_CHECK(r == UMF_RESULT_SUCCESS,
-                       "close of the second open: %d", r);
+            FUZZ_CHECK(r == UMF_RESULT_SUCCESS, "close of the second open: %d",
+                       r);
         }
     } else {
         FUZZ_CHECK(p == NULL, "a failed open set *ptr");

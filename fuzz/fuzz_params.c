@@ -42,7 +42,7 @@
 #include "fuzz_input.h"
 
 #define MAX_SETTERS 32
-#define NAME_CAP 600 /* past NAME_MAX and the OS provider's limit */
+#define NAME_CAP 600  /* past NAME_MAX and the OS provider's limit */
 #define PATH_CAP 4200 /* past PATH_MAX */
 #define FIXED_SIZE ((size_t)4 << 20)
 
@@ -94,8 +94,8 @@ static void provider_exercise(umf_memory_provider_handle_t prov,
 static void provider_try(const umf_memory_provider_ops_t *ops, void *params,
                          bool writable) {
     umf_memory_provider_handle_t prov = NULL;
-    if (ops && umfMemoryProviderCreate(ops, params, &prov) ==
-                   UMF_RESULT_SUCCESS) {
+    if (ops &&
+        umfMemoryProviderCreate(ops, params, &prov) == UMF_RESULT_SUCCESS) {
         FUZZ_CHECK(prov != NULL, "create succeeded with NULL");
         provider_exercise(prov, writable);
         umfMemoryProviderDestroy(prov);
@@ -163,7 +163,8 @@ static void fuzz_os(fuzz_input_t *in) {
             bool null = fuzz_u8(in) % 8 == 0;
             umf_numa_split_partition_t parts[8];
             for (unsigned k = 0; k < len; k++) {
-                parts[k].weight = fuzz_u8(in) < 0xf0 ? fuzz_u8(in) : fuzz_u32(in);
+                parts[k].weight =
+                    fuzz_u8(in) < 0xf0 ? fuzz_u8(in) : fuzz_u32(in);
                 parts[k].target = fuzz_u8(in) % 4;
             }
             umfOsMemoryProviderParamsSetPartitions(p, null ? NULL : parts, len);
@@ -175,7 +176,8 @@ static void fuzz_os(fuzz_input_t *in) {
             NULL_HANDLE_FAILS(umfOsMemoryProviderParamsSetVisibility(
                 NULL, UMF_MEM_MAP_SHARED));
             NULL_HANDLE_FAILS(umfOsMemoryProviderParamsSetShmName(NULL, "x"));
-            NULL_HANDLE_FAILS(umfOsMemoryProviderParamsSetNumaList(NULL, NULL, 0));
+            NULL_HANDLE_FAILS(
+                umfOsMemoryProviderParamsSetNumaList(NULL, NULL, 0));
             NULL_HANDLE_FAILS(umfOsMemoryProviderParamsSetNumaMode(
                 NULL, UMF_NUMA_MODE_DEFAULT));
             NULL_HANDLE_FAILS(umfOsMemoryProviderParamsSetPartSize(NULL, 4096));
@@ -193,8 +195,10 @@ static void fuzz_os(fuzz_input_t *in) {
         /* the object create makes is ours: umf-fuzz-PID-<name> */
         char safe[NAME_CAP + 64];
         snprintf(safe, sizeof(safe), "umf-fuzz-%ld-%s", (long)getpid(), name);
-        if (umfOsMemoryProviderParamsSetShmName(p, safe) != UMF_RESULT_SUCCESS &&
-            umfOsMemoryProviderParamsSetShmName(p, NULL) != UMF_RESULT_SUCCESS) {
+        if (umfOsMemoryProviderParamsSetShmName(p, safe) !=
+                UMF_RESULT_SUCCESS &&
+            umfOsMemoryProviderParamsSetShmName(p, NULL) !=
+                UMF_RESULT_SUCCESS) {
             umfOsMemoryProviderParamsDestroy(p);
             return;
         }
@@ -342,8 +346,8 @@ static void fuzz_fixed(fuzz_input_t *in) {
             take_fixed_memory(in, &ptr, &size);
             umfFixedMemoryProviderParamsSetMemory(p, ptr, size);
         } else {
-            NULL_HANDLE_FAILS(
-                umfFixedMemoryProviderParamsSetMemory(NULL, fixed_region, 4096));
+            NULL_HANDLE_FAILS(umfFixedMemoryProviderParamsSetMemory(
+                NULL, fixed_region, 4096));
         }
     }
     provider_try(umfFixedMemoryProviderOps(), p, true);
@@ -445,9 +449,9 @@ static void pool_try(const umf_memory_pool_ops_t *ops, void *params,
                "OS provider");
     umfOsMemoryProviderParamsDestroy(op);
     umf_memory_pool_handle_t pool = NULL;
-    if (!ops || umfPoolCreate(ops, prov, params,
-                              UMF_POOL_CREATE_FLAG_OWN_PROVIDER,
-                              &pool) != UMF_RESULT_SUCCESS) {
+    if (!ops ||
+        umfPoolCreate(ops, prov, params, UMF_POOL_CREATE_FLAG_OWN_PROVIDER,
+                      &pool) != UMF_RESULT_SUCCESS) {
         umfMemoryProviderDestroy(prov);
         return;
     }
@@ -500,8 +504,8 @@ static void fuzz_disjoint(fuzz_input_t *in) {
             if (!limits) { /* one limits object, kept past the pool */
                 limits = umfDisjointPoolSharedLimitsCreate(fuzz_size(in));
             }
-            umfDisjointPoolParamsSetSharedLimits(p,
-                                                 fuzz_u8(in) % 4 ? limits : NULL);
+            umfDisjointPoolParamsSetSharedLimits(p, fuzz_u8(in) % 4 ? limits
+                                                                    : NULL);
             break;
         case 6: {
             bool null = fuzz_u8(in) % 8 == 0;
@@ -547,7 +551,8 @@ static void fuzz_scalable(fuzz_input_t *in) {
             break;
         default:
             NULL_HANDLE_FAILS(umfScalablePoolParamsSetGranularity(NULL, 4096));
-            NULL_HANDLE_FAILS(umfScalablePoolParamsSetKeepAllMemory(NULL, true));
+            NULL_HANDLE_FAILS(
+                umfScalablePoolParamsSetKeepAllMemory(NULL, true));
             break;
         }
     }

@@ -85,9 +85,8 @@ static umf_memory_provider_handle_t make_provider(int kind, bool shared) {
             FUZZ_CHECK(fixed_region != MAP_FAILED, "mmap");
         }
         umf_fixed_memory_provider_params_handle_t p = NULL;
-        FUZZ_CHECK(umfFixedMemoryProviderParamsCreate(&p, fixed_region,
-                                                      FIXED_SIZE) ==
-                       UMF_RESULT_SUCCESS,
+        FUZZ_CHECK(umfFixedMemoryProviderParamsCreate(
+                       &p, fixed_region, FIXED_SIZE) == UMF_RESULT_SUCCESS,
                    "fixed params");
         umfMemoryProviderCreate(umfFixedMemoryProviderOps(), p, &prov);
         umfFixedMemoryProviderParamsDestroy(p);
@@ -186,19 +185,18 @@ static size_t take_alignment(fuzz_input_t *in) {
 
 static void check_block(const block_t *b, const char *when) {
     size_t bad = fuzz_verify(b->p, b->size, b->seed);
-    FUZZ_CHECK(bad == SIZE_MAX,
-               "%s: block %p of %zu bytes changed at byte %zu", when,
-               (void *)b->p, b->size, bad);
+    FUZZ_CHECK(bad == SIZE_MAX, "%s: block %p of %zu bytes changed at byte %zu",
+               when, (void *)b->p, b->size, bad);
 }
 
 /* Record a new block in slot i (empty), after the checks every new block
  * passes. */
-static void new_block(run_t *run, int i, void *p, size_t size,
-                      size_t alignment, const char *call) {
+static void new_block(run_t *run, int i, void *p, size_t size, size_t alignment,
+                      const char *call) {
     FUZZ_CHECK(alignment == 0 || (uintptr_t)p % alignment == 0,
                "%s(%zu, alignment %zu) gave %p", call, size, alignment, p);
-    FUZZ_CHECK(umfPoolByPtr(p) == run->pool, "umfPoolByPtr(%p) after %s",
-               p, call);
+    FUZZ_CHECK(umfPoolByPtr(p) == run->pool, "umfPoolByPtr(%p) after %s", p,
+               call);
     block_t *b = &run->slot[i];
     b->p = p;
     b->size = size;
@@ -211,8 +209,8 @@ static void new_block(run_t *run, int i, void *p, size_t size,
 static void free_block(run_t *run, int i, bool through_umf_free) {
     block_t *b = &run->slot[i];
     check_block(b, "before free");
-    umf_result_t r = through_umf_free ? umfFree(b->p)
-                                      : umfPoolFree(run->pool, b->p);
+    umf_result_t r =
+        through_umf_free ? umfFree(b->p) : umfPoolFree(run->pool, b->p);
     FUZZ_CHECK(r == UMF_RESULT_SUCCESS, "%s(%p): %d",
                through_umf_free ? "umfFree" : "umfPoolFree", (void *)b->p, r);
     run->live -= b->size;
@@ -250,8 +248,8 @@ static void op_malloc(run_t *run, int i, fuzz_input_t *in) {
 }
 
 static void op_calloc(run_t *run, int i, fuzz_input_t *in) {
-    size_t num = fuzz_u8(in) % 8 == 7 ? (size_t)fuzz_u64(in)
-                                      : (size_t)fuzz_u8(in);
+    size_t num =
+        fuzz_u8(in) % 8 == 7 ? (size_t)fuzz_u64(in) : (size_t)fuzz_u8(in);
     size_t size = take_size(in);
     size_t total;
     bool overflow = __builtin_mul_overflow(num, size, &total);
@@ -311,8 +309,7 @@ static void op_realloc(run_t *run, int i, fuzz_input_t *in) {
         if (p) { /* overcommitted: the block moved, give it back */
             run->live -= old;
             b->p = NULL;
-            FUZZ_CHECK(umfPoolFree(run->pool, p) == UMF_RESULT_SUCCESS,
-                       "free");
+            FUZZ_CHECK(umfPoolFree(run->pool, p) == UMF_RESULT_SUCCESS, "free");
         } else if (b->p) {
             check_block(b, "after a failed realloc");
         }
@@ -352,8 +349,8 @@ static void op_realloc(run_t *run, int i, fuzz_input_t *in) {
 static void op_usable_size(run_t *run, int i) {
     block_t *b = &run->slot[i];
     size_t u = umfPoolMallocUsableSize(run->pool, b->p);
-    FUZZ_CHECK(u == 0 || u >= b->size, "usable size %zu of a %zu-byte block",
-               u, b->size);
+    FUZZ_CHECK(u == 0 || u >= b->size, "usable size %zu of a %zu-byte block", u,
+               b->size);
     /* the bytes past the request are the caller's too: scribble on some
      * (other blocks' patterns catch a usable size that lies) */
     if (u > b->size) {
