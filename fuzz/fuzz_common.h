@@ -29,7 +29,8 @@ const char *fuzz_scratch_dir(void);
 int fuzz_scratch_path(char *path, size_t cap, const char *name);
 
 /* Fill n bytes with the pattern of seed; a block of more than
- * FUZZ_FULL_CHECK bytes gets a sparse one (its ends and every 61st byte),
+ * FUZZ_FULL_CHECK bytes gets a sparse one (its ends and every
+ * 509th byte, or every 12289th above 1 MiB),
  * which keeps large blocks cheap. Check with the same n: a block grown by
  * realloc is checked with its old size. */
 #define FUZZ_FULL_CHECK ((size_t)16384)

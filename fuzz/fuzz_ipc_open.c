@@ -148,7 +148,22 @@ static void producer_init(int cfg) {
                "handle size %zu, pool says %zu", pr->handle_size, pool_size);
 }
 
+/* At exit: a named shared-memory object is unlinked only by its
+ * provider's destroy. */
+static void producers_destroy(void) {
+    for (int cfg = 0; cfg < NCONFIGS; cfg++) {
+        producer_t *pr = &producers[cfg];
+        if (pr->pool) {
+            umfPutIPCHandle(pr->handle);
+            umfPoolFree(pr->pool, pr->block);
+            umfPoolDestroy(pr->pool);
+            pr->pool = NULL;
+        }
+    }
+}
+
 static void setup(void) {
+    atexit(producers_destroy);
     for (int cfg = 0; cfg < NCONFIGS; cfg++) {
         producer_init(cfg);
     }

@@ -39,9 +39,15 @@
 #define SLOTS 32
 #define MAX_OPS 256
 #define LIVE_BUDGET ((size_t)48 << 20) /* bytes held at once */
-#define BIG_LIMIT ((size_t)8 << 20)    /* larger requests are folded */
-#define ABSURD ((size_t)1 << 36)       /* requests never touched */
-#define IMPOSSIBLE ((size_t)1 << 57)   /* above any user address space */
+#define BIG_LIMIT ((size_t)4 << 20)    /* larger requests are folded */
+/* Requests from absurd_from up are made but never touched; smaller ones
+ * are folded under BIG_LIMIT. A file provider with shared visibility
+ * fallocates what it is asked for, so over it only sizes that no off_t
+ * holds are absurd: a fuzzer must not fill the disk. */
+#define ABSURD_MEMORY ((size_t)1 << 36)
+#define ABSURD_FILE ((size_t)1 << 63)
+static size_t absurd_from = ABSURD_MEMORY; /* per input */
+#define IMPOSSIBLE ((size_t)1 << 57)       /* above any user address space */
 #define FIXED_SIZE ((size_t)16 << 20)
 
 enum { POOL_DISJOINT, POOL_JEMALLOC, POOL_SCALABLE, POOL_PROXY, NPOOLS };
@@ -165,7 +171,7 @@ static umf_memory_pool_handle_t make_pool(int kind, int prov_kind,
  * BIG_LIMIT. */
 static size_t take_size(fuzz_input_t *in) {
     size_t s = fuzz_size(in);
-    if (s >= ABSURD) {
+    if (s >= absurd_from) {
         return s;
     }
     return s > BIG_LIMIT ? s % BIG_LIMIT : s;
@@ -220,7 +226,7 @@ static void free_block(run_t *run, int i, bool through_umf_free) {
 /* A request that cannot be satisfied must fail; an absurd one that the
  * provider's overcommit let through is given back untouched. */
 static bool handle_absurd(run_t *run, void *p, size_t size, const char *call) {
-    if (size < ABSURD) {
+    if (size < absurd_from) {
         return false;
     }
     FUZZ_CHECK(p == NULL || size < IMPOSSIBLE, "%s(%zu) gave %p", call, size,
@@ -253,7 +259,7 @@ static void op_calloc(run_t *run, int i, fuzz_input_t *in) {
     size_t size = take_size(in);
     size_t total;
     bool overflow = __builtin_mul_overflow(num, size, &total);
-    if (!overflow && total < ABSURD && !fits_budget(run, total)) {
+    if (!overflow && total < absurd_from && !fits_budget(run, total)) {
         return;
     }
     void *p = umfPoolCalloc(run->pool, num, size);
@@ -278,7 +284,7 @@ static void op_calloc(run_t *run, int i, fuzz_input_t *in) {
 static void op_aligned(run_t *run, int i, fuzz_input_t *in) {
     size_t size = take_size(in);
     size_t alignment = take_alignment(in);
-    if (size < ABSURD && !fits_budget(run, size)) {
+    if (size < absurd_from && !fits_budget(run, size)) {
         return;
     }
     void *p = umfPoolAlignedMalloc(run->pool, size, alignment);
@@ -296,14 +302,14 @@ static void op_realloc(run_t *run, int i, fuzz_input_t *in) {
     size_t size = take_size(in);
     block_t *b = &run->slot[i];
     size_t old = b->p ? b->size : 0;
-    if (size < ABSURD && size > old && !fits_budget(run, size - old)) {
+    if (size < absurd_from && size > old && !fits_budget(run, size - old)) {
         return;
     }
     if (b->p) {
         check_block(b, "before realloc");
     }
     void *p = umfPoolRealloc(run->pool, b->p, size);
-    if (size >= ABSURD) {
+    if (size >= absurd_from) {
         FUZZ_CHECK(p == NULL || size < IMPOSSIBLE, "realloc to %zu gave %p",
                    size, p);
         if (p) { /* overcommitted: the block moved, give it back */
@@ -376,6 +382,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     run_t run;
     memset(&run, 0, sizeof(run));
     run.kind = pool_kind;
+    absurd_from = prov_kind == PROV_FILE ? ABSURD_FILE : ABSURD_MEMORY;
     run.pool = make_pool(pool_kind, prov_kind, variant);
     if (!run.pool) {
         return 0;
