@@ -12,6 +12,18 @@
 
 #include "fuzz_common.h"
 
+/* ASan builds can run a hook when a report ends the process. */
+#if defined(__SANITIZE_ADDRESS__)
+#define FUZZ_HAVE_DEATH_CALLBACK 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FUZZ_HAVE_DEATH_CALLBACK 1
+#endif
+#endif
+#if FUZZ_HAVE_DEATH_CALLBACK
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 /* The pattern loops touch megabytes per input: ASan checks of pool memory
  * (never ASan's heap) and coverage of their comparisons only slow the
  * fuzzer down. */
@@ -22,8 +34,20 @@
 #define FUZZ_PLAIN_LOOP
 #endif
 
+static void (*death_hook)(void);
+
+void fuzz_on_death(void (*hook)(void)) {
+    death_hook = hook;
+#if FUZZ_HAVE_DEATH_CALLBACK
+    __sanitizer_set_death_callback(hook);
+#endif
+}
+
 void fuzz_fail(const char *file, int line, const char *cond, const char *fmt,
                ...) {
+    if (death_hook) {
+        death_hook();
+    }
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "\n==FINDING== %s:%d: %s: ", file, line, cond);

@@ -20,6 +20,11 @@
 void fuzz_fail(const char *file, int line, const char *cond, const char *fmt,
                ...) __attribute__((noreturn, format(printf, 4, 5)));
 
+/* hook runs before a finding aborts the process, and (sanitizer builds)
+ * when a sanitizer report ends it: to remove what outlives the process
+ * (named shared memory). */
+void fuzz_on_death(void (*hook)(void));
+
 /* The process's scratch directory (created on first use, removed with its
  * files at exit): $UMF_FUZZ_TMPDIR or $TMPDIR or /tmp, then
  * umf-fuzz-PID. Files the targets make live only there. */

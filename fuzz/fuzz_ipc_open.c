@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <umf.h>
@@ -162,8 +163,17 @@ static void producers_destroy(void) {
     }
 }
 
+/* A crash leaves no named object behind either (after a finding or a
+ * sanitizer report; other deaths leave /dev/shm/umf-fuzz-ipc-PID). */
+static void shm_unlink_on_death(void) {
+    char name[64];
+    snprintf(name, sizeof(name), "/umf-fuzz-ipc-%ld", (long)getpid());
+    shm_unlink(name);
+}
+
 static void setup(void) {
     atexit(producers_destroy);
+    fuzz_on_death(shm_unlink_on_death);
     for (int cfg = 0; cfg < NCONFIGS; cfg++) {
         producer_init(cfg);
     }

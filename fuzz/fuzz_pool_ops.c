@@ -259,7 +259,9 @@ static void op_calloc(run_t *run, int i, fuzz_input_t *in) {
     size_t size = take_size(in);
     size_t total;
     bool overflow = __builtin_mul_overflow(num, size, &total);
-    if (!overflow && total < absurd_from && !fits_budget(run, total)) {
+    /* calloc zeroes what it gives (jemalloc with memset): only requests
+     * that cannot succeed may exceed the budget */
+    if (!overflow && total < IMPOSSIBLE && !fits_budget(run, total)) {
         return;
     }
     void *p = umfPoolCalloc(run->pool, num, size);

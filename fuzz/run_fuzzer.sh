@@ -10,7 +10,8 @@
 # SRCDIR/regressions/NAME (read only) and adds what it finds new to
 # fuzz/work/NAME; crash, leak, timeout and out-of-memory inputs go to
 # fuzz/artifacts/NAME/. Its log is fuzz/NAME.log and its one-line result
-# fuzz/NAME.result: "NAME: N executions in S s, K findings".
+# fuzz/NAME.result: "NAME: N executions in S s, K findings" (for a
+# keep-going target, then a line per crash input: what and where).
 # UMF_FUZZ_KEEP_GOING (names): those targets run in libFuzzer's fork mode,
 # go on after a crash, and their findings are reported but do not fail.
 # UMF_FUZZ_FLAGS: more libFuzzer flags.
@@ -93,5 +94,25 @@ elif [ $rc -ne 0 ] || [ "$findings" -gt 0 ]; then
     tail -n 60 "$log"
 fi
 echo "$line" >"$result"
-echo "$line"
+# Fork mode logs no stacks: replay each crash input alone (at most 30) and
+# keep its report in fuzz/NAME.crashes, one summary line per input.
+if [ $keep_going = yes ] && [ "$findings" -gt 0 ]; then
+    : >"fuzz/$name.crashes"
+    find "$art" -type f -name 'crash-*' | sort | head -n 30 |
+        while read -r input; do
+            out=$(timeout 60 "$prog" "$input" 2>&1)
+            what=$(printf '%s\n' "$out" | grep -m 1 -E \
+                '^==FINDING==|^==[0-9]+==ERROR|^SUMMARY' || echo "no crash on replay alone")
+            where=$(printf '%s\n' "$out" | grep -E '^ +#[0-9]+ .* in [a-z_]+ /' |
+                grep -v -E ' in (fuzz_fail|__sanitizer|fuzzer::)' |
+                head -n 3 | sed -E 's/^ +#[0-9]+ 0x[0-9a-f]+ in ([^ ]+) .*\/([^/]+:[0-9]+).*/\1 (\2)/' |
+                paste -s -d '<' -)
+            {
+                echo "== $input"
+                printf '%s\n' "$out" | grep -E '^==|^ +#[0-9]+ |^SUMMARY' | head -n 40
+            } >>"fuzz/$name.crashes"
+            echo "  $(basename "$input"): $what; $where" >>"$result"
+        done
+fi
+cat "$result"
 exit 0
