@@ -34,11 +34,10 @@ const char *fuzz_scratch_dir(void);
 int fuzz_scratch_path(char *path, size_t cap, const char *name);
 
 /* Fill n bytes with the pattern of seed; a block of more than
- * FUZZ_FULL_CHECK bytes gets a sparse one (its ends and every
- * 509th byte, or every 12289th above 1 MiB),
- * which keeps large blocks cheap. Check with the same n: a block grown by
- * realloc is checked with its old size. */
-#define FUZZ_FULL_CHECK ((size_t)16384)
+ * FUZZ_FULL_CHECK bytes gets a sparse one (its first and last 256 bytes
+ * and every 12289th byte), which keeps large blocks cheap. Check with the
+ * same n: a block grown by realloc is checked with its old size. */
+#define FUZZ_FULL_CHECK ((size_t)4096)
 void fuzz_fill(void *p, size_t n, uint32_t seed);
 /* Offset of the first byte of p[0, n) that is not seed's, or SIZE_MAX. */
 size_t fuzz_verify(const void *p, size_t n, uint32_t seed);
