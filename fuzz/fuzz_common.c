@@ -35,19 +35,27 @@
 #endif
 
 static void (*death_hook)(void);
+static void scratch_remove(void);
+
+/* What a dying process removes: the target's objects, then the scratch
+ * directory. */
+static void on_death(void) {
+    if (death_hook) {
+        death_hook();
+    }
+    scratch_remove();
+}
 
 void fuzz_on_death(void (*hook)(void)) {
     death_hook = hook;
 #if FUZZ_HAVE_DEATH_CALLBACK
-    __sanitizer_set_death_callback(hook);
+    __sanitizer_set_death_callback(on_death);
 #endif
 }
 
 void fuzz_fail(const char *file, int line, const char *cond, const char *fmt,
                ...) {
-    if (death_hook) {
-        death_hook();
-    }
+    on_death();
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "\n==FINDING== %s:%d: %s: ", file, line, cond);
@@ -103,6 +111,9 @@ const char *fuzz_scratch_dir(void) {
     }
     scratch_pid = getpid();
     atexit(scratch_remove);
+#if FUZZ_HAVE_DEATH_CALLBACK
+    __sanitizer_set_death_callback(on_death);
+#endif
     return scratch;
 }
 

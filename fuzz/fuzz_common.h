@@ -20,9 +20,9 @@
 void fuzz_fail(const char *file, int line, const char *cond, const char *fmt,
                ...) __attribute__((noreturn, format(printf, 4, 5)));
 
-/* hook runs before a finding aborts the process, and (sanitizer builds)
- * when a sanitizer report ends it: to remove what outlives the process
- * (named shared memory). */
+/* hook runs before a finding aborts the process, and (ASan builds) when a
+ * sanitizer report ends it, to remove what would outlive the process
+ * (named shared memory); the scratch directory is removed then too. */
 void fuzz_on_death(void (*hook)(void));
 
 /* The process's scratch directory (created on first use, removed with its
