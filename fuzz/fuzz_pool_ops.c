@@ -7,7 +7,7 @@
  * the OS and file providers). Then, until the input ends, one byte picks a
  * call and the next bytes its slot, size, count or alignment: malloc,
  * calloc, aligned malloc, realloc, free through the pool and through
- * umfFree, usable size, umfPoolByPtr, free(NULL). A pool or provider this
+ * umfFree, usable size, umfPoolByPtr, free(NULL), tags. A pool or provider this
  * build or machine lacks makes the input a no-op (devdax: no device).
  *
  * Every block carries a pattern of its own, written when it is allocated
@@ -16,7 +16,8 @@
  * are a misaligned block, a usable size below the request, calloc memory
  * that is not zero, a failed realloc that harmed the old block,
  * umfPoolByPtr not finding the pool of its block (or finding one after the
- * pool is destroyed), and a pool accepting an impossible request. */
+ * pool is destroyed), a pool accepting an impossible request, and a
+ * NULL result whose last allocation error says SUCCESS. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -238,6 +239,19 @@ static bool handle_absurd(run_t *run, void *p, size_t size, const char *call) {
     return true;
 }
 
+/* An allocation call that returned NULL for a request of size > 0 says
+ * why (umfPoolGetLastAllocationError(3): meaningful right after it). */
+static void check_failed(const run_t *run, size_t size, const char *call) {
+    if (size == 0) {
+        return;
+    }
+    umf_result_t r = umfPoolGetLastAllocationError(run->pool);
+    FUZZ_CHECK(r != UMF_RESULT_SUCCESS,
+               "%s(%zu) returned NULL but the last allocation error is "
+               "SUCCESS",
+               call, size);
+}
+
 static bool fits_budget(const run_t *run, size_t size) {
     return size <= LIVE_BUDGET - run->live;
 }
@@ -248,6 +262,9 @@ static void op_malloc(run_t *run, int i, fuzz_input_t *in) {
         return;
     }
     void *p = umfPoolMalloc(run->pool, size);
+    if (!p) {
+        check_failed(run, size, "umfPoolMalloc");
+    }
     if (!handle_absurd(run, p, size, "umfPoolMalloc") && p) {
         new_block(run, i, p, size, 0, "umfPoolMalloc");
     }
@@ -265,6 +282,9 @@ static void op_calloc(run_t *run, int i, fuzz_input_t *in) {
         return;
     }
     void *p = umfPoolCalloc(run->pool, num, size);
+    if (!p) {
+        check_failed(run, overflow ? SIZE_MAX : total, "umfPoolCalloc");
+    }
     if (overflow) {
         FUZZ_CHECK(p == NULL, "umfPoolCalloc(%zu, %zu) overflows but gave %p",
                    num, size, p);
@@ -290,6 +310,9 @@ static void op_aligned(run_t *run, int i, fuzz_input_t *in) {
         return;
     }
     void *p = umfPoolAlignedMalloc(run->pool, size, alignment);
+    if (!p) {
+        check_failed(run, size, "umfPoolAlignedMalloc");
+    }
     if (alignment & (alignment - 1)) {
         FUZZ_CHECK(p == NULL, "alignment %zu is not a power of two; got %p",
                    alignment, p);
@@ -311,6 +334,9 @@ static void op_realloc(run_t *run, int i, fuzz_input_t *in) {
         check_block(b, "before realloc");
     }
     void *p = umfPoolRealloc(run->pool, b->p, size);
+    if (!p && !(b->p && size == 0 && run->kind != POOL_PROXY)) {
+        check_failed(run, size, "umfPoolRealloc"); /* not a free */
+    }
     if (size >= absurd_from) {
         FUZZ_CHECK(p == NULL || size < IMPOSSIBLE, "realloc to %zu gave %p",
                    size, p);
@@ -375,6 +401,22 @@ static void op_by_ptr(run_t *run, int i, fuzz_input_t *in) {
                (void *)b->p, off, (void *)found, (void *)run->pool);
 }
 
+/* The tag goes in and comes back; so does the provider. */
+static void op_tag(run_t *run, int i) {
+    void *tag = &run->slot[i];
+    void *old = NULL, *now = NULL;
+    FUZZ_CHECK(umfPoolSetTag(run->pool, tag, &old) == UMF_RESULT_SUCCESS,
+               "umfPoolSetTag");
+    FUZZ_CHECK(umfPoolGetTag(run->pool, &now) == UMF_RESULT_SUCCESS &&
+                   now == tag,
+               "umfPoolGetTag gave %p, not %p", now, tag);
+    umf_memory_provider_handle_t prov = NULL;
+    FUZZ_CHECK(umfPoolGetMemoryProvider(run->pool, &prov) ==
+                       UMF_RESULT_SUCCESS &&
+                   prov != NULL,
+               "umfPoolGetMemoryProvider");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_input_t in;
     fuzz_input_init(&in, data, size);
@@ -436,8 +478,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             }
             break;
         default:
-            FUZZ_CHECK(umfPoolFree(run.pool, NULL) == UMF_RESULT_SUCCESS,
-                       "umfPoolFree(NULL)");
+            if (op & 0x80) {
+                op_tag(&run, i);
+            } else {
+                FUZZ_CHECK(umfPoolFree(run.pool, NULL) == UMF_RESULT_SUCCESS,
+                           "umfPoolFree(NULL)");
+            }
             break;
         }
     }
