@@ -109,7 +109,9 @@ if [ $keep_going = yes ] && [ "$findings" -gt 0 ]; then
                 paste -s -d '<' -)
             {
                 echo "== $input"
-                printf '%s\n' "$out" | grep -E '^==|^ +#[0-9]+ |^SUMMARY' | head -n 40
+                printf '%s\n' "$out" | grep -E '^==|^ +#[0-9]+ |^SUMMARY' |
+                    grep -v -E ' in (fuzzer::|__sanitizer|__libc|_start|main |abort|raise|__pthread_kill)|libc\.so' |
+                    head -n 30
             } >>"fuzz/$name.crashes"
             echo "  $(basename "$input"): $what; $where" >>"$result"
         done
