@@ -4,11 +4,13 @@
  * Input: byte 0 picks the pool (disjoint, jemalloc, scalable, proxy),
  * byte 1 the provider (OS, fixed, file), byte 2 variants (bit 0: a
  * disjoint pool with small slabs and buckets; bit 1: shared visibility for
- * the OS and file providers). Then, until the input ends, one byte picks a
- * call and the next bytes its slot, size, count or alignment: malloc,
- * calloc, aligned malloc, realloc, free through the pool and through
- * umfFree, usable size, umfPoolByPtr, free(NULL), tags. A pool or provider this
- * build or machine lacks makes the input a no-op (devdax: no device).
+ * the OS and file providers; bit 2: a second pool of another kind over
+ * another provider, bits 3-6 saying which, that owns the odd slots). Then,
+ * until the input ends, one byte picks a call and the next bytes its slot,
+ * size, count or alignment: malloc, calloc, aligned malloc, realloc, free
+ * through the pool and through umfFree, usable size, umfPoolByPtr, free(NULL),
+ * tags. A pool or provider this build or machine lacks makes the input a no-op
+ * (devdax: no device).
  *
  * Every block carries a pattern of its own, written when it is allocated
  * and checked before it is freed or moved, so overlapping blocks, a realloc
@@ -61,17 +63,23 @@ typedef struct block_t {
 } block_t;
 
 typedef struct run_t {
-    int kind; /* POOL_* */
-    umf_memory_pool_handle_t pool;
+    /* one or two pools; slot i belongs to pools[i % npools] */
+    umf_memory_pool_handle_t pools[2];
+    int kinds[2], npools;
+    void *last_ptrs[2]; /* a block each pool gave, for after the destroy */
+    int cur;            /* the pool of the slot being worked on: */
+    int kind;           /* kinds[cur] */
+    umf_memory_pool_handle_t pool; /* pools[cur] */
     block_t slot[SLOTS];
     size_t live;
     uint32_t next_seed;
-    void *last_ptr; /* any block the pool gave, for after the destroy */
 } run_t;
 
 static void *fixed_region;
 
-static umf_memory_provider_handle_t make_provider(int kind, bool shared) {
+/* which: 0 or 1, the first or second pool's provider (of its own file) */
+static umf_memory_provider_handle_t make_provider(int kind, bool shared,
+                                                  int which) {
     umf_memory_provider_handle_t prov = NULL;
     umf_memory_visibility_t vis =
         shared ? UMF_MEM_MAP_SHARED : UMF_MEM_MAP_PRIVATE;
@@ -101,7 +109,8 @@ static umf_memory_provider_handle_t make_provider(int kind, bool shared) {
     }
     default: {
         char path[300];
-        FUZZ_CHECK(fuzz_scratch_path(path, sizeof(path), "pool-ops") == 0,
+        FUZZ_CHECK(fuzz_scratch_path(path, sizeof(path),
+                                     which ? "pool-ops-2" : "pool-ops") == 0,
                    "path");
         umf_file_memory_provider_params_handle_t p = NULL;
         FUZZ_CHECK(umfFileMemoryProviderParamsCreate(&p, path) ==
@@ -120,7 +129,7 @@ static umf_memory_provider_handle_t make_provider(int kind, bool shared) {
 
 /* The pool, or NULL when this build or machine has no such pool. */
 static umf_memory_pool_handle_t make_pool(int kind, int prov_kind,
-                                          uint8_t variant) {
+                                          uint8_t variant, int which) {
     const umf_memory_pool_ops_t *ops = NULL;
     void *params = NULL;
     umf_disjoint_pool_params_handle_t dj = NULL;
@@ -151,7 +160,7 @@ static umf_memory_pool_handle_t make_pool(int kind, int prov_kind,
         return NULL;
     }
     umf_memory_provider_handle_t prov =
-        make_provider(prov_kind, (variant & 2) != 0);
+        make_provider(prov_kind, (variant & 2) != 0, which);
     umf_memory_pool_handle_t pool = NULL;
     umf_result_t r = umfPoolCreate(ops, prov, params,
                                    UMF_POOL_CREATE_FLAG_OWN_PROVIDER, &pool);
@@ -210,7 +219,7 @@ static void new_block(run_t *run, int i, void *p, size_t size, size_t alignment,
     b->seed = run->next_seed++;
     fuzz_fill(p, size, b->seed);
     run->live += size;
-    run->last_ptr = p;
+    run->last_ptrs[run->cur] = p;
 }
 
 static void free_block(run_t *run, int i, bool through_umf_free) {
@@ -401,6 +410,13 @@ static void op_by_ptr(run_t *run, int i, fuzz_input_t *in) {
                (void *)b->p, off, (void *)found, (void *)run->pool);
 }
 
+/* Work on the pool of slot i. */
+static void use_pool(run_t *run, int i) {
+    run->cur = i % run->npools;
+    run->pool = run->pools[run->cur];
+    run->kind = run->kinds[run->cur];
+}
+
 /* The tag goes in and comes back; so does the provider. */
 static void op_tag(run_t *run, int i) {
     void *tag = &run->slot[i];
@@ -425,15 +441,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t variant = fuzz_u8(&in);
     run_t run;
     memset(&run, 0, sizeof(run));
-    run.kind = pool_kind;
-    absurd_from = prov_kind == PROV_FILE ? ABSURD_FILE : ABSURD_MEMORY;
-    run.pool = make_pool(pool_kind, prov_kind, variant);
-    if (!run.pool) {
+    /* variant bit 2: a second pool of another kind over another provider
+     * (never a second fixed provider: the region is one), so that umfFree
+     * and umfPoolByPtr must tell the pools apart */
+    int kind2 = (pool_kind + 1 + (variant >> 3) % 3) % NPOOLS;
+    int prov2 = (prov_kind + 1 + (variant >> 5) % 2) % NPROVS;
+    if (prov_kind == PROV_FIXED && prov2 == PROV_FIXED) {
+        prov2 = PROV_OS;
+    }
+    bool two = (variant & 4) != 0;
+    absurd_from = prov_kind == PROV_FILE || (two && prov2 == PROV_FILE)
+                      ? ABSURD_FILE
+                      : ABSURD_MEMORY;
+    run.kinds[0] = pool_kind;
+    run.pools[0] = make_pool(pool_kind, prov_kind, variant, 0);
+    if (!run.pools[0]) {
         return 0;
+    }
+    run.npools = 1;
+    if (two) {
+        run.kinds[1] = kind2;
+        run.pools[1] = make_pool(kind2, prov2, variant, 1);
+        run.npools = run.pools[1] ? 2 : 1;
     }
     for (int n = 0; n < MAX_OPS && fuzz_left(&in) > 0; n++) {
         uint8_t op = fuzz_u8(&in);
         int i = fuzz_u8(&in) % SLOTS;
+        use_pool(&run, i);
         bool empty = run.slot[i].p == NULL;
         switch (op % 10) {
         case 0:
@@ -489,14 +523,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     for (int i = 0; i < SLOTS; i++) {
         if (run.slot[i].p) {
-            free_block(&run, i, i % 2 == 1);
+            use_pool(&run, i);
+            free_block(&run, i, (i / 2) % 2 == 1);
         }
     }
-    umfPoolDestroy(run.pool);
-    if (run.last_ptr) {
-        FUZZ_CHECK(umfPoolByPtr(run.last_ptr) == NULL,
+    for (int k = 0; k < run.npools; k++) {
+        umfPoolDestroy(run.pools[k]);
+    }
+    for (int k = 0; k < run.npools; k++) {
+        FUZZ_CHECK(!run.last_ptrs[k] || umfPoolByPtr(run.last_ptrs[k]) == NULL,
                    "umfPoolByPtr(%p) found a pool after its destroy",
-                   run.last_ptr);
+                   run.last_ptrs[k]);
     }
     return 0;
 }

@@ -82,6 +82,11 @@ for p, pname in enumerate(POOLS):
         write("pool_ops", "%s-%s-shared" % (pname, vname),
               [p, v, 2] + script())
 write("pool_ops", "disjoint-os-small-slabs", [0, 0, 1] + script())
+# two pools (variant bit 2; bits 3-6 pick the second pool and provider)
+write("pool_ops", "two-disjoint-os-jemalloc-fixed", [0, 0, 4] + script())
+write("pool_ops", "two-jemalloc-fixed-scalable-os", [1, 1, 4 | 32] + script())
+write("pool_ops", "two-scalable-file-disjoint-os", [2, 2, 4 | 8] + script())
+write("pool_ops", "two-proxy-os-scalable-file", [3, 0, 4 | 16] + script())
 
 # ---- params: kind, then setter calls ----
 write("params", "os-default", [0])
