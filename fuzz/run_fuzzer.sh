@@ -67,9 +67,17 @@ if [ $keep_going = yes ]; then
     flags="$flags -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1"
 fi
 echo "fuzzing $name for ${seconds}s (log: $log)"
+# A mutated IPC handle can make the library unmap the process's own memory,
+# after which a fork-mode job may hang in its signal handler, where
+# libFuzzer's own timeout cannot end it: timeout(1) ends the whole process
+# group a minute past the deadline.
 # shellcheck disable=SC2086 # flags and seeds are word lists
-"$prog" $flags ${UMF_FUZZ_FLAGS-} "$work" $seeds >"$log" 2>&1
+timeout -k 10 $((seconds + 60)) \
+    "$prog" $flags ${UMF_FUZZ_FLAGS-} "$work" $seeds >"$log" 2>&1
 rc=$?
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+    echo "$name: still running a minute past the deadline; ended" >>"$log"
+fi
 
 # Executions: the final stats (one process), or the last status line of
 # fork mode ("#N: cov: ..." counts every child's runs).
@@ -94,13 +102,14 @@ elif [ $rc -ne 0 ] || [ "$findings" -gt 0 ]; then
     tail -n 60 "$log"
 fi
 echo "$line" >"$result"
-# Fork mode logs no stacks: replay each crash input alone (at most 30) and
-# keep its report in fuzz/NAME.crashes, one summary line per input.
+# Fork mode logs no stacks: replay each crash input alone (at most 20, 10 s
+# each) and keep its report in fuzz/NAME.crashes, one summary line per
+# input.
 if [ $keep_going = yes ] && [ "$findings" -gt 0 ]; then
     : >"fuzz/$name.crashes"
-    find "$art" -type f -name 'crash-*' | sort | head -n 30 |
+    find "$art" -type f -name 'crash-*' | sort | head -n 20 |
         while read -r input; do
-            out=$(timeout 60 "$prog" "$input" 2>&1)
+            out=$(timeout -k 5 10 "$prog" "$input" 2>&1)
             what=$(printf '%s\n' "$out" | grep -m 1 -E \
                 '^==FINDING==|^==[0-9]+==ERROR|^SUMMARY' || echo "no crash on replay alone")
             where=$(printf '%s\n' "$out" | grep -E '^ +#[0-9]+ .* in [a-z_]+ /' |
