@@ -30,6 +30,11 @@ proxy="$top_builddir/lib/.libs/libumf_proxy.so.0"
 prog="$top_builddir/tests/proxy_prog"
 newdel="$top_builddir/tests/proxy_newdelete"
 
+# a staged install (tests/staged_install.sh) relinks the proxy in place:
+# wait for any to end, and keep them out while the built one runs
+exec 9>"$top_builddir/tests/install.lock"
+flock -s 9
+
 for f in "$proxy" "$prog" "$newdel"; do
     if [ ! -e "$f" ]; then
         echo "FAIL: $f does not exist (is everything built?)"

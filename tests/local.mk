@@ -360,3 +360,5 @@ tests_proxy_newdelete_LDADD = lib/libumf.la
 tests_proxy_newdelete_LDFLAGS = -no-install
 TESTS += tests/check_proxy.sh
 EXTRA_DIST += tests/check_proxy.sh
+# taken by staged installs and check_proxy.sh (tests/staged_install.sh)
+CLEANFILES += tests/install.lock

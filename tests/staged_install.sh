@@ -26,9 +26,14 @@ stage_begin() {
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || exit 1
     trap 'rm -rf "$tmp"' EXIT HUP INT TERM
     stage=$tmp/stage
-    # this script runs under make check: the parent's jobserver is not ours
+    # This script runs under make check: the parent's jobserver is not ours.
+    # libtool relinks libumf_proxy in the build tree while it installs it
+    # (the original waits as .so.0.0.0T): installs take the build tree's
+    # install lock alone, and tests that run the built libraries share it
+    # (umf_build_lock_shared in tests/check_proxy.sh).
     if ! (unset MAKEFLAGS MFLAGS MAKELEVEL &&
-        ${MAKE:-make} -C "$top_builddir" install DESTDIR="$stage") \
+        flock -x "$top_builddir/tests/install.lock" \
+            ${MAKE:-make} -C "$top_builddir" install DESTDIR="$stage") \
         >"$stage.log" 2>&1; then
         echo "FAIL: make install DESTDIR=$stage failed:"
         tail -n 30 "$stage.log"
