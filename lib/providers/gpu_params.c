@@ -13,7 +13,8 @@ void *gpu_params_alloc(size_t size, const char *provider_name) {
     return p;
 }
 
-umf_result_t gpu_params_check_memory_type(umf_usm_memory_type_t memory_type) {
+umf_result_t gpu_params_set_memory_type(umf_usm_memory_type_t *dst,
+                                        umf_usm_memory_type_t memory_type) {
     if (memory_type != UMF_MEMORY_TYPE_HOST &&
         memory_type != UMF_MEMORY_TYPE_DEVICE &&
         memory_type != UMF_MEMORY_TYPE_SHARED) {
@@ -21,5 +22,6 @@ umf_result_t gpu_params_check_memory_type(umf_usm_memory_type_t memory_type) {
                 (int)memory_type);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
+    *dst = memory_type;
     return UMF_RESULT_SUCCESS;
 }

@@ -13,8 +13,9 @@
  * with a log line naming the provider ("CUDA", "Level Zero"). */
 void *gpu_params_alloc(size_t size, const char *provider_name);
 
-/* SUCCESS for HOST, DEVICE and SHARED; INVALID_ARGUMENT with a log line
- * otherwise. */
-umf_result_t gpu_params_check_memory_type(umf_usm_memory_type_t memory_type);
+/* Stores memory_type in *dst if it is HOST, DEVICE or SHARED; otherwise
+ * INVALID_ARGUMENT with a log line and *dst unchanged. */
+umf_result_t gpu_params_set_memory_type(umf_usm_memory_type_t *dst,
+                                        umf_usm_memory_type_t memory_type);
 
 #endif /* UMF_GPU_PARAMS_INTERNAL_H */

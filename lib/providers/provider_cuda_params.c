@@ -61,12 +61,7 @@ UMF_EXPORT umf_result_t umfCUDAMemoryProviderParamsSetMemoryType(
     umf_cuda_memory_provider_params_handle_t hParams,
     umf_usm_memory_type_t memoryType) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    umf_result_t ret = gpu_params_check_memory_type(memoryType);
-    if (ret != UMF_RESULT_SUCCESS) {
-        return ret;
-    }
-    hParams->memory_type = memoryType;
-    return UMF_RESULT_SUCCESS;
+    return gpu_params_set_memory_type(&hParams->memory_type, memoryType);
 }
 
 /* Flags of cuMemHostAlloc (HOST) or cuMemAllocManaged (SHARED); whether

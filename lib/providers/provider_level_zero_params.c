@@ -55,12 +55,7 @@ UMF_EXPORT umf_result_t umfLevelZeroMemoryProviderParamsSetMemoryType(
     umf_level_zero_memory_provider_params_handle_t hParams,
     umf_usm_memory_type_t memoryType) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    umf_result_t ret = gpu_params_check_memory_type(memoryType);
-    if (ret != UMF_RESULT_SUCCESS) {
-        return ret;
-    }
-    hParams->memory_type = memoryType;
-    return UMF_RESULT_SUCCESS;
+    return gpu_params_set_memory_type(&hParams->memory_type, memoryType);
 }
 
 /* The list is copied; a count of 0 clears it. */
