@@ -13,6 +13,7 @@
 
 #include "bench_gpu.h"
 #include "bench_harness.h"
+#include "pool_params.h"
 
 /* a backend that is not built leaves its table's address NULL */
 #pragma weak bench_gpu_cuda
@@ -49,20 +50,15 @@ static umf_memory_pool_handle_t disjoint_pool_create(
     if (!provider) {
         return NULL;
     }
-    umf_disjoint_pool_params_handle_t params = NULL;
     umf_memory_pool_handle_t pool = NULL;
     /* 2 MiB slabs and every size up to 1 MiB pooled, as a GPU runtime
      * would configure it */
-    if (umfDisjointPoolParamsCreate(&params) == UMF_RESULT_SUCCESS &&
-        umfDisjointPoolParamsSetSlabMinSize(params, 2u << 20) ==
-            UMF_RESULT_SUCCESS &&
-        umfDisjointPoolParamsSetMaxPoolableSize(params, 1u << 20) ==
-            UMF_RESULT_SUCCESS &&
-        umfDisjointPoolParamsSetCapacity(params, 16) == UMF_RESULT_SUCCESS) {
+    void *params = pool_params_disjoint(2u << 20, 1u << 20, 16, 0);
+    if (params) {
         umfPoolCreate(umfDisjointPoolOps(), provider, params,
                       UMF_POOL_CREATE_FLAG_OWN_PROVIDER, &pool);
     }
-    umfDisjointPoolParamsDestroy(params);
+    pool_params_disjoint_destroy(params);
     if (!pool) {
         umfMemoryProviderDestroy(provider);
     }

@@ -54,7 +54,9 @@ bench_bench_gpu_SOURCES = \
 	bench/bench_harness.h \
 	bench/bench_harness.c \
 	bench/bench_gpu.h \
-	bench/bench_gpu.c
+	bench/bench_gpu.c \
+	tests/common/pool_params.h \
+	tests/common/pool_params.c
 bench_bench_gpu_LDADD = lib/libumf.la $(PTHREAD_LIBS) $(LIBS)
 CLEANFILES += bench/bench_gpu$(EXEEXT)
 # CUDA (issue 17): the driver's own types from libumf's declarations; on a
@@ -75,7 +77,7 @@ BENCH_GPU_ENV += ZE_ENABLE_ALT_DRIVERS="$${ZE_ENABLE_ALT_DRIVERS-$(abs_top_build
 UMF_BENCH_FAKES += tests/fakes/fake_ze_driver.la
 endif
 bench_bench_gpu_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib \
-	$(LEVEL_ZERO_CFLAGS)
+	-I$(top_srcdir)/tests/common $(LEVEL_ZERO_CFLAGS)
 
 UMF_BENCH_PROGS = bench/bench_core$(EXEEXT) \
 	bench/bench_providers$(EXEEXT) bench/bench_jemalloc_scalable$(EXEEXT) \

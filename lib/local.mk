@@ -49,6 +49,8 @@ lib_libumf_internal_la_SOURCES = \
 	lib/providers/provider_fixed_memory.c \
 	lib/providers/provider_file_memory.c \
 	lib/providers/provider_devdax_memory.c \
+	lib/providers/gpu_params_internal.h \
+	lib/providers/gpu_params.c \
 	lib/pools/pool_proxy.c \
 	lib/pools/pool_disjoint_internal.h \
 	lib/pools/pool_disjoint.c \

@@ -53,7 +53,9 @@ tests_common_libtestcommon_la_SOURCES = \
 	tests/common/test_providers.h \
 	tests/common/test_providers.c \
 	tests/common/pool_suite.h \
-	tests/common/pool_suite.c
+	tests/common/pool_suite.c \
+	tests/common/pool_params.h \
+	tests/common/pool_params.c
 
 UMF_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/common $(CHECK_CFLAGS)
 UMF_TEST_LIBS = tests/common/libtestcommon.la lib/libumf.la $(CHECK_LIBS) \

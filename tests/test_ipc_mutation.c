@@ -50,6 +50,7 @@
 #include "core/ipc_handle_check_internal.h"
 #include "core/ipc_internal.h"
 #include "mmap_shim.h"
+#include "provider_helpers.h"
 #include "test_helpers.h"
 
 #define BATCH 500
@@ -168,37 +169,13 @@ static umf_memory_pool_handle_t pool_create(const config_t *c,
 /* ---- what the consumer holds ---- */
 
 /* Bytes of this process's mappings of shared objects (memfds, /dev/shm,
- * the test's files), read without stdio. */
+ * the test's files). */
 static long object_mapped_bytes(void) {
-    static char buf[1 << 20];
-    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    ck_assert_int_ge(fd, 0);
-    size_t len = 0;
-    ssize_t n;
-    while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
-        len += (size_t)n;
-    }
-    close(fd);
-    buf[len] = '\0';
-    long total = 0;
-    for (char *line = buf; *line;) {
-        char *nl = strchr(line, '\n');
-        if (nl) {
-            *nl = '\0';
-        }
-        if (strstr(line, "memfd:") || strstr(line, "/dev/shm/") ||
-            strstr(line, "umf-test-mutation")) {
-            char *end = NULL;
-            unsigned long lo = strtoul(line, &end, 16);
-            unsigned long hi = strtoul(end + 1, NULL, 16);
-            total += (long)(hi - lo);
-        }
-        if (!nl) {
-            break;
-        }
-        line = nl + 1;
-    }
-    return total;
+    static const char *const objects[] = {"memfd:", "/dev/shm/",
+                                          "umf-test-mutation", NULL};
+    size_t bytes = umf_test_mapped_bytes(objects);
+    ck_assert(bytes != (size_t)-1);
+    return (long)bytes;
 }
 
 /* Entries of /dev/shm this test could have made: other programs (tests
@@ -353,6 +330,22 @@ static void consumer_batch(const config_t *c, const unsigned char *valid,
     _exit(w == (ssize_t)sizeof(res) ? 0 : 3);
 }
 
+typedef struct batch_arg_t {
+    const config_t *c;
+    const unsigned char *valid;
+    size_t hsize;
+    uint64_t seed;
+    unsigned count;
+    int *fds; /* the pipe the result goes back by */
+} batch_arg_t;
+
+/* one batch in a forked consumer (ph_run_child) */
+static void consumer_batch_child(void *varg) {
+    batch_arg_t *a = varg;
+    close(a->fds[0]);
+    consumer_batch(a->c, a->valid, a->hsize, a->seed, a->count, a->fds[1]);
+}
+
 /* Consumers of a memfd take the producer's descriptor with pidfd_getfd. */
 static int pidfd_works(void) {
     int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
@@ -412,24 +405,18 @@ START_TEST(mutated_handles) {
         unsigned count = total - done < BATCH ? total - done : BATCH;
         int fds[2];
         ck_assert_int_eq(pipe(fds), 0);
-        fflush(NULL);
-        pid_t pid = fork();
-        ck_assert_int_ge(pid, 0);
-        if (pid == 0) {
-            struct rlimit no_core = {0, 0};
-            (void)setrlimit(RLIMIT_CORE, &no_core);
-            signal(SIGSEGV, SIG_DFL);
-            signal(SIGBUS, SIG_DFL);
-            close(fds[0]);
-            consumer_batch(c, (const unsigned char *)handle, hsize,
-                           0x5eed0000ULL + 7919ULL * done + _i, count, fds[1]);
-        }
+        batch_arg_t arg = {.c = c,
+                           .valid = (const unsigned char *)handle,
+                           .hsize = hsize,
+                           .seed = 0x5eed0000ULL + 7919ULL * done + _i,
+                           .count = count,
+                           .fds = fds};
+        /* the result fits in the pipe: read it once the consumer is gone */
+        int status = ph_run_child(consumer_batch_child, &arg);
         close(fds[1]);
         batch_result_t r;
         ssize_t got = read(fds[0], &r, sizeof(r));
         close(fds[0]);
-        int status = 0;
-        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
         if (WIFSIGNALED(status)) {
             crashes++;
             printf("  batch %u: consumer killed by signal %d\n", batches,
@@ -541,31 +528,39 @@ START_TEST(each_check) {
     ck_assert_int_eq(umfPoolGetMemoryProvider(consumer, &provider),
                      UMF_RESULT_SUCCESS);
 
+    /* each edit, opened as it is or resealed with a good checksum, and what
+     * umfOpenIPCHandle must give */
+#define EDIT_CASE(fn, reseal, want) {#fn, fn, reseal, want}
+    const umf_result_t ok = UMF_RESULT_SUCCESS;
     const umf_result_t inv = UMF_RESULT_ERROR_INVALID_ARGUMENT;
-    ck_assert_int_eq(open_edited(handler, provider, h, hsize, edit_nothing, 0),
-                     UMF_RESULT_SUCCESS);
-    ck_assert_int_eq(open_edited(handler, provider, h, hsize, edit_nothing, 1),
-                     UMF_RESULT_SUCCESS);
-    /* damaged: the checksum, the version, a size read before the blob */
-    ck_assert_int_eq(
-        open_edited(handler, provider, h, hsize, edit_checksum, 0), inv);
-    ck_assert_int_eq(
-        open_edited(handler, provider, h, hsize, edit_base_size, 0), inv);
-    ck_assert_int_eq(open_edited(handler, provider, h, hsize, edit_version, 0),
-                     inv);
-    ck_assert_int_eq(open_edited(handler, provider, h, hsize, edit_kind, 0),
-                     inv);
-    ck_assert_int_eq(
-        open_edited(handler, provider, h, hsize, edit_data_size, 0), inv);
-    /* forged with a good checksum, each caught by what it contradicts */
-    ck_assert_int_eq(
-        open_edited(handler, provider, h, hsize, edit_base_size, 1), inv);
-    ck_assert_int_eq(open_edited(handler, provider, h, hsize, edit_offset, 1),
-                     inv);
-    ck_assert_int_eq(open_edited(handler, provider, h, hsize, edit_pid, 1),
-                     inv);
-    ck_assert_int_eq(
-        open_edited(handler, provider, h, hsize, edit_fd_offset, 1), inv);
+    const struct {
+        const char *name;
+        void (*edit)(struct umf_ipc_data_t *);
+        int reseal;
+        umf_result_t want;
+    } cases[] = {
+        EDIT_CASE(edit_nothing, 0, ok),
+        EDIT_CASE(edit_nothing, 1, ok),
+        /* damaged: the checksum, the version, a size read before the blob */
+        EDIT_CASE(edit_checksum, 0, inv),
+        EDIT_CASE(edit_base_size, 0, inv),
+        EDIT_CASE(edit_version, 0, inv),
+        EDIT_CASE(edit_kind, 0, inv),
+        EDIT_CASE(edit_data_size, 0, inv),
+        /* forged with a good checksum, each caught by what it contradicts */
+        EDIT_CASE(edit_base_size, 1, inv),
+        EDIT_CASE(edit_offset, 1, inv),
+        EDIT_CASE(edit_pid, 1, inv),
+        EDIT_CASE(edit_fd_offset, 1, inv),
+    };
+#undef EDIT_CASE
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        umf_result_t got = open_edited(handler, provider, h, hsize,
+                                       cases[i].edit, cases[i].reseal);
+        ck_assert_msg(got == cases[i].want, "%s%s: open gave %d, not %d",
+                      cases[i].name, cases[i].reseal ? " (resealed)" : "",
+                      (int)got, (int)cases[i].want);
+    }
 
     /* a handle of another kind of provider: the file provider's handler */
     strcpy(file_dir, "/tmp/umf-test-mutation-XXXXXX");

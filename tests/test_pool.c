@@ -18,6 +18,7 @@
 #include <umf/providers/provider_fixed_memory.h>
 #include <umf/providers/provider_os_memory.h>
 
+#include "pool_params.h"
 #include "pool_suite.h"
 #include "test_helpers.h"
 #include "test_providers.h"
@@ -65,39 +66,6 @@ static void provider_destroy(umf_memory_provider_handle_t provider, void *ctx) {
     }
 }
 
-/* ---- pool params ---- */
-
-/* the values the reference's own disjoint tests use */
-static void *disjoint_params_create(void) {
-    umf_disjoint_pool_params_handle_t p = NULL;
-    if (umfDisjointPoolParamsCreate(&p) != UMF_RESULT_SUCCESS ||
-        umfDisjointPoolParamsSetSlabMinSize(p, 4096) != UMF_RESULT_SUCCESS ||
-        umfDisjointPoolParamsSetMaxPoolableSize(p, 4096) !=
-            UMF_RESULT_SUCCESS ||
-        umfDisjointPoolParamsSetCapacity(p, 4) != UMF_RESULT_SUCCESS ||
-        umfDisjointPoolParamsSetMinBucketSize(p, 64) != UMF_RESULT_SUCCESS) {
-        umfDisjointPoolParamsDestroy(p);
-        return NULL;
-    }
-    return p;
-}
-
-static void disjoint_params_destroy(void *p) {
-    umfDisjointPoolParamsDestroy(p);
-}
-
-static void *scalable_params_create(void) {
-    umf_scalable_pool_params_handle_t p = NULL;
-    if (umfScalablePoolParamsCreate(&p) != UMF_RESULT_SUCCESS) {
-        return NULL;
-    }
-    return p;
-}
-
-static void scalable_params_destroy(void *p) {
-    umfScalablePoolParamsDestroy(p);
-}
-
 /* ---- the rows ---- */
 
 static const pool_suite_row_t rows[] = {
@@ -133,8 +101,8 @@ static const pool_suite_row_t rows[] = {
     {
         .name = "disjoint_os",
         .pool_ops = umfDisjointPoolOps,
-        .pool_params_create = disjoint_params_create,
-        .pool_params_destroy = disjoint_params_destroy,
+        .pool_params_create = pool_params_disjoint_reference,
+        .pool_params_destroy = pool_params_disjoint_destroy,
         .provider_create = os_provider_create,
         .provider_destroy = provider_destroy,
         .caps = POOL_CAP_USABLE_SIZE,
@@ -142,8 +110,8 @@ static const pool_suite_row_t rows[] = {
     {
         .name = "disjoint_fixed",
         .pool_ops = umfDisjointPoolOps,
-        .pool_params_create = disjoint_params_create,
-        .pool_params_destroy = disjoint_params_destroy,
+        .pool_params_create = pool_params_disjoint_reference,
+        .pool_params_destroy = pool_params_disjoint_destroy,
         .provider_create = fixed_provider_create,
         .provider_destroy = provider_destroy,
         .caps = POOL_CAP_USABLE_SIZE,
@@ -158,8 +126,8 @@ static const pool_suite_row_t rows[] = {
     {
         .name = "scalable_os",
         .pool_ops = umfScalablePoolOps,
-        .pool_params_create = scalable_params_create,
-        .pool_params_destroy = scalable_params_destroy,
+        .pool_params_create = pool_params_scalable_create,
+        .pool_params_destroy = pool_params_scalable_destroy,
         .provider_create = os_provider_create,
         .provider_destroy = provider_destroy,
         .caps = POOL_CAP_CALLOC | POOL_CAP_REALLOC | POOL_CAP_USABLE_SIZE,
@@ -174,8 +142,8 @@ static const pool_suite_row_t rows[] = {
     {
         .name = "scalable_fixed",
         .pool_ops = umfScalablePoolOps,
-        .pool_params_create = scalable_params_create,
-        .pool_params_destroy = scalable_params_destroy,
+        .pool_params_create = pool_params_scalable_create,
+        .pool_params_destroy = pool_params_scalable_destroy,
         .provider_create = fixed_provider_create,
         .provider_destroy = provider_destroy,
         .caps = POOL_CAP_CALLOC | POOL_CAP_REALLOC | POOL_CAP_USABLE_SIZE,

@@ -12,6 +12,7 @@
 #include <umf/pools/pool_scalable.h>
 
 #include "cuda_test_helpers.h"
+#include "pool_params.h"
 #include "pool_suite.h"
 #include "test_helpers.h"
 
@@ -30,48 +31,13 @@ static umf_memory_provider_handle_t host_create(void **ctx) {
     return ct_provider(UMF_MEMORY_TYPE_HOST, 0, 0);
 }
 
-static void provider_destroy(umf_memory_provider_handle_t p, void *ctx) {
-    (void)ctx;
-    umfMemoryProviderDestroy(p);
-}
-
-/* the values the reference's own disjoint tests use */
-static void *disjoint_params_create(void) {
-    umf_disjoint_pool_params_handle_t p = NULL;
-    if (umfDisjointPoolParamsCreate(&p) != UMF_RESULT_SUCCESS ||
-        umfDisjointPoolParamsSetSlabMinSize(p, 4096) != UMF_RESULT_SUCCESS ||
-        umfDisjointPoolParamsSetMaxPoolableSize(p, 4096) !=
-            UMF_RESULT_SUCCESS ||
-        umfDisjointPoolParamsSetCapacity(p, 4) != UMF_RESULT_SUCCESS ||
-        umfDisjointPoolParamsSetMinBucketSize(p, 64) != UMF_RESULT_SUCCESS) {
-        umfDisjointPoolParamsDestroy(p);
-        return NULL;
-    }
-    return p;
-}
-
-static void disjoint_params_destroy(void *p) {
-    umfDisjointPoolParamsDestroy(p);
-}
-
-static void *scalable_params_create(void) {
-    umf_scalable_pool_params_handle_t p = NULL;
-    if (umfScalablePoolParamsCreate(&p) != UMF_RESULT_SUCCESS) {
-        return NULL;
-    }
-    return p;
-}
-
-static void scalable_params_destroy(void *p) {
-    umfScalablePoolParamsDestroy(p);
-}
-
 #define DISJOINT_ROW(n, create)                                                \
     {                                                                          \
         .name = n, .pool_ops = umfDisjointPoolOps,                             \
-        .pool_params_create = disjoint_params_create,                          \
-        .pool_params_destroy = disjoint_params_destroy,                        \
-        .provider_create = create, .provider_destroy = provider_destroy,       \
+        .pool_params_create = pool_params_disjoint_reference,                  \
+        .pool_params_destroy = pool_params_disjoint_destroy,                   \
+        .provider_create = create,                                             \
+        .provider_destroy = pool_params_provider_destroy,                      \
         .caps = POOL_CAP_USABLE_SIZE,                                          \
     }
 
@@ -83,17 +49,17 @@ static const pool_suite_row_t rows[] = {
     {
         .name = "scalable_cuda_shared",
         .pool_ops = umfScalablePoolOps,
-        .pool_params_create = scalable_params_create,
-        .pool_params_destroy = scalable_params_destroy,
+        .pool_params_create = pool_params_scalable_create,
+        .pool_params_destroy = pool_params_scalable_destroy,
         .provider_create = shared_create,
-        .provider_destroy = provider_destroy,
+        .provider_destroy = pool_params_provider_destroy,
         .caps = POOL_CAP_CALLOC | POOL_CAP_REALLOC | POOL_CAP_USABLE_SIZE,
     },
     {
         .name = "jemalloc_cuda_shared",
         .pool_ops = umfJemallocPoolOps,
         .provider_create = shared_create,
-        .provider_destroy = provider_destroy,
+        .provider_destroy = pool_params_provider_destroy,
         .caps = POOL_CAP_CALLOC | POOL_CAP_REALLOC | POOL_CAP_USABLE_SIZE,
     },
 };

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pool_params.h"
 #include "pool_suite.h"
 #include "test_helpers.h"
 
@@ -30,41 +31,10 @@ static umf_memory_provider_handle_t device_create(void **ctx) {
     return lz_provider_try(UMF_MEMORY_TYPE_DEVICE);
 }
 
-static void provider_destroy(umf_memory_provider_handle_t provider, void *ctx) {
-    (void)ctx;
-    umfMemoryProviderDestroy(provider);
-}
-
 /* as a GPU runtime sets it: 64 KiB slabs (the device page), up to 1 MiB
  * pooled */
 static void *disjoint_params_create(void) {
-    umf_disjoint_pool_params_handle_t p = NULL;
-    if (umfDisjointPoolParamsCreate(&p) != UMF_RESULT_SUCCESS ||
-        umfDisjointPoolParamsSetSlabMinSize(p, 65536) != UMF_RESULT_SUCCESS ||
-        umfDisjointPoolParamsSetMaxPoolableSize(p, 1 << 20) !=
-            UMF_RESULT_SUCCESS ||
-        umfDisjointPoolParamsSetCapacity(p, 4) != UMF_RESULT_SUCCESS ||
-        umfDisjointPoolParamsSetMinBucketSize(p, 64) != UMF_RESULT_SUCCESS) {
-        umfDisjointPoolParamsDestroy(p);
-        return NULL;
-    }
-    return p;
-}
-
-static void disjoint_params_destroy(void *p) {
-    umfDisjointPoolParamsDestroy(p);
-}
-
-static void *scalable_params_create(void) {
-    umf_scalable_pool_params_handle_t p = NULL;
-    if (umfScalablePoolParamsCreate(&p) != UMF_RESULT_SUCCESS) {
-        return NULL;
-    }
-    return p;
-}
-
-static void scalable_params_destroy(void *p) {
-    umfScalablePoolParamsDestroy(p);
+    return pool_params_disjoint(65536, 1 << 20, 4, 64);
 }
 
 #define FULL (POOL_CAP_CALLOC | POOL_CAP_REALLOC | POOL_CAP_USABLE_SIZE)
@@ -73,21 +43,21 @@ static void scalable_params_destroy(void *p) {
     {.name = "disjoint_l0_" mem,                                               \
      .pool_ops = umfDisjointPoolOps,                                           \
      .pool_params_create = disjoint_params_create,                             \
-     .pool_params_destroy = disjoint_params_destroy,                           \
+     .pool_params_destroy = pool_params_disjoint_destroy,                      \
      .provider_create = create,                                                \
-     .provider_destroy = provider_destroy,                                     \
+     .provider_destroy = pool_params_provider_destroy,                         \
      .caps = POOL_CAP_USABLE_SIZE},                                            \
         {.name = "scalable_l0_" mem,                                           \
          .pool_ops = umfScalablePoolOps,                                       \
-         .pool_params_create = scalable_params_create,                         \
-         .pool_params_destroy = scalable_params_destroy,                       \
+         .pool_params_create = pool_params_scalable_create,                    \
+         .pool_params_destroy = pool_params_scalable_destroy,                  \
          .provider_create = create,                                            \
-         .provider_destroy = provider_destroy,                                 \
+         .provider_destroy = pool_params_provider_destroy,                     \
          .caps = FULL},                                                        \
     {                                                                          \
         .name = "jemalloc_l0_" mem, .pool_ops = umfJemallocPoolOps,            \
-        .provider_create = create, .provider_destroy = provider_destroy,       \
-        .caps = FULL                                                           \
+        .provider_create = create,                                             \
+        .provider_destroy = pool_params_provider_destroy, .caps = FULL         \
     }
 
 static const pool_suite_row_t rows[] = {

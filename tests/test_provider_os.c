@@ -23,6 +23,7 @@
 #include <umf/providers/provider_os_memory.h>
 
 #include "config.h" /* UMF_HAVE_HWLOC: NUMA modes need hwloc */
+#include "test_helpers.h"
 
 #define KiB ((size_t)1024)
 #define MiB (KiB * KiB)
@@ -180,20 +181,9 @@ static size_t count_maps(void) {
 }
 
 static size_t mapped_bytes(void) {
-    read_maps();
-    size_t total = 0;
-    for (const char *c = maps_buf; *c;) {
-        char *end;
-        unsigned long long lo = strtoull(c, &end, 16);
-        unsigned long long hi = strtoull(end + 1, &end, 16);
-        total += (size_t)(hi - lo);
-        const char *nl = strchr(end, '\n');
-        if (!nl) {
-            break;
-        }
-        c = nl + 1;
-    }
-    return total;
+    size_t bytes = umf_test_mapped_bytes(NULL);
+    ck_assert(bytes != (size_t)-1);
+    return bytes;
 }
 
 static size_t count_fds(void) {

@@ -5,6 +5,7 @@
  * provider is created. */
 #include <umf/providers/provider_cuda.h>
 
+#include "providers/gpu_params_internal.h"
 #include "providers/provider_cuda_internal.h"
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
@@ -20,9 +21,9 @@ void cuda_params_defaults(struct umf_cuda_memory_provider_params_t *p) {
 UMF_EXPORT umf_result_t umfCUDAMemoryProviderParamsCreate(
     umf_cuda_memory_provider_params_handle_t *hParams) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    umf_cuda_memory_provider_params_handle_t p = umf_ba_alloc(sizeof(*p));
+    umf_cuda_memory_provider_params_handle_t p =
+        gpu_params_alloc(sizeof(*p), "CUDA");
     if (!p) {
-        LOG_ERR("cannot allocate CUDA provider params");
         return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
     }
     cuda_params_defaults(p);
@@ -60,15 +61,7 @@ UMF_EXPORT umf_result_t umfCUDAMemoryProviderParamsSetMemoryType(
     umf_cuda_memory_provider_params_handle_t hParams,
     umf_usm_memory_type_t memoryType) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    if (memoryType != UMF_MEMORY_TYPE_HOST &&
-        memoryType != UMF_MEMORY_TYPE_DEVICE &&
-        memoryType != UMF_MEMORY_TYPE_SHARED) {
-        LOG_ERR("invalid memory type %d (HOST, DEVICE or SHARED)",
-                (int)memoryType);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
-    }
-    hParams->memory_type = memoryType;
-    return UMF_RESULT_SUCCESS;
+    return gpu_params_set_memory_type(&hParams->memory_type, memoryType);
 }
 
 /* Flags of cuMemHostAlloc (HOST) or cuMemAllocManaged (SHARED); whether

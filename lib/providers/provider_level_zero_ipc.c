@@ -10,28 +10,12 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
-#include <pthread.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "provider_level_zero_internal.h"
 #include "util/log_internal.h"
 #include "util/utils_internal.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
-#ifndef PR_SET_PTRACER
-#define PR_SET_PTRACER 0x59616d61
-#endif
-#ifndef PR_SET_PTRACER_ANY
-#define PR_SET_PTRACER_ANY ((unsigned long)-1)
-#endif
 
 #define ZE_IPC_MAGIC 0x554d465a45495043ull /* "UMFZEIPC" */
 
@@ -49,17 +33,6 @@ umf_result_t ze_ipc_handle_size(void *provider, size_t *size) {
     return UMF_RESULT_SUCCESS;
 }
 
-static pthread_once_t ze_ptracer_once = PTHREAD_ONCE_INIT;
-
-/* EINVAL means no Yama: nothing to allow. */
-static void ze_allow_ptracer(void) {
-    if (prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0) != 0 &&
-        errno != EINVAL) {
-        LOG_PWARN("PR_SET_PTRACER failed; other processes may not be able "
-                  "to open Level Zero IPC handles");
-    }
-}
-
 umf_result_t ze_ipc_get(void *provider, const void *ptr, size_t size,
                         void *providerIpcData) {
     (void)size;
@@ -67,7 +40,7 @@ umf_result_t ze_ipc_get(void *provider, const void *ptr, size_t size,
     UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(ptr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(providerIpcData != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    pthread_once(&ze_ptracer_once, ze_allow_ptracer);
+    utils_allow_ptracer_once();
     ze_ipc_data_t *d = providerIpcData;
     ze_ipc_mem_handle_t h;
     memset(&h, 0, sizeof(h));
@@ -103,23 +76,17 @@ umf_result_t ze_ipc_put(void *provider, void *providerIpcData) {
 
 /* A copy of the exporter's fd in this process, or -1 (native error set). */
 static int ze_ipc_take_fd(pid_t pid, int remote_fd) {
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (pidfd < 0) {
-        int err = errno;
-        LOG_PERR("pidfd_open(%d) of the IPC handle's exporter failed",
-                 (int)pid);
-        ze_provider_error_errno("pidfd_open of the exporter failed", err);
-        return -1;
-    }
-    int fd = (int)syscall(SYS_pidfd_getfd, pidfd, remote_fd, 0);
-    int err = errno;
-    close(pidfd);
+    const char *failed = NULL;
+    int fd = utils_pidfd_getfd((int)pid, remote_fd, &failed);
     if (fd < 0) {
-        errno = err;
-        LOG_PERR("pidfd_getfd(%d, fd %d) failed (the exporter must be of the "
-                 "same user and allow ptrace)",
-                 (int)pid, remote_fd);
-        ze_provider_error_errno("pidfd_getfd of the exporter's fd failed", err);
+        int err = errno;
+        LOG_PERR("%s(%d, fd %d) of the IPC handle's exporter failed (it must "
+                 "be of the same user and allow ptrace)",
+                 failed, (int)pid, remote_fd);
+        ze_provider_error_errno(strcmp(failed, "pidfd_open") == 0
+                                    ? "pidfd_open of the exporter failed"
+                                    : "pidfd_getfd of the exporter's fd failed",
+                                err);
     }
     return fd;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "provider_level_zero_internal.h"
+#include "providers/gpu_params_internal.h"
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
 #include "util/utils_internal.h"
@@ -13,9 +14,8 @@ UMF_EXPORT umf_result_t umfLevelZeroMemoryProviderParamsCreate(
     umf_level_zero_memory_provider_params_handle_t *hParams) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     umf_level_zero_memory_provider_params_handle_t p =
-        umf_ba_calloc(1, sizeof(*p));
+        gpu_params_alloc(sizeof(*p), "Level Zero");
     if (!p) {
-        LOG_ERR("cannot allocate Level Zero provider params");
         return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
     }
     p->memory_type = UMF_MEMORY_TYPE_UNKNOWN;
@@ -55,15 +55,7 @@ UMF_EXPORT umf_result_t umfLevelZeroMemoryProviderParamsSetMemoryType(
     umf_level_zero_memory_provider_params_handle_t hParams,
     umf_usm_memory_type_t memoryType) {
     UMF_CHECK(hParams != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    if (memoryType != UMF_MEMORY_TYPE_HOST &&
-        memoryType != UMF_MEMORY_TYPE_DEVICE &&
-        memoryType != UMF_MEMORY_TYPE_SHARED) {
-        LOG_ERR("invalid memory type %d (HOST, DEVICE or SHARED)",
-                (int)memoryType);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
-    }
-    hParams->memory_type = memoryType;
-    return UMF_RESULT_SUCCESS;
+    return gpu_params_set_memory_type(&hParams->memory_type, memoryType);
 }
 
 /* The list is copied; a count of 0 clears it. */

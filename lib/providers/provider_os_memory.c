@@ -69,7 +69,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -95,12 +94,6 @@
 #endif
 #ifndef SYS_pidfd_getfd
 #define SYS_pidfd_getfd 438
-#endif
-#ifndef PR_SET_PTRACER
-#define PR_SET_PTRACER 0x59616d61
-#endif
-#ifndef PR_SET_PTRACER_ANY
-#define PR_SET_PTRACER_ANY ((unsigned long)-1)
 #endif
 
 /* The backing file's offsets are managed by a coarse instance as if they
@@ -1249,22 +1242,6 @@ static umf_result_t os_get_ipc_handle_size(void *provider, size_t *size) {
     return UMF_RESULT_SUCCESS;
 }
 
-static pthread_once_t os_ptracer_once = PTHREAD_ONCE_INIT;
-
-/* Let other processes take our memfd with pidfd_getfd() on hosts where Yama
- * restricts ptrace (ptrace_scope 1); without Yama the call fails with
- * EINVAL and nothing is needed. */
-static void os_allow_ptracer(void) {
-    if (prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0) != 0) {
-        if (errno == EINVAL) {
-            LOG_DEBUG("PR_SET_PTRACER: no Yama here, nothing to allow");
-        } else {
-            LOG_PWARN("PR_SET_PTRACER failed; other processes may not be "
-                      "able to open IPC handles of anonymous shared memory");
-        }
-    }
-}
-
 static umf_result_t os_get_ipc_handle(void *provider, const void *ptr,
                                       size_t size, void *providerIpcData) {
     if (provider == NULL || ptr == NULL || providerIpcData == NULL) {
@@ -1284,7 +1261,7 @@ static umf_result_t os_get_ipc_handle(void *provider, const void *ptr,
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     if (!os->shm_name) {
-        pthread_once(&os_ptracer_once, os_allow_ptracer);
+        utils_allow_ptracer_once();
     }
 
     os_ipc_data_t *d = providerIpcData;

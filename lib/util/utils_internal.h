@@ -55,6 +55,17 @@ size_t utils_page_size(void);
 /* Identifier of the calling thread (for log lines). */
 uint64_t utils_thread_id(void);
 
+/* Lets any process of the same user take this process's fds with
+ * pidfd_getfd(2) where Yama restricts ptrace (ptrace_scope 1): a provider
+ * calls it before it hands out an IPC handle that names one of its fds.
+ * Runs prctl(PR_SET_PTRACER) once per process; a failure is logged. */
+void utils_allow_ptracer_once(void);
+
+/* A copy in this process of fd remote_fd of process pid, or -1 with errno
+ * set and *failed_call naming the call that failed ("pidfd_open" or
+ * "pidfd_getfd"), for the caller's own log line. */
+int utils_pidfd_getfd(int pid, int remote_fd, const char **failed_call);
+
 /* A key of the calling thread, unique among live threads (a thread that
  * has exited may leave it to a new one), read without a TLS access: in a
  * shared library a __thread read is a call to __tls_get_addr. The thread

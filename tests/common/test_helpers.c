@@ -5,7 +5,9 @@
 #endif
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +129,55 @@ size_t umf_test_count_fds(void) {
     }
     closedir(d);
     return n - 1; /* the directory stream's own descriptor */
+}
+
+static bool line_names_one_of(const char *line, const char *const *names) {
+    if (!names) {
+        return true;
+    }
+    for (; *names; names++) {
+        if (strstr(line, *names)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t umf_test_mapped_bytes(const char *const *names) {
+    static char buf[1 << 20];
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return (size_t)-1;
+    }
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof(buf) - 1 &&
+           (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
+        len += (size_t)n;
+    }
+    close(fd);
+    if (len == sizeof(buf) - 1) {
+        return (size_t)-1; /* may not be all of it */
+    }
+    buf[len] = '\0';
+    size_t total = 0;
+    for (char *line = buf; *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl) {
+            *nl = '\0';
+        }
+        if (line_names_one_of(line, names)) {
+            char *end = NULL;
+            unsigned long long lo = strtoull(line, &end, 16);
+            unsigned long long hi = strtoull(end + 1, NULL, 16);
+            total += (size_t)(hi - lo);
+        }
+        if (!nl) {
+            break;
+        }
+        line = nl + 1;
+    }
+    return total;
 }
 
 size_t umf_test_count_mappings(void) {

@@ -45,6 +45,12 @@ void umf_test_skip(const char *why) __attribute__((noreturn));
  * (size_t)-1 when it cannot be read. */
 size_t umf_test_count_fds(void);
 
+/* Bytes of this process's mappings whose /proc/self/maps line contains
+ * one of names (NULL-terminated; names NULL: every mapping), or (size_t)-1
+ * when the maps cannot be read. Reads without stdio, so reading maps
+ * nothing. */
+size_t umf_test_mapped_bytes(const char *const *names);
+
 /* Number of mappings of this process (lines of /proc/self/maps), or
  * (size_t)-1 when it cannot be read. */
 size_t umf_test_count_mappings(void);

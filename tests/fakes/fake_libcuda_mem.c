@@ -125,6 +125,23 @@ static size_t map_length(size_t size, size_t offset) {
     return (size + offset + pg - 1) & ~(pg - 1);
 }
 
+/* Fills r for map_len bytes mapped at map, of which the caller gets size
+ * bytes offset bytes in, and makes it known; returns the caller's pointer. */
+static uintptr_t rec_publish(rec_t *r, void *map, size_t map_len, size_t offset,
+                             size_t size, kind_t kind, int dev, CUcontext ctx) {
+    r->ptr = (uintptr_t)map + offset;
+    r->size = size;
+    r->map = map;
+    r->map_len = map_len;
+    r->kind = kind;
+    r->device = dev;
+    r->ctx = ctx;
+    pthread_mutex_lock(&mem_lock);
+    rec_insert(r);
+    pthread_mutex_unlock(&mem_lock);
+    return r->ptr;
+}
+
 /* One allocation of kind in the current context: 0 or a CUresult. */
 static CUresult fake_alloc(kind_t kind, size_t size, uintptr_t *out) {
     int dev = -1;
@@ -174,18 +191,8 @@ static CUresult fake_alloc(kind_t kind, size_t size, uintptr_t *out) {
         free(r);
         return CUDA_ERROR_OUT_OF_MEMORY;
     }
-    r->ptr = (uintptr_t)map + offset;
-    r->size = size;
-    r->map = map;
-    r->map_len = len;
     r->arena_off = off;
-    r->kind = kind;
-    r->device = dev;
-    r->ctx = ctx;
-    pthread_mutex_lock(&mem_lock);
-    rec_insert(r);
-    pthread_mutex_unlock(&mem_lock);
-    *out = r->ptr;
+    *out = rec_publish(r, map, len, offset, size, kind, dev, ctx);
     return CUDA_SUCCESS;
 }
 
@@ -399,17 +406,8 @@ static CUresult ipc_open(CUdeviceptr *dptr, CUipcMemHandle handle,
         }
         return CUDA_ERROR_MAP_FAILED;
     }
-    r->ptr = (uintptr_t)map + b.offset;
-    r->size = b.size;
-    r->map = map;
-    r->map_len = b.map_len;
-    r->kind = K_IPC;
-    r->device = dev;
-    r->ctx = ctx;
-    pthread_mutex_lock(&mem_lock);
-    rec_insert(r);
-    pthread_mutex_unlock(&mem_lock);
-    *dptr = (CUdeviceptr)r->ptr;
+    *dptr = (CUdeviceptr)rec_publish(r, map, b.map_len, b.offset, b.size, K_IPC,
+                                     dev, ctx);
     return CUDA_SUCCESS;
 }
 
