@@ -43,6 +43,8 @@ lib_libumf_internal_la_SOURCES = \
 	lib/core/ipc_open_cache.c \
 	lib/core/coarse_internal.h \
 	lib/core/coarse.c \
+	lib/core/fork_internal.h \
+	lib/core/fork.c \
 	lib/providers/provider_os_memory.c \
 	lib/providers/provider_fixed_memory.c \
 	lib/providers/provider_file_memory.c \

@@ -60,7 +60,8 @@ UMF_BLACKBOX_TESTS = \
 	tests/test_source_compat \
 	tests/test_not_supported \
 	tests/test_memspace \
-	tests/test_mempolicy
+	tests/test_mempolicy \
+	tests/test_fork
 UMF_WHITEBOX_TESTS = \
 	tests/test_util \
 	tests/test_tracker \
@@ -166,6 +167,13 @@ tests_test_mempolicy_SOURCES = tests/test_mempolicy.c tests/memspace_helpers.h
 tests_test_mempolicy_CPPFLAGS = $(UMF_TEST_CPPFLAGS) $(UMF_MEMSPACE_TEST_CPPFLAGS)
 tests_test_mempolicy_LDADD = $(UMF_TEST_LIBS)
 EXTRA_DIST += tests/data/numa3_nohmat.xml tests/data/numa4_hmat.xml
+
+# reliability (issue 18): fork while threads allocate; the pools by name
+# live in tests/pool_kinds.h. The jemalloc rows link as -lumf links.
+EXTRA_DIST += tests/pool_kinds.h
+tests_test_fork_CPPFLAGS = $(UMF_TEST_CPPFLAGS) -I$(top_srcdir)/tests
+tests_test_fork_LDADD = $(UMF_TEST_LIBS) $(UMF_JEMALLOC_COMPANION)
+tests_test_fork_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
 
 tests_test_util_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_util_LDADD = $(UMF_WHITEBOX_LIBS)

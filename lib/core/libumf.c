@@ -4,6 +4,7 @@
 
 #include <umf.h>
 
+#include "core/fork_internal.h"
 #include "core/libumf_internal.h"
 #include "core/tracker_internal.h"
 #include "topology/memspace_internal.h"
@@ -38,6 +39,9 @@ void umf_ensure_initialized(void) {
 
 UMF_EXPORT int umfInit(void) {
     int ret = 0;
+    /* before init_lock: registering takes the fork registry's lock, which
+     * the fork prepare handler holds while it takes init_lock */
+    umf_fork_install();
     pthread_mutex_lock(&init_lock);
     if (refcount == 0) {
         utils_log_init();
@@ -72,6 +76,22 @@ UMF_EXPORT void umfTearDown(void) {
         umf_topology_destroy();
     }
     pthread_mutex_unlock(&init_lock);
+}
+
+/* fork(2): held across fork; the child, with one thread, starts afresh */
+void umf_init_fork_prepare(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&init_lock);
+}
+
+void umf_init_fork_parent(void *arg) {
+    (void)arg;
+    pthread_mutex_unlock(&init_lock);
+}
+
+void umf_init_fork_child(void *arg) {
+    (void)arg;
+    pthread_mutex_init(&init_lock, NULL);
 }
 
 UMF_EXPORT int umfGetCurrentVersion(void) { return UMF_VERSION_CURRENT; }

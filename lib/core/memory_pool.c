@@ -3,6 +3,7 @@
  * malloc-like front-end */
 #include <errno.h>
 
+#include "core/fork_internal.h"
 #include "core/libumf_internal.h"
 #include "core/memory_pool_internal.h"
 #include "core/memory_provider_internal.h"
@@ -22,11 +23,10 @@ static bool pool_ops_valid(const umf_memory_pool_ops_t *ops) {
     return true;
 }
 
-UMF_EXPORT umf_result_t umfPoolCreate(const umf_memory_pool_ops_t *ops,
-                                      umf_memory_provider_handle_t provider,
-                                      void *params,
-                                      umf_pool_create_flags_t flags,
-                                      umf_memory_pool_handle_t *hPool) {
+static umf_result_t pool_create(const umf_memory_pool_ops_t *ops,
+                                umf_memory_provider_handle_t provider,
+                                void *params, umf_pool_create_flags_t flags,
+                                umf_memory_pool_handle_t *hPool) {
     UMF_CHECK(ops != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
@@ -81,10 +81,7 @@ err_free:
     return ret;
 }
 
-UMF_EXPORT void umfPoolDestroy(umf_memory_pool_handle_t hPool) {
-    if (!hPool) {
-        return;
-    }
+static void pool_destroy(umf_memory_pool_handle_t hPool) {
     if (umf_is_stale(hPool->generation)) {
         LOG_WARN("pool %p outlived umfTearDown; not destroyed", (void *)hPool);
         return;
@@ -101,36 +98,75 @@ UMF_EXPORT void umfPoolDestroy(umf_memory_pool_handle_t hPool) {
     umf_ba_free(hPool);
 }
 
+/* Every pool call runs inside the fork gate (core/fork_internal.h): no
+ * thread is inside a pool, nor inside an allocator a pool loaded, when the
+ * process forks. */
+UMF_EXPORT umf_result_t umfPoolCreate(const umf_memory_pool_ops_t *ops,
+                                      umf_memory_provider_handle_t provider,
+                                      void *params,
+                                      umf_pool_create_flags_t flags,
+                                      umf_memory_pool_handle_t *hPool) {
+    umf_fork_install(); /* not under the gate: it may take locks */
+    umf_fork_gate_enter();
+    umf_result_t ret = pool_create(ops, provider, params, flags, hPool);
+    umf_fork_gate_exit();
+    umf_fork_flush_pending(); /* a pool may have loaded its allocator */
+    return ret;
+}
+
+UMF_EXPORT void umfPoolDestroy(umf_memory_pool_handle_t hPool) {
+    if (!hPool) {
+        return;
+    }
+    umf_fork_gate_enter();
+    pool_destroy(hPool);
+    umf_fork_gate_exit();
+}
+
 UMF_EXPORT void *umfPoolMalloc(umf_memory_pool_handle_t hPool, size_t size) {
     UMF_CHECK(hPool != NULL, NULL);
-    if (size < hPool->direct.size_limit) {
-        return hPool->direct.malloc(hPool->pool_priv, size);
-    }
-    return hPool->ops.malloc(hPool->pool_priv, size);
+    umf_fork_gate_enter();
+    void *ptr = size < hPool->direct.size_limit
+                    ? hPool->direct.malloc(hPool->pool_priv, size)
+                    : hPool->ops.malloc(hPool->pool_priv, size);
+    umf_fork_gate_exit();
+    return ptr;
 }
 
 UMF_EXPORT void *umfPoolAlignedMalloc(umf_memory_pool_handle_t hPool,
                                       size_t size, size_t alignment) {
     UMF_CHECK(hPool != NULL, NULL);
-    return hPool->ops.aligned_malloc(hPool->pool_priv, size, alignment);
+    umf_fork_gate_enter();
+    void *ptr = hPool->ops.aligned_malloc(hPool->pool_priv, size, alignment);
+    umf_fork_gate_exit();
+    return ptr;
 }
 
 UMF_EXPORT void *umfPoolCalloc(umf_memory_pool_handle_t hPool, size_t num,
                                size_t size) {
     UMF_CHECK(hPool != NULL, NULL);
-    return hPool->ops.calloc(hPool->pool_priv, num, size);
+    umf_fork_gate_enter();
+    void *ptr = hPool->ops.calloc(hPool->pool_priv, num, size);
+    umf_fork_gate_exit();
+    return ptr;
 }
 
 UMF_EXPORT void *umfPoolRealloc(umf_memory_pool_handle_t hPool, void *ptr,
                                 size_t size) {
     UMF_CHECK(hPool != NULL, NULL);
-    return hPool->ops.realloc(hPool->pool_priv, ptr, size);
+    umf_fork_gate_enter();
+    void *nptr = hPool->ops.realloc(hPool->pool_priv, ptr, size);
+    umf_fork_gate_exit();
+    return nptr;
 }
 
 UMF_EXPORT size_t umfPoolMallocUsableSize(umf_memory_pool_handle_t hPool,
                                           void *ptr) {
     UMF_CHECK(hPool != NULL, 0);
-    return hPool->ops.malloc_usable_size(hPool->pool_priv, ptr);
+    umf_fork_gate_enter();
+    size_t n = hPool->ops.malloc_usable_size(hPool->pool_priv, ptr);
+    umf_fork_gate_exit();
+    return n;
 }
 
 /* Out of line: the direct free's caller then saves no registers. */
@@ -142,13 +178,17 @@ pool_direct_free_failed(void) {
 
 static inline umf_result_t pool_free_block(umf_memory_pool_handle_t pool,
                                            void *ptr) {
+    umf_result_t ret = UMF_RESULT_SUCCESS;
+    umf_fork_gate_enter();
     if (pool->direct.free) {
-        if (UMF_LIKELY(pool->direct.free(pool->pool_priv, ptr))) {
-            return UMF_RESULT_SUCCESS;
+        if (UMF_UNLIKELY(!pool->direct.free(pool->pool_priv, ptr))) {
+            ret = pool_direct_free_failed();
         }
-        return pool_direct_free_failed();
+    } else {
+        ret = pool->ops.free(pool->pool_priv, ptr);
     }
-    return pool->ops.free(pool->pool_priv, ptr);
+    umf_fork_gate_exit();
+    return ret;
 }
 
 UMF_EXPORT umf_result_t umfPoolFree(umf_memory_pool_handle_t hPool, void *ptr) {
@@ -156,7 +196,10 @@ UMF_EXPORT umf_result_t umfPoolFree(umf_memory_pool_handle_t hPool, void *ptr) {
     if (!ptr) {
         /* the pool's op sees free(NULL), as in the reference (a pool may
          * pass it on to its provider); the direct path never does */
-        return hPool->ops.free(hPool->pool_priv, NULL);
+        umf_fork_gate_enter();
+        umf_result_t ret = hPool->ops.free(hPool->pool_priv, NULL);
+        umf_fork_gate_exit();
+        return ret;
     }
     return pool_free_block(hPool, ptr);
 }

@@ -205,3 +205,19 @@ UMF_EXPORT umf_const_memspace_handle_t umfMemspaceHighestBandwidthGet(void) {
 UMF_EXPORT umf_const_memspace_handle_t umfMemspaceLowestLatencyGet(void) {
     return predef_get(PREDEF_LOWEST_LATENCY);
 }
+
+/* fork(2): held across fork; the child, with one thread, starts afresh */
+void memspace_predefined_fork_prepare(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&predef_lock);
+}
+
+void memspace_predefined_fork_parent(void *arg) {
+    (void)arg;
+    pthread_mutex_unlock(&predef_lock);
+}
+
+void memspace_predefined_fork_child(void *arg) {
+    (void)arg;
+    pthread_mutex_init(&predef_lock, NULL);
+}
