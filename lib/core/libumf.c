@@ -6,6 +6,7 @@
 
 #include "core/fork_internal.h"
 #include "core/libumf_internal.h"
+#include "core/pool_check_internal.h"
 #include "core/tracker_internal.h"
 #include "topology/memspace_internal.h"
 #include "topology/topology_internal.h"
@@ -42,6 +43,7 @@ UMF_EXPORT int umfInit(void) {
     /* before init_lock: registering takes the fork registry's lock, which
      * the fork prepare handler holds while it takes init_lock */
     umf_fork_install();
+    pool_check_init();
     pthread_mutex_lock(&init_lock);
     if (refcount == 0) {
         utils_log_init();

@@ -7,6 +7,7 @@
 #include "core/libumf_internal.h"
 #include "core/memory_pool_internal.h"
 #include "core/memory_provider_internal.h"
+#include "core/pool_check_internal.h"
 #include "core/provider_tracking_internal.h"
 #include "core/tracker_internal.h"
 #include "util/base_alloc_internal.h"
@@ -98,6 +99,29 @@ static void pool_destroy(umf_memory_pool_handle_t hPool) {
     umf_ba_free(hPool);
 }
 
+/* The checking mode (core/pool_check_internal.h): a dead handle or a
+ * foreign pointer gets the call's error value and a log line. */
+#define POOL_CHECK_HANDLE(pool, fn, errval)                                    \
+    do {                                                                       \
+        if (pool_check_enabled() && !pool_check_handle((pool), (fn))) {        \
+            return (errval);                                                   \
+        }                                                                      \
+    } while (0)
+
+static inline bool pool_tracked(umf_memory_pool_handle_t pool) {
+    return !(pool->flags & UMF_POOL_CREATE_FLAG_DISABLE_TRACKING);
+}
+
+#define POOL_CHECK_PTR(pool, ptr, fn, errval)                                  \
+    do {                                                                       \
+        if (pool_check_enabled() &&                                            \
+            (!pool_check_handle((pool), (fn)) ||                               \
+             ((ptr) &&                                                         \
+              !pool_check_ptr((pool), pool_tracked(pool), (ptr), (fn))))) {    \
+            return (errval);                                                   \
+        }                                                                      \
+    } while (0)
+
 /* Every pool call runs inside the fork gate (core/fork_internal.h): no
  * thread is inside a pool, nor inside an allocator a pool loaded, when the
  * process forks. */
@@ -109,6 +133,12 @@ UMF_EXPORT umf_result_t umfPoolCreate(const umf_memory_pool_ops_t *ops,
     umf_fork_install(); /* not under the gate: it may take locks */
     umf_fork_gate_enter();
     umf_result_t ret = pool_create(ops, provider, params, flags, hPool);
+    if (ret == UMF_RESULT_SUCCESS && pool_check_enabled() &&
+        !pool_check_add(*hPool)) {
+        pool_destroy(*hPool);
+        *hPool = NULL;
+        ret = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+    }
     umf_fork_gate_exit();
     umf_fork_flush_pending(); /* a pool may have loaded its allocator */
     return ret;
@@ -119,12 +149,19 @@ UMF_EXPORT void umfPoolDestroy(umf_memory_pool_handle_t hPool) {
         return;
     }
     umf_fork_gate_enter();
-    pool_destroy(hPool);
+    if (pool_check_enabled() && !pool_check_remove(hPool)) {
+        LOG_ERR("UMF_CHECK: umfPoolDestroy: %p is not a live pool handle "
+                "(destroyed already, or never created); ignored",
+                (void *)hPool);
+    } else {
+        pool_destroy(hPool);
+    }
     umf_fork_gate_exit();
 }
 
 UMF_EXPORT void *umfPoolMalloc(umf_memory_pool_handle_t hPool, size_t size) {
     UMF_CHECK(hPool != NULL, NULL);
+    POOL_CHECK_HANDLE(hPool, "umfPoolMalloc", NULL);
     umf_fork_gate_enter();
     void *ptr = size < hPool->direct.size_limit
                     ? hPool->direct.malloc(hPool->pool_priv, size)
@@ -136,6 +173,7 @@ UMF_EXPORT void *umfPoolMalloc(umf_memory_pool_handle_t hPool, size_t size) {
 UMF_EXPORT void *umfPoolAlignedMalloc(umf_memory_pool_handle_t hPool,
                                       size_t size, size_t alignment) {
     UMF_CHECK(hPool != NULL, NULL);
+    POOL_CHECK_HANDLE(hPool, "umfPoolAlignedMalloc", NULL);
     umf_fork_gate_enter();
     void *ptr = hPool->ops.aligned_malloc(hPool->pool_priv, size, alignment);
     umf_fork_gate_exit();
@@ -145,6 +183,7 @@ UMF_EXPORT void *umfPoolAlignedMalloc(umf_memory_pool_handle_t hPool,
 UMF_EXPORT void *umfPoolCalloc(umf_memory_pool_handle_t hPool, size_t num,
                                size_t size) {
     UMF_CHECK(hPool != NULL, NULL);
+    POOL_CHECK_HANDLE(hPool, "umfPoolCalloc", NULL);
     umf_fork_gate_enter();
     void *ptr = hPool->ops.calloc(hPool->pool_priv, num, size);
     umf_fork_gate_exit();
@@ -154,6 +193,7 @@ UMF_EXPORT void *umfPoolCalloc(umf_memory_pool_handle_t hPool, size_t num,
 UMF_EXPORT void *umfPoolRealloc(umf_memory_pool_handle_t hPool, void *ptr,
                                 size_t size) {
     UMF_CHECK(hPool != NULL, NULL);
+    POOL_CHECK_PTR(hPool, ptr, "umfPoolRealloc", NULL);
     umf_fork_gate_enter();
     void *nptr = hPool->ops.realloc(hPool->pool_priv, ptr, size);
     umf_fork_gate_exit();
@@ -163,6 +203,7 @@ UMF_EXPORT void *umfPoolRealloc(umf_memory_pool_handle_t hPool, void *ptr,
 UMF_EXPORT size_t umfPoolMallocUsableSize(umf_memory_pool_handle_t hPool,
                                           void *ptr) {
     UMF_CHECK(hPool != NULL, 0);
+    POOL_CHECK_PTR(hPool, ptr, "umfPoolMallocUsableSize", 0);
     umf_fork_gate_enter();
     size_t n = hPool->ops.malloc_usable_size(hPool->pool_priv, ptr);
     umf_fork_gate_exit();
@@ -193,6 +234,8 @@ static inline umf_result_t pool_free_block(umf_memory_pool_handle_t pool,
 
 UMF_EXPORT umf_result_t umfPoolFree(umf_memory_pool_handle_t hPool, void *ptr) {
     UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    POOL_CHECK_PTR(hPool, ptr, "umfPoolFree",
+                   UMF_RESULT_ERROR_INVALID_ARGUMENT);
     if (!ptr) {
         /* the pool's op sees free(NULL), as in the reference (a pool may
          * pass it on to its provider); the direct path never does */
@@ -223,6 +266,8 @@ UMF_EXPORT umf_memory_pool_handle_t umfPoolByPtr(const void *ptr) {
 UMF_EXPORT umf_result_t
 umfPoolGetLastAllocationError(umf_memory_pool_handle_t hPool) {
     UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    POOL_CHECK_HANDLE(hPool, "umfPoolGetLastAllocationError",
+                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     return hPool->ops.get_last_allocation_error(hPool->pool_priv);
 }
 
@@ -230,6 +275,8 @@ UMF_EXPORT umf_result_t umfPoolGetMemoryProvider(
     umf_memory_pool_handle_t hPool, umf_memory_provider_handle_t *hProvider) {
     UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    POOL_CHECK_HANDLE(hPool, "umfPoolGetMemoryProvider",
+                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     *hProvider = hPool->upstream;
     return UMF_RESULT_SUCCESS;
 }
