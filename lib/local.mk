@@ -45,6 +45,7 @@ lib_libumf_internal_la_SOURCES = \
 	lib/core/coarse.c \
 	lib/core/fork_internal.h \
 	lib/core/fork.c \
+	lib/core/fork_linux.c \
 	lib/core/pool_check_internal.h \
 	lib/core/pool_check.c \
 	lib/providers/provider_os_memory.c \

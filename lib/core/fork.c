@@ -3,6 +3,7 @@
  * fork_internal.h for the design). */
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -16,6 +17,7 @@
 
 __thread umf_fork_tls_t umf_fork_tls __attribute__((tls_model("initial-exec")));
 int umf_fork_gate_closed;
+bool umf_fork_light_fence;
 
 /* ---- gate slots: one per thread, reused after the thread exits ---- */
 
@@ -120,6 +122,7 @@ void umf_fork_gate_enter_slow(void) {
         t->busy = fork_slot_claim();
     }
     for (;;) {
+        /* the slow path is rare: the full fence whatever the mode */
         __atomic_exchange_n(t->busy, 1, __ATOMIC_SEQ_CST);
         if (!__atomic_load_n(&umf_fork_gate_closed, __ATOMIC_SEQ_CST)) {
             return;
@@ -182,6 +185,11 @@ static void fork_gate_drain(void) {
         return;
     }
     __atomic_store_n(&umf_fork_gate_closed, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&umf_fork_light_fence, __ATOMIC_RELAXED) &&
+        !umf_fork_membarrier()) {
+        /* cannot happen once registered; the gate would not be safe */
+        LOG_ERR("membarrier failed: a thread may be inside a pool at fork");
+    }
     int *mine = umf_fork_tls.busy;
     for (umf_fork_slot_t *s = __atomic_load_n(&fork_slots, __ATOMIC_SEQ_CST); s;
          s = s->next) {
@@ -279,6 +287,10 @@ static void fork_do_install(void) {
         LOG_ERR("pthread_atfork failed: a child of a multi-threaded parent "
                 "may hang in libumf");
         return;
+    }
+    /* UMF_FORK_FULL_FENCE (undocumented, for measurements): no membarrier */
+    if (!getenv("UMF_FORK_FULL_FENCE") && umf_fork_membarrier_register()) {
+        __atomic_store_n(&umf_fork_light_fence, true, __ATOMIC_RELAXED);
     }
     /* pushed in reverse: a level's list then runs in table order */
     for (size_t i = UMF_ARRAY_SIZE(fork_builtin); i-- > 0;) {

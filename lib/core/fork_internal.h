@@ -79,8 +79,15 @@ typedef struct umf_fork_tls_t {
 extern __thread umf_fork_tls_t umf_fork_tls
     __attribute__((tls_model("initial-exec")));
 extern int umf_fork_gate_closed;
+/* membarrier(2) is registered: the prepare handler issues the heavy fence,
+ * the entry only a compiler barrier (set once, before the first slot) */
+extern bool umf_fork_light_fence;
 
 void umf_fork_gate_enter_slow(void);
+
+/* fork_linux.c: register for, and issue, MEMBARRIER_CMD_PRIVATE_EXPEDITED */
+bool umf_fork_membarrier_register(void);
+bool umf_fork_membarrier(void);
 
 static inline void umf_fork_gate_enter(void) {
     umf_fork_tls_t *t = &umf_fork_tls;
@@ -88,11 +95,19 @@ static inline void umf_fork_gate_enter(void) {
         return;
     }
     if (UMF_LIKELY(t->busy != NULL)) {
-        /* Dekker with the prepare handler: either it sees busy, or we
-         * see the gate closed (both sides sequentially consistent) */
-        __atomic_exchange_n(t->busy, 1, __ATOMIC_SEQ_CST);
+        /* Dekker with the prepare handler, which stores closed, fences and
+         * reads busy: either it sees busy, or we see the gate closed. The
+         * fence between our store and load is the heavy one the prepare
+         * handler issues on every thread (membarrier), or our own. */
+        __atomic_store_n(t->busy, 1, __ATOMIC_RELAXED);
         if (UMF_LIKELY(
-                !__atomic_load_n(&umf_fork_gate_closed, __ATOMIC_SEQ_CST))) {
+                __atomic_load_n(&umf_fork_light_fence, __ATOMIC_RELAXED))) {
+            __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        } else {
+            __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        }
+        if (UMF_LIKELY(
+                !__atomic_load_n(&umf_fork_gate_closed, __ATOMIC_RELAXED))) {
             return;
         }
     }
