@@ -62,7 +62,8 @@ UMF_BLACKBOX_TESTS = \
 	tests/test_memspace \
 	tests/test_mempolicy \
 	tests/test_fork \
-	tests/test_pool_check
+	tests/test_pool_check \
+	tests/test_fault_injection
 UMF_WHITEBOX_TESTS = \
 	tests/test_util \
 	tests/test_tracker \
@@ -178,6 +179,9 @@ tests_test_fork_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
 tests_test_pool_check_CPPFLAGS = $(UMF_TEST_CPPFLAGS) -I$(top_srcdir)/tests
 tests_test_pool_check_LDADD = $(UMF_TEST_LIBS) $(UMF_JEMALLOC_COMPANION)
 tests_test_pool_check_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
+tests_test_fault_injection_CPPFLAGS = $(UMF_TEST_CPPFLAGS) -I$(top_srcdir)/tests
+tests_test_fault_injection_LDADD = $(UMF_TEST_LIBS) $(UMF_JEMALLOC_COMPANION)
+tests_test_fault_injection_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
 
 tests_test_util_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_util_LDADD = $(UMF_WHITEBOX_LIBS)

@@ -151,8 +151,8 @@ static int child_main(const char *scenario) {
 static void run(const char *scenario, const char *check_value,
                 const char *must_log, const char *must_not_log) {
     int st = 0;
-    char *log = umf_test_run_child(scenario, "error", "UMF_CHECK",
-                                   check_value, &st);
+    char *log =
+        umf_test_run_child(scenario, "error", "UMF_CHECK", check_value, &st);
     ck_assert_msg(WIFEXITED(st), "the %s child died (signal %d)", scenario,
                   WIFSIGNALED(st) ? WTERMSIG(st) : 0);
     ck_assert_msg(WEXITSTATUS(st) == 0,
