@@ -63,7 +63,8 @@ UMF_BLACKBOX_TESTS = \
 	tests/test_mempolicy \
 	tests/test_fork \
 	tests/test_pool_check \
-	tests/test_fault_injection
+	tests/test_fault_injection \
+	tests/test_stress
 UMF_WHITEBOX_TESTS = \
 	tests/test_util \
 	tests/test_tracker \
@@ -182,6 +183,10 @@ tests_test_pool_check_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
 tests_test_fault_injection_CPPFLAGS = $(UMF_TEST_CPPFLAGS) -I$(top_srcdir)/tests
 tests_test_fault_injection_LDADD = $(UMF_TEST_LIBS) $(UMF_JEMALLOC_COMPANION)
 tests_test_fault_injection_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
+tests_test_stress_CPPFLAGS = $(UMF_TEST_CPPFLAGS) -I$(top_srcdir)/tests
+tests_test_stress_LDADD = $(UMF_TEST_LIBS) $(UMF_JEMALLOC_COMPANION)
+tests_test_stress_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
+
 
 tests_test_util_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_util_LDADD = $(UMF_WHITEBOX_LIBS)
@@ -223,3 +228,10 @@ check-valgrind:
 		AM_TESTS_ENVIRONMENT="CK_TIMEOUT_MULTIPLIER=20; export CK_TIMEOUT_MULTIPLIER;"
 .PHONY: check-valgrind
 EXTRA_DIST += tests/valgrind.supp
+
+# make check-stress: the stress test (tests/test_stress.c) with 10^7
+# operations per pool instead of make check's 100,000
+check-stress:
+	UMF_TEST_STRESS_OPS=10000000 $(MAKE) $(AM_MAKEFLAGS) check \
+	  TESTS=tests/test_stress
+.PHONY: check-stress
