@@ -26,9 +26,11 @@
 #include "util/utils_internal.h"
 
 typedef enum umf_fork_level_t {
-    UMF_FORK_LEVEL_POOL,     /* a pool's own state outside the gate */
+    UMF_FORK_LEVEL_POOL, /* a pool's own state outside the gate */
+    /* IPC caches: they call the providers' (ungated) IPC functions with
+     * their lock held, so they are taken before the providers' locks */
+    UMF_FORK_LEVEL_IPC,
     UMF_FORK_LEVEL_PROVIDER, /* a provider's state outside the gate */
-    UMF_FORK_LEVEL_IPC,      /* IPC caches (taken before provider calls) */
     UMF_FORK_LEVEL_INIT,     /* umfInit/umfTearDown */
     UMF_FORK_LEVEL_MEMSPACE, /* predefined memspaces (they load topology) */
     UMF_FORK_LEVEL_TOPOLOGY,
