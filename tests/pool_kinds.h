@@ -5,6 +5,7 @@
 #ifndef UMF_TEST_POOL_KINDS_H
 #define UMF_TEST_POOL_KINDS_H 1
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <umf/memory_pool.h>
@@ -49,6 +50,15 @@ static inline umf_result_t pool_kind_create(const char *kind,
         return umfPoolCreate(umfProxyPoolOps(), prov, NULL, flags, out);
     }
     return UMF_RESULT_ERROR_NOT_SUPPORTED;
+}
+
+/* How much slower than native this run is: CK_TIMEOUT_MULTIPLIER, which
+ * make check-valgrind sets (20); the reliability tests divide their work
+ * by it and multiply their own timeouts. */
+static inline unsigned pool_kind_slowdown(void) {
+    const char *m = getenv("CK_TIMEOUT_MULTIPLIER");
+    long v = m ? atol(m) : 1;
+    return v > 1 ? (unsigned)v : 1;
 }
 
 /* Is the result of pool_kind_create one that means "not built here"? */

@@ -382,6 +382,8 @@ static void walk_pool(const char *kind) {
     bool full = fenv && *fenv && strcmp(fenv, "0") != 0;
     size_t nops =
         env && atol(env) > 0 ? (size_t)atol(env) : (full ? 2000 : 200);
+    unsigned slow = pool_kind_slowdown();
+    size_t sites_short = SITES_SHORT / slow > 2 ? SITES_SHORT / slow : 2;
     /* the pool is available? */
     umf_memory_provider_handle_t probe_prov = umf_test_os_provider_create();
     umf_memory_pool_handle_t probe = NULL;
@@ -404,11 +406,11 @@ static void walk_pool(const char *kind) {
         /* make check: about SITES_SHORT sites per op, the first ones and
          * then evenly spread; UMF_TEST_FAULT_FULL=1: every one */
         size_t stride = 1;
-        if (!full && dry[op] > SITES_SHORT) {
-            stride = dry[op] / (SITES_SHORT / 2);
+        if (!full && dry[op] > sites_short) {
+            stride = dry[op] / (sites_short / 2);
         }
         for (size_t k = 1; k <= dry[op];
-             k += (k <= SITES_SHORT / 2 ? 1 : stride)) {
+             k += (k <= sites_short / 2 ? 1 : stride)) {
             run_once(kind, op, k, nops, &f);
             /* the same sequence reaches the same call */
             ck_assert_msg(f.injected == 1, "%s: %s #%zu was not reached", kind,

@@ -230,6 +230,9 @@ static void fork_pool(const char *kind) {
         (lng && *lng && strcmp(lng, "0") != 0) ? FORKS_LONG : FORKS_SHORT;
     const char *tmo = getenv("UMF_TEST_FORK_TIMEOUT_MS");
     long timeout_ms = tmo && atol(tmo) > 0 ? atol(tmo) : CHILD_TIMEOUT_MS;
+    unsigned slow = pool_kind_slowdown();
+    timeout_ms *= slow;
+    forks = forks / slow > 5 ? forks / slow : 5;
     umf_memory_provider_handle_t prov = umf_test_os_provider_create();
     ck_assert_ptr_nonnull(prov);
     umf_memory_pool_handle_t pool = NULL;

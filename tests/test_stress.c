@@ -212,6 +212,7 @@ static void stress_pool(const char *kind) {
     if (strcmp(kind, "proxy") == 0) {
         total /= 10; /* an mmap and a munmap per block: the kernel's work */
     }
+    total /= pool_kind_slowdown();
     umf_memory_provider_handle_t prov = umf_test_os_provider_create();
     ck_assert_ptr_nonnull(prov);
     static shared_t sh;
