@@ -101,15 +101,18 @@ static inline void umf_fork_gate_enter(void) {
          * reads busy: either it sees busy, or we see the gate closed. The
          * fence between our store and load is the heavy one the prepare
          * handler issues on every thread (membarrier), or our own. */
-        __atomic_store_n(t->busy, 1, __ATOMIC_RELAXED);
         if (UMF_LIKELY(
                 __atomic_load_n(&umf_fork_light_fence, __ATOMIC_RELAXED))) {
+            __atomic_store_n(t->busy, 1, __ATOMIC_RELAXED);
             __atomic_signal_fence(__ATOMIC_SEQ_CST);
         } else {
-            __atomic_thread_fence(__ATOMIC_SEQ_CST);
+            /* a full barrier (a standalone fence is not modelled by
+             * ThreadSanitizer) */
+            __atomic_exchange_n(t->busy, 1, __ATOMIC_SEQ_CST);
         }
+        /* a plain load on x86 */
         if (UMF_LIKELY(
-                !__atomic_load_n(&umf_fork_gate_closed, __ATOMIC_RELAXED))) {
+                !__atomic_load_n(&umf_fork_gate_closed, __ATOMIC_SEQ_CST))) {
             return;
         }
     }
