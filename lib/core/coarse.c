@@ -827,9 +827,9 @@ umf_result_t coarse_provider_merge(void *provider, void *lowPtr, void *highPtr,
 }
 
 /* fork(2): the owning provider holds the lock across fork (it knows the
- * order of its own locks); the child re-initialises it */
+ * order of its own locks) and releases it in both processes */
 void coarse_fork_prepare(coarse_t *c) { pthread_mutex_lock(&c->lock); }
 
 void coarse_fork_parent(coarse_t *c) { pthread_mutex_unlock(&c->lock); }
 
-void coarse_fork_child(coarse_t *c) { pthread_mutex_init(&c->lock, NULL); }
+void coarse_fork_child(coarse_t *c) { pthread_mutex_unlock(&c->lock); }

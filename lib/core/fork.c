@@ -242,7 +242,7 @@ static void fork_parent(void) {
 
 static void fork_child(void) {
     fork_run_after(true);
-    pthread_mutex_init(&fork_lock, NULL);
+    pthread_mutex_unlock(&fork_lock);
     /* the other threads are gone: their slots are free */
     int *mine = umf_fork_tls.busy;
     for (umf_fork_slot_t *s = fork_slots; s; s = s->next) {

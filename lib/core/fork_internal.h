@@ -16,8 +16,11 @@
  * that any module registers. Prepare callbacks run by ascending level,
  * parent and child callbacks by descending level; a module registers its
  * locks at the level that matches the order in which the code nests them
- * (a lock taken while another is held gets a higher level). Child
- * callbacks re-initialise their locks: the child has one thread. */
+ * (a lock taken while another is held gets a higher level). Parent and
+ * child callbacks unlock what prepare locked: the forking thread is the
+ * child's only thread (ThreadSanitizer models an unlock, not a mutex
+ * initialised over a held one). An rwlock is re-initialised in the child:
+ * glibc's unlock compares the writer's thread id, which fork changes. */
 #ifndef UMF_FORK_INTERNAL_H
 #define UMF_FORK_INTERNAL_H 1
 

@@ -80,7 +80,8 @@ UMF_EXPORT void umfTearDown(void) {
     pthread_mutex_unlock(&init_lock);
 }
 
-/* fork(2): held across fork; the child, with one thread, starts afresh */
+/* fork(2): held across fork, released in both processes by the forking
+ * thread (the child has that thread only) */
 void umf_init_fork_prepare(void *arg) {
     (void)arg;
     pthread_mutex_lock(&init_lock);
@@ -93,7 +94,7 @@ void umf_init_fork_parent(void *arg) {
 
 void umf_init_fork_child(void *arg) {
     (void)arg;
-    pthread_mutex_init(&init_lock, NULL);
+    pthread_mutex_unlock(&init_lock);
 }
 
 UMF_EXPORT int umfGetCurrentVersion(void) { return UMF_VERSION_CURRENT; }

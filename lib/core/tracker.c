@@ -688,7 +688,8 @@ size_t tracker_release_pool(umf_memory_pool_handle_t pool,
     return n;
 }
 
-/* fork(2): held across fork; the child, with one thread, starts afresh */
+/* fork(2): held across fork, released in both processes by the forking
+ * thread (the child has that thread only) */
 void tracker_fork_prepare(void *arg) {
     (void)arg;
     pthread_mutex_lock(&tracker.lock);
@@ -701,5 +702,5 @@ void tracker_fork_parent(void *arg) {
 
 void tracker_fork_child(void *arg) {
     (void)arg;
-    pthread_mutex_init(&tracker.lock, NULL);
+    pthread_mutex_unlock(&tracker.lock);
 }

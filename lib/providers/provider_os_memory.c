@@ -672,7 +672,7 @@ static void os_fork_parent(void *arg) {
 static void os_fork_child(void *arg) {
     os_provider_t *os = arg;
     coarse_fork_child(os->offsets);
-    pthread_mutex_init(&os->lock, NULL);
+    pthread_mutex_unlock(&os->lock);
 }
 
 static umf_result_t os_initialize(void *params, void **provider) {

@@ -206,7 +206,8 @@ UMF_EXPORT umf_const_memspace_handle_t umfMemspaceLowestLatencyGet(void) {
     return predef_get(PREDEF_LOWEST_LATENCY);
 }
 
-/* fork(2): held across fork; the child, with one thread, starts afresh */
+/* fork(2): held across fork, released in both processes by the forking
+ * thread (the child has that thread only) */
 void memspace_predefined_fork_prepare(void *arg) {
     (void)arg;
     pthread_mutex_lock(&predef_lock);
@@ -219,5 +220,5 @@ void memspace_predefined_fork_parent(void *arg) {
 
 void memspace_predefined_fork_child(void *arg) {
     (void)arg;
-    pthread_mutex_init(&predef_lock, NULL);
+    pthread_mutex_unlock(&predef_lock);
 }

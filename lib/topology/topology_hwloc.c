@@ -68,7 +68,7 @@ void umf_topology_fork_parent(void *arg) {
 
 void umf_topology_fork_child(void *arg) {
     (void)arg;
-    pthread_mutex_init(&topo_lock, NULL);
+    pthread_mutex_unlock(&topo_lock);
 }
 
 struct hwloc_topology *umf_topology_get(void) {

@@ -176,6 +176,6 @@ void umf_ba_fork_parent(void *arg) {
 void umf_ba_fork_child(void *arg) {
     (void)arg;
     for (unsigned i = 0; i < BA_NUM_CLASSES; i++) {
-        pthread_mutex_init(&ba_classes[i].lock, NULL);
+        pthread_mutex_unlock(&ba_classes[i].lock);
     }
 }

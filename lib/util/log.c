@@ -165,7 +165,8 @@ void utils_log(utils_log_level_t level, bool with_errno, const char *func,
     errno = saved_errno;
 }
 
-/* fork(2): held across fork; the child, with one thread, starts afresh */
+/* fork(2): held across fork, released in both processes by the forking
+ * thread (the child has that thread only) */
 void utils_log_fork_prepare(void *arg) {
     (void)arg;
     pthread_mutex_lock(&log_lock);
@@ -178,5 +179,5 @@ void utils_log_fork_parent(void *arg) {
 
 void utils_log_fork_child(void *arg) {
     (void)arg;
-    pthread_mutex_init(&log_lock, NULL);
+    pthread_mutex_unlock(&log_lock);
 }
