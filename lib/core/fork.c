@@ -137,6 +137,8 @@ void umf_fork_gate_enter_slow(void) {
 static pthread_mutex_t fork_lock = PTHREAD_MUTEX_INITIALIZER;
 static umf_fork_handler_t *fork_levels[UMF_FORK_LEVELS];
 static bool fork_drained; /* this fork's gate drain is done (forker only) */
+static unsigned fork_late_count;   /* drain-only registrations */
+static unsigned fork_late_pending; /* of them, yet to run after the fork */
 static unsigned long fork_forks;
 
 unsigned long umf_fork_count(void) {
@@ -207,6 +209,7 @@ static void fork_gate_drain(void) {
         }
     }
     fork_drained = true;
+    fork_late_pending = __atomic_load_n(&fork_late_count, __ATOMIC_ACQUIRE);
 }
 
 static void fork_prepare(void) {
@@ -233,11 +236,23 @@ static void fork_run_after(bool child) {
     }
 }
 
+/* Libraries loaded after our handlers (jemalloc) registered their own
+ * handlers after ours: their parent/child handlers run after ours. The
+ * gate reopens in the last drain-only registration's parent/child handler,
+ * after theirs, so that no thread enters such a library before it has
+ * finished its own fork handling. */
+
+static void fork_gate_open(void) {
+    fork_drained = false;
+    __atomic_store_n(&umf_fork_gate_closed, 0, __ATOMIC_RELEASE);
+}
+
 static void fork_parent(void) {
     fork_run_after(false);
     pthread_mutex_unlock(&fork_lock);
-    fork_drained = false;
-    __atomic_store_n(&umf_fork_gate_closed, 0, __ATOMIC_RELEASE);
+    if (fork_late_pending == 0) {
+        fork_gate_open();
+    }
 }
 
 static void fork_child(void) {
@@ -251,13 +266,21 @@ static void fork_child(void) {
             s->in_use = 0;
         }
     }
-    fork_drained = false;
-    __atomic_store_n(&umf_fork_gate_closed, 0, __ATOMIC_RELEASE);
+    if (fork_late_pending == 0) {
+        fork_gate_open();
+    }
 }
 
 /* Only the drain, for umf_fork_library_loaded: it runs before the handlers
- * of the library registered just before it; fork_parent/child reopen. */
+ * of the library registered just before it. */
 static void fork_prepare_drain_only(void) { fork_gate_drain(); }
+
+/* The last of them to run (the last registered) reopens the gate. */
+static void fork_after_drain_only(void) {
+    if (fork_late_pending > 0 && --fork_late_pending == 0) {
+        fork_gate_open();
+    }
+}
 
 /* ---- installation ---- */
 
@@ -316,10 +339,15 @@ void umf_fork_flush_pending(void) {
     umf_fork_install();
     while (__atomic_load_n(&fork_pending_loads, __ATOMIC_ACQUIRE)) {
         __atomic_fetch_sub(&fork_pending_loads, 1, __ATOMIC_ACQ_REL);
-        if (fork_installed &&
-            pthread_atfork(fork_prepare_drain_only, NULL, NULL) != 0) {
+        if (!fork_installed) {
+            continue;
+        }
+        if (pthread_atfork(fork_prepare_drain_only, fork_after_drain_only,
+                           fork_after_drain_only) != 0) {
             LOG_ERR("pthread_atfork failed: a fork may wait forever for a "
                     "thread inside a pool");
+        } else {
+            __atomic_fetch_add(&fork_late_count, 1, __ATOMIC_RELEASE);
         }
     }
 }
