@@ -45,6 +45,11 @@ lib_libumf_internal_la_SOURCES = \
 	lib/core/ipc_handle_check.c \
 	lib/core/coarse_internal.h \
 	lib/core/coarse.c \
+	lib/core/fork_internal.h \
+	lib/core/fork.c \
+	lib/core/fork_linux.c \
+	lib/core/pool_check_internal.h \
+	lib/core/pool_check.c \
 	lib/providers/provider_os_memory.c \
 	lib/providers/provider_fixed_memory.c \
 	lib/providers/provider_file_memory.c \

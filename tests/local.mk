@@ -4,6 +4,9 @@
 # Black-box tests link the installed-shape library lib/libumf.la; white-box
 # tests (tracker, coarse) link lib/libumf_internal.la to call internals.
 
+# TSan: detect_deadlocks=0 because jemalloc's fork handler and libumf's
+# (lib/core/fork.c) together hold more mutexes across fork than TSan's
+# deadlock detector can count (64), which aborts the forking test runner.
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = \
@@ -13,7 +16,7 @@ AM_TESTS_ENVIRONMENT = \
 	umf_includedir='$(includedir)'; \
 	UMF_HAVE_JEMALLOC='$(UMF_HAVE_JEMALLOC)'; UMF_HAVE_TBB='$(UMF_HAVE_TBB)'; \
 	UMF_SANITIZER_FLAGS='$(SANITIZER_FLAGS)'; \
-	TSAN_OPTIONS="suppressions=$(abs_top_srcdir)/tests/tsan.supp $${TSAN_OPTIONS-}"; \
+	TSAN_OPTIONS="suppressions=$(abs_top_srcdir)/tests/tsan.supp detect_deadlocks=0 $${TSAN_OPTIONS-}"; \
 	export top_srcdir top_builddir MANDOC CC CXX LIBTOOL TSAN_OPTIONS \
 	  umf_prefix umf_libdir umf_includedir UMF_HAVE_JEMALLOC UMF_HAVE_TBB \
 	  UMF_SANITIZER_FLAGS;
@@ -86,7 +89,11 @@ UMF_BLACKBOX_TESTS = \
 	tests/test_source_compat \
 	tests/test_not_supported \
 	tests/test_memspace \
-	tests/test_mempolicy
+	tests/test_mempolicy \
+	tests/test_fork \
+	tests/test_pool_check \
+	tests/test_fault_injection \
+	tests/test_stress
 # The CUDA provider (issue 17) on the fake driver, or on the real one with
 # UMF_TEST_CUDA_REAL=1 (tests/gpu/cuda-device-check.sh).
 if HAVE_CUDA
@@ -223,6 +230,23 @@ tests_test_mempolicy_SOURCES = tests/test_mempolicy.c tests/memspace_helpers.h
 tests_test_mempolicy_CPPFLAGS = $(UMF_TEST_CPPFLAGS) $(UMF_MEMSPACE_TEST_CPPFLAGS)
 tests_test_mempolicy_LDADD = $(UMF_TEST_LIBS)
 EXTRA_DIST += tests/data/numa3_nohmat.xml tests/data/numa4_hmat.xml
+
+# reliability (issue 18): fork while threads allocate; the pools by name
+# live in tests/pool_kinds.h. The jemalloc rows link as -lumf links.
+EXTRA_DIST += tests/pool_kinds.h
+tests_test_fork_CPPFLAGS = $(UMF_TEST_CPPFLAGS) -I$(top_srcdir)/tests
+tests_test_fork_LDADD = $(UMF_TEST_LIBS) $(UMF_JEMALLOC_COMPANION)
+tests_test_fork_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
+tests_test_pool_check_CPPFLAGS = $(UMF_TEST_CPPFLAGS) -I$(top_srcdir)/tests
+tests_test_pool_check_LDADD = $(UMF_TEST_LIBS) $(UMF_JEMALLOC_COMPANION)
+tests_test_pool_check_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
+tests_test_fault_injection_CPPFLAGS = $(UMF_TEST_CPPFLAGS) -I$(top_srcdir)/tests
+tests_test_fault_injection_LDADD = $(UMF_TEST_LIBS) $(UMF_JEMALLOC_COMPANION)
+tests_test_fault_injection_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
+tests_test_stress_CPPFLAGS = $(UMF_TEST_CPPFLAGS) -I$(top_srcdir)/tests
+tests_test_stress_LDADD = $(UMF_TEST_LIBS) $(UMF_JEMALLOC_COMPANION)
+tests_test_stress_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
+
 
 tests_test_util_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_util_LDADD = $(UMF_WHITEBOX_LIBS)
@@ -364,3 +388,10 @@ TESTS += tests/check_proxy.sh
 EXTRA_DIST += tests/check_proxy.sh
 # taken by staged installs and check_proxy.sh (tests/staged_install.sh)
 CLEANFILES += tests/install.lock
+
+# make check-stress: the stress test (tests/test_stress.c) with 10^7
+# operations per pool instead of make check's 100,000
+check-stress:
+	UMF_TEST_STRESS_OPS=10000000 $(MAKE) $(AM_MAKEFLAGS) check \
+	  TESTS=tests/test_stress
+.PHONY: check-stress

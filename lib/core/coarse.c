@@ -825,3 +825,11 @@ umf_result_t coarse_provider_merge(void *provider, void *lowPtr, void *highPtr,
     UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     return coarse_merge(provider_coarse(provider), lowPtr, highPtr, totalSize);
 }
+
+/* fork(2): the owning provider holds the lock across fork (it knows the
+ * order of its own locks) and releases it in both processes */
+void coarse_fork_prepare(coarse_t *c) { pthread_mutex_lock(&c->lock); }
+
+void coarse_fork_parent(coarse_t *c) { pthread_mutex_unlock(&c->lock); }
+
+void coarse_fork_child(coarse_t *c) { pthread_mutex_unlock(&c->lock); }

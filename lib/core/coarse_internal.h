@@ -129,4 +129,9 @@ size_t coarse_get_page_size(coarse_t *c);
  * want to validate purge or IPC ranges.) */
 bool coarse_is_allocated_range(coarse_t *c, const void *ptr, size_t size);
 
+/* fork(2) callbacks for the provider that owns c (lib/core/fork.c) */
+void coarse_fork_prepare(coarse_t *c);
+void coarse_fork_parent(coarse_t *c);
+void coarse_fork_child(coarse_t *c);
+
 #endif /* UMF_COARSE_INTERNAL_H */

@@ -4,7 +4,9 @@
 
 #include <umf.h>
 
+#include "core/fork_internal.h"
 #include "core/libumf_internal.h"
+#include "core/pool_check_internal.h"
 #include "core/tracker_internal.h"
 #include "topology/memspace_internal.h"
 #include "topology/topology_internal.h"
@@ -38,6 +40,10 @@ void umf_ensure_initialized(void) {
 
 UMF_EXPORT int umfInit(void) {
     int ret = 0;
+    /* before init_lock: registering takes the fork registry's lock, which
+     * the fork prepare handler holds while it takes init_lock */
+    umf_fork_install();
+    pool_check_init();
     pthread_mutex_lock(&init_lock);
     if (refcount == 0) {
         utils_log_init();
@@ -71,6 +77,23 @@ UMF_EXPORT void umfTearDown(void) {
         memspace_predefined_destroy();
         umf_topology_destroy();
     }
+    pthread_mutex_unlock(&init_lock);
+}
+
+/* fork(2): held across fork, released in both processes by the forking
+ * thread (the child has that thread only) */
+void umf_init_fork_prepare(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&init_lock);
+}
+
+void umf_init_fork_parent(void *arg) {
+    (void)arg;
+    pthread_mutex_unlock(&init_lock);
+}
+
+void umf_init_fork_child(void *arg) {
+    (void)arg;
     pthread_mutex_unlock(&init_lock);
 }
 

@@ -19,4 +19,9 @@ bool umf_is_stale(unsigned long gen);
  * ELF constructor ran, e.g. from another library's constructor). */
 void umf_ensure_initialized(void);
 
+/* fork(2): hold the init lock across fork (lib/core/fork.c) */
+void umf_init_fork_prepare(void *arg);
+void umf_init_fork_parent(void *arg);
+void umf_init_fork_child(void *arg);
+
 #endif /* UMF_LIBUMF_INTERNAL_H */

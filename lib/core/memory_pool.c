@@ -3,9 +3,11 @@
  * malloc-like front-end */
 #include <errno.h>
 
+#include "core/fork_internal.h"
 #include "core/libumf_internal.h"
 #include "core/memory_pool_internal.h"
 #include "core/memory_provider_internal.h"
+#include "core/pool_check_internal.h"
 #include "core/provider_tracking_internal.h"
 #include "core/tracker_internal.h"
 #include "util/base_alloc_internal.h"
@@ -22,11 +24,10 @@ static bool pool_ops_valid(const umf_memory_pool_ops_t *ops) {
     return true;
 }
 
-UMF_EXPORT umf_result_t umfPoolCreate(const umf_memory_pool_ops_t *ops,
-                                      umf_memory_provider_handle_t provider,
-                                      void *params,
-                                      umf_pool_create_flags_t flags,
-                                      umf_memory_pool_handle_t *hPool) {
+static umf_result_t pool_create(const umf_memory_pool_ops_t *ops,
+                                umf_memory_provider_handle_t provider,
+                                void *params, umf_pool_create_flags_t flags,
+                                umf_memory_pool_handle_t *hPool) {
     UMF_CHECK(ops != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
@@ -81,10 +82,7 @@ err_free:
     return ret;
 }
 
-UMF_EXPORT void umfPoolDestroy(umf_memory_pool_handle_t hPool) {
-    if (!hPool) {
-        return;
-    }
+static void pool_destroy(umf_memory_pool_handle_t hPool) {
     if (umf_is_stale(hPool->generation)) {
         LOG_WARN("pool %p outlived umfTearDown; not destroyed", (void *)hPool);
         return;
@@ -101,36 +99,115 @@ UMF_EXPORT void umfPoolDestroy(umf_memory_pool_handle_t hPool) {
     umf_ba_free(hPool);
 }
 
+/* The checking mode (core/pool_check_internal.h): a dead handle or a
+ * foreign pointer gets the call's error value and a log line. */
+#define POOL_CHECK_HANDLE(pool, fn, errval)                                    \
+    do {                                                                       \
+        if (pool_check_enabled() && !pool_check_handle((pool), (fn))) {        \
+            return (errval);                                                   \
+        }                                                                      \
+    } while (0)
+
+static inline bool pool_tracked(umf_memory_pool_handle_t pool) {
+    return !(pool->flags & UMF_POOL_CREATE_FLAG_DISABLE_TRACKING);
+}
+
+#define POOL_CHECK_PTR(pool, ptr, fn, errval)                                  \
+    do {                                                                       \
+        if (pool_check_enabled() &&                                            \
+            (!pool_check_handle((pool), (fn)) ||                               \
+             ((ptr) &&                                                         \
+              !pool_check_ptr((pool), pool_tracked(pool), (ptr), (fn))))) {    \
+            return (errval);                                                   \
+        }                                                                      \
+    } while (0)
+
+/* Every pool call runs inside the fork gate (core/fork_internal.h): no
+ * thread is inside a pool, nor inside an allocator a pool loaded, when the
+ * process forks. */
+UMF_EXPORT umf_result_t umfPoolCreate(const umf_memory_pool_ops_t *ops,
+                                      umf_memory_provider_handle_t provider,
+                                      void *params,
+                                      umf_pool_create_flags_t flags,
+                                      umf_memory_pool_handle_t *hPool) {
+    umf_fork_install(); /* not under the gate: it may take locks */
+    umf_fork_gate_enter();
+    umf_result_t ret = pool_create(ops, provider, params, flags, hPool);
+    if (ret == UMF_RESULT_SUCCESS && pool_check_enabled() &&
+        !pool_check_add(*hPool)) {
+        pool_destroy(*hPool);
+        *hPool = NULL;
+        ret = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    umf_fork_gate_exit();
+    umf_fork_flush_pending(); /* a pool may have loaded its allocator */
+    return ret;
+}
+
+UMF_EXPORT void umfPoolDestroy(umf_memory_pool_handle_t hPool) {
+    if (!hPool) {
+        return;
+    }
+    umf_fork_gate_enter();
+    if (pool_check_enabled() && !pool_check_remove(hPool)) {
+        LOG_ERR("UMF_CHECK: umfPoolDestroy: %p is not a live pool handle "
+                "(destroyed already, or never created); ignored",
+                (void *)hPool);
+    } else {
+        pool_destroy(hPool);
+    }
+    umf_fork_gate_exit();
+}
+
 UMF_EXPORT void *umfPoolMalloc(umf_memory_pool_handle_t hPool, size_t size) {
     UMF_CHECK(hPool != NULL, NULL);
-    if (size < hPool->direct.size_limit) {
-        return hPool->direct.malloc(hPool->pool_priv, size);
-    }
-    return hPool->ops.malloc(hPool->pool_priv, size);
+    POOL_CHECK_HANDLE(hPool, "umfPoolMalloc", NULL);
+    umf_fork_gate_enter();
+    void *ptr = size < hPool->direct.size_limit
+                    ? hPool->direct.malloc(hPool->pool_priv, size)
+                    : hPool->ops.malloc(hPool->pool_priv, size);
+    umf_fork_gate_exit();
+    return ptr;
 }
 
 UMF_EXPORT void *umfPoolAlignedMalloc(umf_memory_pool_handle_t hPool,
                                       size_t size, size_t alignment) {
     UMF_CHECK(hPool != NULL, NULL);
-    return hPool->ops.aligned_malloc(hPool->pool_priv, size, alignment);
+    POOL_CHECK_HANDLE(hPool, "umfPoolAlignedMalloc", NULL);
+    umf_fork_gate_enter();
+    void *ptr = hPool->ops.aligned_malloc(hPool->pool_priv, size, alignment);
+    umf_fork_gate_exit();
+    return ptr;
 }
 
 UMF_EXPORT void *umfPoolCalloc(umf_memory_pool_handle_t hPool, size_t num,
                                size_t size) {
     UMF_CHECK(hPool != NULL, NULL);
-    return hPool->ops.calloc(hPool->pool_priv, num, size);
+    POOL_CHECK_HANDLE(hPool, "umfPoolCalloc", NULL);
+    umf_fork_gate_enter();
+    void *ptr = hPool->ops.calloc(hPool->pool_priv, num, size);
+    umf_fork_gate_exit();
+    return ptr;
 }
 
 UMF_EXPORT void *umfPoolRealloc(umf_memory_pool_handle_t hPool, void *ptr,
                                 size_t size) {
     UMF_CHECK(hPool != NULL, NULL);
-    return hPool->ops.realloc(hPool->pool_priv, ptr, size);
+    POOL_CHECK_PTR(hPool, ptr, "umfPoolRealloc", NULL);
+    umf_fork_gate_enter();
+    void *nptr = hPool->ops.realloc(hPool->pool_priv, ptr, size);
+    umf_fork_gate_exit();
+    return nptr;
 }
 
 UMF_EXPORT size_t umfPoolMallocUsableSize(umf_memory_pool_handle_t hPool,
                                           void *ptr) {
     UMF_CHECK(hPool != NULL, 0);
-    return hPool->ops.malloc_usable_size(hPool->pool_priv, ptr);
+    POOL_CHECK_PTR(hPool, ptr, "umfPoolMallocUsableSize", 0);
+    umf_fork_gate_enter();
+    size_t n = hPool->ops.malloc_usable_size(hPool->pool_priv, ptr);
+    umf_fork_gate_exit();
+    return n;
 }
 
 /* Out of line: the direct free's caller then saves no registers. */
@@ -142,21 +219,30 @@ pool_direct_free_failed(void) {
 
 static inline umf_result_t pool_free_block(umf_memory_pool_handle_t pool,
                                            void *ptr) {
+    umf_result_t ret = UMF_RESULT_SUCCESS;
+    umf_fork_gate_enter();
     if (pool->direct.free) {
-        if (UMF_LIKELY(pool->direct.free(pool->pool_priv, ptr))) {
-            return UMF_RESULT_SUCCESS;
+        if (UMF_UNLIKELY(!pool->direct.free(pool->pool_priv, ptr))) {
+            ret = pool_direct_free_failed();
         }
-        return pool_direct_free_failed();
+    } else {
+        ret = pool->ops.free(pool->pool_priv, ptr);
     }
-    return pool->ops.free(pool->pool_priv, ptr);
+    umf_fork_gate_exit();
+    return ret;
 }
 
 UMF_EXPORT umf_result_t umfPoolFree(umf_memory_pool_handle_t hPool, void *ptr) {
     UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    POOL_CHECK_PTR(hPool, ptr, "umfPoolFree",
+                   UMF_RESULT_ERROR_INVALID_ARGUMENT);
     if (!ptr) {
         /* the pool's op sees free(NULL), as in the reference (a pool may
          * pass it on to its provider); the direct path never does */
-        return hPool->ops.free(hPool->pool_priv, NULL);
+        umf_fork_gate_enter();
+        umf_result_t ret = hPool->ops.free(hPool->pool_priv, NULL);
+        umf_fork_gate_exit();
+        return ret;
     }
     return pool_free_block(hPool, ptr);
 }
@@ -180,6 +266,8 @@ UMF_EXPORT umf_memory_pool_handle_t umfPoolByPtr(const void *ptr) {
 UMF_EXPORT umf_result_t
 umfPoolGetLastAllocationError(umf_memory_pool_handle_t hPool) {
     UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    POOL_CHECK_HANDLE(hPool, "umfPoolGetLastAllocationError",
+                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     return hPool->ops.get_last_allocation_error(hPool->pool_priv);
 }
 
@@ -187,6 +275,8 @@ UMF_EXPORT umf_result_t umfPoolGetMemoryProvider(
     umf_memory_pool_handle_t hPool, umf_memory_provider_handle_t *hProvider) {
     UMF_CHECK(hPool != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
+    POOL_CHECK_HANDLE(hPool, "umfPoolGetMemoryProvider",
+                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
     *hProvider = hPool->upstream;
     return UMF_RESULT_SUCCESS;
 }

@@ -3,6 +3,7 @@
  * checked front-end calls */
 #include <string.h>
 
+#include "core/fork_internal.h"
 #include "core/ipc_internal.h"
 #include "core/libumf_internal.h"
 #include "core/memory_provider_internal.h"
@@ -98,6 +99,16 @@ static void provider_fill_optional_ops(umf_memory_provider_ops_t *ops) {
     }
 }
 
+/* Runs a provider op inside the fork gate (core/fork_internal.h). The IPC
+ * front-ends stay outside: the IPC caches call them with a lock held. */
+#define PROVIDER_GATED(expr)                                                   \
+    ({                                                                         \
+        umf_fork_gate_enter();                                                 \
+        umf_result_t gated_ret_ = (expr);                                      \
+        umf_fork_gate_exit();                                                  \
+        gated_ret_;                                                            \
+    })
+
 UMF_EXPORT umf_result_t
 umfMemoryProviderCreate(const umf_memory_provider_ops_t *ops, void *params,
                         umf_memory_provider_handle_t *hProvider) {
@@ -123,7 +134,7 @@ umfMemoryProviderCreate(const umf_memory_provider_ops_t *ops, void *params,
     provider->generation = umf_generation();
 
     void *priv = NULL;
-    umf_result_t ret = ops->initialize(params, &priv);
+    umf_result_t ret = PROVIDER_GATED(ops->initialize(params, &priv));
     if (ret != UMF_RESULT_SUCCESS) {
         LOG_ERR("provider initialization failed (result %d)", (int)ret);
         umf_ba_free(provider);
@@ -148,7 +159,9 @@ umfMemoryProviderDestroy(umf_memory_provider_handle_t hProvider) {
      * provider as the IPC handler) are closed while it can still close
      * them; a later umfCloseIPCHandle on them is refused */
     ipc_consumer_release_handler(hProvider);
+    umf_fork_gate_enter();
     hProvider->ops.finalize(hProvider->provider_priv);
+    umf_fork_gate_exit();
     umf_ba_free(hProvider);
 }
 
@@ -158,15 +171,16 @@ umfMemoryProviderAlloc(umf_memory_provider_handle_t hProvider, size_t size,
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(ptr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     return provider_result(
-        hProvider,
-        hProvider->ops.alloc(hProvider->provider_priv, size, alignment, ptr));
+        hProvider, PROVIDER_GATED(hProvider->ops.alloc(hProvider->provider_priv,
+                                                       size, alignment, ptr)));
 }
 
 UMF_EXPORT umf_result_t umfMemoryProviderFree(
     umf_memory_provider_handle_t hProvider, void *ptr, size_t size) {
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     return provider_result(
-        hProvider, hProvider->ops.free(hProvider->provider_priv, ptr, size));
+        hProvider, PROVIDER_GATED(hProvider->ops.free(hProvider->provider_priv,
+                                                      ptr, size)));
 }
 
 UMF_EXPORT void
@@ -204,16 +218,18 @@ UMF_EXPORT umf_result_t umfMemoryProviderPurgeLazy(
     umf_memory_provider_handle_t hProvider, void *ptr, size_t size) {
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(ptr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    return provider_result(hProvider, hProvider->ops.ext.purge_lazy(
-                                          hProvider->provider_priv, ptr, size));
+    return provider_result(hProvider,
+                           PROVIDER_GATED(hProvider->ops.ext.purge_lazy(
+                               hProvider->provider_priv, ptr, size)));
 }
 
 UMF_EXPORT umf_result_t umfMemoryProviderPurgeForce(
     umf_memory_provider_handle_t hProvider, void *ptr, size_t size) {
     UMF_CHECK(hProvider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(ptr != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    return provider_result(hProvider, hProvider->ops.ext.purge_force(
-                                          hProvider->provider_priv, ptr, size));
+    return provider_result(hProvider,
+                           PROVIDER_GATED(hProvider->ops.ext.purge_force(
+                               hProvider->provider_priv, ptr, size)));
 }
 
 UMF_EXPORT const char *
@@ -234,8 +250,8 @@ UMF_EXPORT umf_result_t umfMemoryProviderAllocationSplit(
     UMF_CHECK(firstSize != 0, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(firstSize < totalSize, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     return provider_result(
-        hProvider, hProvider->ops.ext.allocation_split(
-                       hProvider->provider_priv, ptr, totalSize, firstSize));
+        hProvider, PROVIDER_GATED(hProvider->ops.ext.allocation_split(
+                       hProvider->provider_priv, ptr, totalSize, firstSize)));
 }
 
 UMF_EXPORT umf_result_t umfMemoryProviderAllocationMerge(
@@ -250,8 +266,8 @@ UMF_EXPORT umf_result_t umfMemoryProviderAllocationMerge(
     UMF_CHECK((uintptr_t)highPtr - (uintptr_t)lowPtr < totalSize,
               UMF_RESULT_ERROR_INVALID_ARGUMENT);
     return provider_result(
-        hProvider, hProvider->ops.ext.allocation_merge(
-                       hProvider->provider_priv, lowPtr, highPtr, totalSize));
+        hProvider, PROVIDER_GATED(hProvider->ops.ext.allocation_merge(
+                       hProvider->provider_priv, lowPtr, highPtr, totalSize)));
 }
 
 /* IPC front-ends: arguments are checked before dispatch; the IPC result

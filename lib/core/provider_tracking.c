@@ -79,8 +79,12 @@ static umf_result_t tracking_free(void *provider, void *ptr, size_t size) {
         removed =
             tracker_remove(p->pool, ptr, &tracked_size) == UMF_RESULT_SUCCESS;
         if (!removed) {
-            LOG_WARN("freeing %p, which pool %p does not track", ptr,
-                     (void *)p->pool);
+            /* a pointer of another pool or of no pool: the upstream
+             * provider never handed it out through this pool, and freeing
+             * it there would unmap or corrupt someone else's memory */
+            LOG_ERR("freeing %p, which pool %p does not track", ptr,
+                    (void *)p->pool);
+            return UMF_RESULT_ERROR_INVALID_ARGUMENT;
         } else {
             if (size == 0) {
                 size = tracked_size;

@@ -687,3 +687,20 @@ size_t tracker_release_pool(umf_memory_pool_handle_t pool,
     umf_ba_free(taken);
     return n;
 }
+
+/* fork(2): held across fork, released in both processes by the forking
+ * thread (the child has that thread only) */
+void tracker_fork_prepare(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&tracker.lock);
+}
+
+void tracker_fork_parent(void *arg) {
+    (void)arg;
+    pthread_mutex_unlock(&tracker.lock);
+}
+
+void tracker_fork_child(void *arg) {
+    (void)arg;
+    pthread_mutex_unlock(&tracker.lock);
+}

@@ -57,4 +57,9 @@ size_t tracker_release_pool(umf_memory_pool_handle_t pool,
 /* Number of ranges currently recorded for pool (NULL: for every pool). */
 size_t tracker_count(umf_memory_pool_handle_t pool);
 
+/* fork(2): hold the writers' mutex (no write is half done in the child) across fork (lib/core/fork.c) */
+void tracker_fork_prepare(void *arg);
+void tracker_fork_parent(void *arg);
+void tracker_fork_child(void *arg);
+
 #endif /* UMF_TRACKER_INTERNAL_H */

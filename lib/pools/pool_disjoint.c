@@ -90,6 +90,7 @@
 #include <umf/memory_pool_ops.h>
 #include <umf/pools/pool_disjoint.h>
 
+#include "core/fork_internal.h"
 #include "core/libumf_internal.h"
 #include "pools/pool_disjoint_internal.h"
 #include "util/base_alloc_internal.h"
@@ -1191,9 +1192,12 @@ static void dj_tls_release(dj_tls_slot_t *slot) {
 
 static void dj_thread_exit(void *arg) {
     (void)arg;
+    /* it takes the pool's locks: inside the fork gate, like a pool call */
+    umf_fork_gate_enter();
     for (unsigned i = 0; i < DJ_TLS_SLOTS; i++) {
         dj_tls_release(&dj_tls[i]);
     }
+    umf_fork_gate_exit();
     dj_tls_registered = false;
 }
 

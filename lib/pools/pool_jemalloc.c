@@ -49,6 +49,7 @@
 #include <umf/memory_provider.h>
 #include <umf/pools/pool_jemalloc.h>
 
+#include "core/fork_internal.h"
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
 #include "util/tsan_pages_internal.h"
@@ -168,6 +169,9 @@ static umf_result_t je_load(void) {
     }
     je = api;
     utils_atomic_store_release(&je_loaded, true);
+    /* jemalloc is initialised now (mallctl ran): its fork handlers are
+     * registered; ours must drain the gate before they lock its arenas */
+    umf_fork_library_loaded();
     ret = UMF_RESULT_SUCCESS;
 out:
     pthread_mutex_unlock(&je_load_lock);
@@ -557,6 +561,8 @@ static void je_fast_claim(je_pool_t *p, uintptr_t me, int flags) {
 static void je_thread_exit(void *arg) {
     je_thread_t *t = arg;
     uintptr_t me = UTILS_THREAD_KEY();
+    /* it takes the pools' lock and jemalloc's: inside the fork gate */
+    umf_fork_gate_enter();
     pthread_mutex_lock(&je_tc_lock);
     for (size_t i = 0; i < t->n; i++) {
         if (t->e[i].gen) {
@@ -570,6 +576,7 @@ static void je_thread_exit(void *arg) {
     }
     je_list_unlink(t);
     pthread_mutex_unlock(&je_tc_lock);
+    umf_fork_gate_exit();
     if (je_tl == t) {
         je_tl = NULL;
     }

@@ -193,6 +193,11 @@ static void *scalable_raw_alloc(intptr_t pool_id, size_t *bytes) {
                   (int)r);
         return NULL;
     }
+#ifdef UMF_TSAN_POOL
+    /* the provider (mmap) wrote the region on this thread; tbbmalloc may
+     * hand its blocks to another one, which acquires their pages */
+    utils_tsan_pages(ptr, *bytes, true);
+#endif
     return ptr;
 }
 
@@ -298,6 +303,20 @@ static void *scalable_realloc(void *pool, void *ptr, size_t size) {
         scalable_last_error = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
         return NULL;
     }
+#ifdef UMF_TSAN_POOL
+    /* tbbmalloc's realloc copies into the new block before this thread
+     * could acquire its pages: in a TSan build the copy is made here */
+    void *fresh = tbb.pool_malloc(pool, size);
+    if (!fresh) {
+        return scalable_fail(UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY);
+    }
+    POOL_TSAN_ACQUIRE(fresh);
+    size_t old_size = tbb.pool_msize(pool, ptr);
+    memcpy(fresh, ptr, old_size < size ? old_size : size);
+    POOL_TSAN_RELEASE(ptr);
+    tbb.pool_free(pool, ptr);
+    return fresh;
+#endif
     /* on failure pool_realloc leaves ptr as it was */
     POOL_TSAN_RELEASE(ptr);
     void *nptr = tbb.pool_realloc(pool, ptr, size);

@@ -50,6 +50,7 @@
 #include <umf/providers/provider_devdax_memory.h>
 
 #include "core/coarse_internal.h"
+#include "core/fork_internal.h"
 #include "core/ipc_handle_check_internal.h"
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
@@ -83,6 +84,9 @@ typedef struct devdax_provider_t {
     size_t size;
     unsigned protection;
     int prot;
+    /* the IPC functions use the coarse lock outside the fork gate: held
+     * across fork (lib/core/fork_internal.h) */
+    umf_fork_handler_t fork;
 } devdax_provider_t;
 _Static_assert(offsetof(devdax_provider_t, coarse) == 0,
                "coarse_provider_* ops");
@@ -305,6 +309,18 @@ static void *devdax_map(int fd, uint64_t off, size_t len, int prot) {
     return p;
 }
 
+static void devdax_fork_prepare(void *arg) {
+    coarse_fork_prepare(((devdax_provider_t *)arg)->coarse);
+}
+
+static void devdax_fork_parent(void *arg) {
+    coarse_fork_parent(((devdax_provider_t *)arg)->coarse);
+}
+
+static void devdax_fork_child(void *arg) {
+    coarse_fork_child(((devdax_provider_t *)arg)->coarse);
+}
+
 static umf_result_t devdax_initialize(void *params, void **provider) {
     UMF_CHECK(params != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
     UMF_CHECK(provider != NULL, UMF_RESULT_ERROR_INVALID_ARGUMENT);
@@ -382,6 +398,14 @@ static umf_result_t devdax_initialize(void *params, void **provider) {
         umf_ba_free(dp);
         return ret;
     }
+    dp->fork = (umf_fork_handler_t){
+        .prepare = devdax_fork_prepare,
+        .parent = devdax_fork_parent,
+        .child = devdax_fork_child,
+        .arg = dp,
+        .level = UMF_FORK_LEVEL_PROVIDER,
+    };
+    umf_fork_register(&dp->fork);
     *provider = dp;
     return UMF_RESULT_SUCCESS;
 }
@@ -391,6 +415,7 @@ static void devdax_finalize(void *provider) {
     if (!dp) {
         return;
     }
+    umf_fork_unregister(&dp->fork);
     coarse_delete(dp->coarse);
     if (munmap(dp->base, dp->size) != 0) {
         devdax_store_native_error(UMF_DEVDAX_RESULT_ERROR_FREE_FAILED, errno);

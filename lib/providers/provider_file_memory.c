@@ -42,6 +42,7 @@
 #include <umf/providers/provider_file_memory.h>
 
 #include "core/coarse_internal.h"
+#include "core/fork_internal.h"
 #include "core/ipc_handle_check_internal.h"
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
@@ -89,6 +90,9 @@ typedef struct file_provider_t {
     file_window_t *windows;
     uint64_t file_end;  /* first offset no window uses */
     uint64_t file_size; /* the file's size as far as we know */
+    /* the IPC functions use the coarse lock and the windows outside the
+     * fork gate: both are held across fork (lib/core/fork_internal.h) */
+    umf_fork_handler_t fork;
 } file_provider_t;
 _Static_assert(offsetof(file_provider_t, coarse) == 0, "coarse_provider_* ops");
 
@@ -330,6 +334,27 @@ static void *file_map_aligned(size_t len, size_t align, int prot, int flags,
     return p;
 }
 
+/* fork(2): the coarse lock, then the windows' lock (the coarse grow
+ * callback takes them in that order) */
+static void file_fork_prepare(void *arg) {
+    file_provider_t *fp = arg;
+    coarse_fork_prepare(fp->coarse);
+    pthread_rwlock_wrlock(&fp->lock);
+}
+
+static void file_fork_parent(void *arg) {
+    file_provider_t *fp = arg;
+    pthread_rwlock_unlock(&fp->lock);
+    coarse_fork_parent(fp->coarse);
+}
+
+/* an rwlock is not unlocked by another thread id: made anew */
+static void file_fork_child(void *arg) {
+    file_provider_t *fp = arg;
+    pthread_rwlock_init(&fp->lock, NULL);
+    coarse_fork_child(fp->coarse);
+}
+
 /* ---------------------------------------------------------------------- */
 /* coarse callbacks                                                       */
 /* ---------------------------------------------------------------------- */
@@ -492,6 +517,14 @@ static umf_result_t file_initialize(void *params, void **provider) {
     if (ret != UMF_RESULT_SUCCESS) {
         goto err_lock;
     }
+    fp->fork = (umf_fork_handler_t){
+        .prepare = file_fork_prepare,
+        .parent = file_fork_parent,
+        .child = file_fork_child,
+        .arg = fp,
+        .level = UMF_FORK_LEVEL_PROVIDER,
+    };
+    umf_fork_register(&fp->fork);
     LOG_DEBUG("file provider on %s: %s, %s, page size %zu", fp->path,
               fp->fsdax ? "FSDAX" : "not DAX",
               fp->visibility == UMF_MEM_MAP_SHARED ? "shared" : "private",
@@ -513,6 +546,7 @@ static void file_finalize(void *provider) {
     if (!fp) {
         return;
     }
+    umf_fork_unregister(&fp->fork);
     coarse_delete(fp->coarse); /* unmaps every window */
     win_free_all(fp->windows);
     pthread_rwlock_destroy(&fp->lock);

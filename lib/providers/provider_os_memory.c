@@ -78,6 +78,7 @@
 #include <umf/providers/provider_os_memory.h>
 
 #include "core/coarse_internal.h"
+#include "core/fork_internal.h"
 #include "core/ipc_handle_check_internal.h"
 #include "topology/topology_internal.h"
 #include "util/base_alloc_internal.h"
@@ -157,6 +158,9 @@ typedef struct os_provider_t {
     pthread_mutex_t lock; /* map and file_size */
     os_shm_map_t map;
     uint64_t file_size;
+    /* the lock and the offsets are used outside the fork gate by the IPC
+     * functions: held across fork (lib/core/fork_internal.h) */
+    umf_fork_handler_t fork;
 } os_provider_t;
 
 /* Blob handed out by get_ipc_handle for SHARED visibility. Fixed-width
@@ -645,6 +649,26 @@ static umf_result_t os_shared_init(os_provider_t *os, const char *shm_name) {
                                    OS_OFF_SPACE);
 }
 
+/* fork(2): the provider lock, then the offsets (never taken in the other
+ * order) */
+static void os_fork_prepare(void *arg) {
+    os_provider_t *os = arg;
+    pthread_mutex_lock(&os->lock);
+    coarse_fork_prepare(os->offsets);
+}
+
+static void os_fork_parent(void *arg) {
+    os_provider_t *os = arg;
+    coarse_fork_parent(os->offsets);
+    pthread_mutex_unlock(&os->lock);
+}
+
+static void os_fork_child(void *arg) {
+    os_provider_t *os = arg;
+    coarse_fork_child(os->offsets);
+    pthread_mutex_unlock(&os->lock);
+}
+
 static umf_result_t os_initialize(void *params, void **provider) {
     if (params == NULL || provider == NULL) {
         LOG_ERR("the OS memory provider needs params and an out-pointer");
@@ -693,6 +717,15 @@ static umf_result_t os_initialize(void *params, void **provider) {
             if (ret != UMF_RESULT_SUCCESS) {
                 os_shared_fini(os);
                 pthread_mutex_destroy(&os->lock);
+            } else {
+                os->fork = (umf_fork_handler_t){
+                    .prepare = os_fork_prepare,
+                    .parent = os_fork_parent,
+                    .child = os_fork_child,
+                    .arg = os,
+                    .level = UMF_FORK_LEVEL_PROVIDER,
+                };
+                umf_fork_register(&os->fork);
             }
         }
     }
@@ -711,6 +744,7 @@ static void os_finalize(void *provider) {
         return;
     }
     if (os->visibility == UMF_MEM_MAP_SHARED) {
+        umf_fork_unregister(&os->fork);
         os_shared_fini(os);
         pthread_mutex_destroy(&os->lock);
     }

@@ -64,4 +64,9 @@ void memspace_os_config_fini(memspace_os_config_t *cfg);
  * dangling afterwards. */
 void memspace_predefined_destroy(void);
 
+/* fork(2): hold the predefined memspaces' lock across fork (lib/core/fork.c) */
+void memspace_predefined_fork_prepare(void *arg);
+void memspace_predefined_fork_parent(void *arg);
+void memspace_predefined_fork_child(void *arg);
+
 #endif /* UMF_MEMSPACE_INTERNAL_H */

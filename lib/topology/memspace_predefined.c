@@ -205,3 +205,20 @@ UMF_EXPORT umf_const_memspace_handle_t umfMemspaceHighestBandwidthGet(void) {
 UMF_EXPORT umf_const_memspace_handle_t umfMemspaceLowestLatencyGet(void) {
     return predef_get(PREDEF_LOWEST_LATENCY);
 }
+
+/* fork(2): held across fork, released in both processes by the forking
+ * thread (the child has that thread only) */
+void memspace_predefined_fork_prepare(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&predef_lock);
+}
+
+void memspace_predefined_fork_parent(void *arg) {
+    (void)arg;
+    pthread_mutex_unlock(&predef_lock);
+}
+
+void memspace_predefined_fork_child(void *arg) {
+    (void)arg;
+    pthread_mutex_unlock(&predef_lock);
+}

@@ -54,17 +54,21 @@ static hwloc_topology_t topology_load(void) {
 }
 
 /* fork(2): the child inherits a loaded topology and never discovers it
- * again. The lock is held across fork so that a child never inherits it
- * locked by a thread that was loading (the fork waits for the load). */
-static pthread_once_t topo_atfork_once = PTHREAD_ONCE_INIT;
-static void topo_atfork_prepare(void) { pthread_mutex_lock(&topo_lock); }
-static void topo_atfork_release(void) { pthread_mutex_unlock(&topo_lock); }
-static void topo_atfork_register(void) {
-    if (pthread_atfork(topo_atfork_prepare, topo_atfork_release,
-                       topo_atfork_release) != 0) {
-        LOG_WARN("pthread_atfork failed: fork during a topology load may "
-                 "deadlock the child");
-    }
+ * again. The lock is held across fork (lib/core/fork.c) so that a child
+ * never inherits it locked by a thread that was loading. */
+void umf_topology_fork_prepare(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&topo_lock);
+}
+
+void umf_topology_fork_parent(void *arg) {
+    (void)arg;
+    pthread_mutex_unlock(&topo_lock);
+}
+
+void umf_topology_fork_child(void *arg) {
+    (void)arg;
+    pthread_mutex_unlock(&topo_lock);
 }
 
 struct hwloc_topology *umf_topology_get(void) {
@@ -72,7 +76,6 @@ struct hwloc_topology *umf_topology_get(void) {
     if (UMF_LIKELY(t != NULL)) {
         return t;
     }
-    pthread_once(&topo_atfork_once, topo_atfork_register);
     pthread_mutex_lock(&topo_lock);
     t = topo;
     if (t == NULL && !topo_failed) {

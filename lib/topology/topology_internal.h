@@ -95,4 +95,9 @@ typedef enum umf_numa_policy_t {
 int umf_numa_bind_area(void *addr, size_t len, umf_numa_policy_t policy,
                        const umf_numa_nodemask_t *mask);
 
+/* fork(2): hold the topology lock across fork (lib/core/fork.c) */
+void umf_topology_fork_prepare(void *arg);
+void umf_topology_fork_parent(void *arg);
+void umf_topology_fork_child(void *arg);
+
 #endif /* UMF_TOPOLOGY_INTERNAL_H */

@@ -63,3 +63,8 @@ int umf_numa_bind_area(void *addr, size_t len, umf_numa_policy_t policy,
     (void)mask;
     return ENOSYS;
 }
+
+/* no topology, no lock */
+void umf_topology_fork_prepare(void *arg) { (void)arg; }
+void umf_topology_fork_parent(void *arg) { (void)arg; }
+void umf_topology_fork_child(void *arg) { (void)arg; }

@@ -22,9 +22,9 @@
 #define BA_LARGE_CLASS 0xffffffffu
 
 typedef struct ba_header_t {
-    size_t length;   /* class size, or mapping length for large blocks */
-    uint32_t cls;    /* class index or BA_LARGE_CLASS */
-    uint32_t magic;  /* catches frees of foreign pointers */
+    size_t length;  /* class size, or mapping length for large blocks */
+    uint32_t cls;   /* class index or BA_LARGE_CLASS */
+    uint32_t magic; /* catches frees of foreign pointers */
 } ba_header_t;
 
 #define BA_MAGIC 0x756d6662u /* "umfb" */
@@ -157,3 +157,25 @@ char *umf_ba_strdup(const char *s) {
 }
 
 size_t umf_ba_live_count(void) { return utils_atomic_load_relaxed(&ba_live); }
+
+/* fork(2): every class lock is held across fork */
+void umf_ba_fork_prepare(void *arg) {
+    (void)arg;
+    for (unsigned i = 0; i < BA_NUM_CLASSES; i++) {
+        pthread_mutex_lock(&ba_classes[i].lock);
+    }
+}
+
+void umf_ba_fork_parent(void *arg) {
+    (void)arg;
+    for (unsigned i = 0; i < BA_NUM_CLASSES; i++) {
+        pthread_mutex_unlock(&ba_classes[i].lock);
+    }
+}
+
+void umf_ba_fork_child(void *arg) {
+    (void)arg;
+    for (unsigned i = 0; i < BA_NUM_CLASSES; i++) {
+        pthread_mutex_unlock(&ba_classes[i].lock);
+    }
+}

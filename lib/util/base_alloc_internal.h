@@ -21,4 +21,9 @@ char *umf_ba_strdup(const char *s);
 /* Number of live umf_ba allocations (for leak checks in tests). */
 size_t umf_ba_live_count(void);
 
+/* fork(2): hold every size class's lock across fork (lib/core/fork.c) */
+void umf_ba_fork_prepare(void *arg);
+void umf_ba_fork_parent(void *arg);
+void umf_ba_fork_child(void *arg);
+
 #endif /* UMF_BASE_ALLOC_INTERNAL_H */

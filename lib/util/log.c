@@ -92,8 +92,7 @@ void utils_log_init(void) {
                         log_config.out = f;
                         log_config.own_file = true;
                     } else {
-                        fprintf(stderr, "UMF: cannot open log file %s\n",
-                                path);
+                        fprintf(stderr, "UMF: cannot open log file %s\n", path);
                     }
                 }
             }
@@ -140,8 +139,8 @@ void utils_log(utils_log_level_t level, bool with_errno, const char *func,
                      (int)getpid(), (unsigned long long)utils_thread_id());
         LOG_ADVANCE(n);
     }
-    n = snprintf(msg + pos, sizeof(msg) - pos, "%s UMF] %s: ",
-                 level_names[level], func);
+    n = snprintf(msg + pos, sizeof(msg) - pos,
+                 "%s UMF] %s: ", level_names[level], func);
     LOG_ADVANCE(n);
     va_list ap;
     va_start(ap, fmt);
@@ -164,4 +163,21 @@ void utils_log(utils_log_level_t level, bool with_errno, const char *func,
     }
     pthread_mutex_unlock(&log_lock);
     errno = saved_errno;
+}
+
+/* fork(2): held across fork, released in both processes by the forking
+ * thread (the child has that thread only) */
+void utils_log_fork_prepare(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&log_lock);
+}
+
+void utils_log_fork_parent(void *arg) {
+    (void)arg;
+    pthread_mutex_unlock(&log_lock);
+}
+
+void utils_log_fork_child(void *arg) {
+    (void)arg;
+    pthread_mutex_unlock(&log_lock);
 }

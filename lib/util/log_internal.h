@@ -44,4 +44,9 @@ void utils_log(utils_log_level_t level, bool with_errno, const char *func,
         }                                                                      \
     } while (0)
 
+/* fork(2): hold the log lock across fork (lib/core/fork.c) */
+void utils_log_fork_prepare(void *arg);
+void utils_log_fork_parent(void *arg);
+void utils_log_fork_child(void *arg);
+
 #endif /* UMF_LOG_INTERNAL_H */
