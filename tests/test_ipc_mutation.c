@@ -27,6 +27,7 @@
 #endif
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -586,6 +587,87 @@ START_TEST(each_check) {
 }
 END_TEST
 
+/* ---- fork while another thread opens and closes handles ---- */
+
+typedef struct opener_arg_t {
+    umf_ipc_handler_handle_t handler;
+    umf_ipc_handle_t handle; /* valid; read-only here */
+    size_t hsize;
+    int stop;
+} opener_arg_t;
+
+/* Opens and closes the handle, and opens damaged copies, until told to
+ * stop: the open cache's lock is often held at the fork. */
+static void *opener(void *varg) {
+    opener_arg_t *a = varg;
+    unsigned char *m = malloc(a->hsize);
+    uint64_t rng = 12345;
+    while (!__atomic_load_n(&a->stop, __ATOMIC_ACQUIRE)) {
+        memcpy(m, a->handle, a->hsize);
+        if (umf_test_rand(&rng) % 8 == 0) {
+            mutate(m, a->hsize, &rng);
+        }
+        void *p = NULL;
+        if (umfOpenIPCHandle(a->handler, (umf_ipc_handle_t)m, &p) ==
+            UMF_RESULT_SUCCESS) {
+            umfCloseIPCHandle(p);
+        }
+    }
+    free(m);
+    return NULL;
+}
+
+#define FORKS 200
+
+START_TEST(fork_while_opening) {
+    config_t memfd = {PROV_MEMFD, POOL_DISJOINT};
+    umf_memory_pool_handle_t pool = pool_create(&memfd, "producer");
+    char *block = umfPoolMalloc(pool, BLOCK_SIZE);
+    ck_assert_ptr_nonnull(block);
+    umf_test_fill(block + SHARED_OFFSET, BLOCK_SIZE - SHARED_OFFSET, 77);
+    opener_arg_t a = {0};
+    ck_assert_int_eq(umfGetIPCHandle(block + SHARED_OFFSET, &a.handle,
+                                     &a.hsize),
+                     UMF_RESULT_SUCCESS);
+    umf_memory_pool_handle_t consumer = pool_create(&memfd, "consumer");
+    ck_assert_int_eq(umfPoolGetIPCHandler(consumer, &a.handler),
+                     UMF_RESULT_SUCCESS);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, opener, &a), 0);
+    unsigned hung = 0, failed = 0;
+    for (int i = 0; i < FORKS; i++) {
+        usleep(100);
+        fflush(NULL);
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            /* the child opens the handle through the same handler; a lock
+             * left held at the fork would hang it here */
+            alarm(5);
+            void *p = NULL;
+            int ok = umfOpenIPCHandle(a.handler, a.handle, &p) ==
+                         UMF_RESULT_SUCCESS &&
+                     umf_test_verify(p, BLOCK_SIZE - SHARED_OFFSET, 77) &&
+                     umfCloseIPCHandle(p) == UMF_RESULT_SUCCESS;
+            _exit(ok ? 0 : 1);
+        }
+        int status = 0;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        hung += WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM;
+        failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    }
+    __atomic_store_n(&a.stop, 1, __ATOMIC_RELEASE);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(umfPutIPCHandle(a.handle), UMF_RESULT_SUCCESS);
+    umfPoolDestroy(consumer);
+    umfPoolFree(pool, block);
+    umfPoolDestroy(pool);
+    ck_assert_msg(hung == 0 && failed == 0,
+                  "%u of %d children hung and %u failed", hung, FORKS,
+                  failed);
+}
+END_TEST
+
 static Suite *mutation_suite(void) {
     Suite *s = suite_create("ipc_mutation");
     TCase *tc = tcase_create("mutated");
@@ -595,6 +677,7 @@ static Suite *mutation_suite(void) {
     suite_add_tcase(s, tc);
     tc = tcase_create("checks");
     tcase_add_test(tc, each_check);
+    tcase_add_test(tc, fork_while_opening);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/fork_internal.h"
 #include "core/ipc_internal.h"
 #include "core/tracker_internal.h"
 #include "util/base_alloc_internal.h"
@@ -29,6 +30,7 @@ typedef struct ipc_cache_entry_t {
 
 struct ipc_cache_t {
     pthread_mutex_t lock;
+    umf_fork_handler_t fork; /* holds lock across fork */
     umf_memory_provider_handle_t upstream;
     ipc_cache_entry_t *buckets[IPC_CACHE_BUCKETS];
 };
@@ -39,11 +41,28 @@ static size_t bucket_of(uintptr_t base) {
     return (size_t)((base >> 12) ^ (base >> 24)) % IPC_CACHE_BUCKETS;
 }
 
+static void cache_fork_lock(void *arg) {
+    pthread_mutex_lock(&((ipc_cache_t *)arg)->lock);
+}
+
+static void cache_fork_unlock(void *arg) {
+    pthread_mutex_unlock(&((ipc_cache_t *)arg)->lock);
+}
+
 ipc_cache_t *ipc_cache_new(umf_memory_provider_handle_t upstream) {
     ipc_cache_t *cache = umf_ba_calloc(1, sizeof(*cache));
     if (cache) {
         pthread_mutex_init(&cache->lock, NULL);
         cache->upstream = upstream;
+        /* a get holds the lock across the provider's (ungated) IPC call */
+        cache->fork = (umf_fork_handler_t){
+            .prepare = cache_fork_lock,
+            .parent = cache_fork_unlock,
+            .child = cache_fork_unlock,
+            .arg = cache,
+            .level = UMF_FORK_LEVEL_IPC,
+        };
+        umf_fork_register(&cache->fork);
     }
     return cache;
 }
@@ -68,6 +87,7 @@ void ipc_cache_delete(ipc_cache_t *cache) {
             entry_put(cache, e);
         }
     }
+    umf_fork_unregister(&cache->fork);
     pthread_mutex_destroy(&cache->lock);
     umf_ba_free(cache);
 }

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fork_internal.h"
 #include "core/ipc_internal.h"
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
@@ -70,7 +71,7 @@ static struct {
            .buckets = initial_buckets,
            .nbuckets = INITIAL_BUCKETS};
 
-static pthread_once_t max_once = PTHREAD_ONCE_INIT;
+static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
 
 /* UMF_MAX_OPENED_IPC_HANDLES: decimal digits only; anything else is logged
  * and leaves the cache unlimited. */
@@ -92,6 +93,53 @@ static void read_max_env(void) {
     cache.max = (size_t)n;
     LOG_DEBUG("at most %zu opened IPC handles cached (0: unlimited)",
               cache.max);
+}
+
+/* ---- fork ---- */
+
+static void cache_fork_prepare(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&cache.lock);
+}
+
+static void cache_fork_parent(void *arg) {
+    (void)arg;
+    pthread_mutex_unlock(&cache.lock);
+}
+
+static void entry_forget_opening(ipc_opened_t *e);
+
+/* The child has only the forking thread: an open another thread was making
+ * (outside the lock) never finishes there, so its entry is failed and its
+ * waiters, none in the child, are gone; the condition variable starts
+ * afresh. */
+static void cache_fork_child(void *arg) {
+    (void)arg;
+    for (size_t b = 0; b < cache.nbuckets; b++) {
+        ipc_opened_t *e = cache.buckets[b];
+        while (e) {
+            ipc_opened_t *next = e->hnext;
+            if (e->state == ENTRY_OPENING) {
+                entry_forget_opening(e);
+            }
+            e = next;
+        }
+    }
+    pthread_cond_init(&cache.opened, NULL);
+    pthread_mutex_unlock(&cache.lock);
+}
+
+static umf_fork_handler_t cache_fork = {
+    .prepare = cache_fork_prepare,
+    .parent = cache_fork_parent,
+    .child = cache_fork_child,
+    .level = UMF_FORK_LEVEL_IPC,
+};
+
+/* Once, before the first use of the cache (no lock held). */
+static void cache_setup(void) {
+    read_max_env();
+    umf_fork_register(&cache_fork);
 }
 
 /* ---- the key hash ---- */
@@ -380,10 +428,20 @@ static umf_result_t entry_opened(ipc_opened_t *e, umf_result_t ret,
     return ret;
 }
 
+/* Fork child: e was being opened by a thread the child does not have. It
+ * leaves the key and the count as a failed open does; the reference the
+ * opener held is never dropped, so e itself stays (a few bytes). */
+static void entry_forget_opening(ipc_opened_t *e) {
+    e->state = ENTRY_FAILED;
+    e->open_result = UMF_RESULT_ERROR_UNKNOWN;
+    hash_remove(e);
+    cache.count--;
+}
+
 umf_result_t ipc_open_cache_acquire(umf_memory_provider_handle_t handler,
                                     const struct umf_ipc_data_t *h,
                                     void **base) {
-    pthread_once(&max_once, read_max_env);
+    pthread_once(&setup_once, cache_setup);
     pthread_mutex_lock(&cache.lock);
     ipc_opened_t *e = hash_find(handler, h);
     if (e && (e->handle_id != h->handle_id || e->checksum != h->checksum)) {
@@ -432,6 +490,7 @@ umf_result_t ipc_open_cache_acquire(umf_memory_provider_handle_t handler,
 }
 
 umf_result_t ipc_open_cache_release(const void *ptr) {
+    pthread_once(&setup_once, cache_setup);
     pthread_mutex_lock(&cache.lock);
     ipc_opened_t *e = addr_find(ptr);
     if (!e || e->refcount == 0) {
@@ -445,6 +504,7 @@ umf_result_t ipc_open_cache_release(const void *ptr) {
 }
 
 void ipc_consumer_release_handler(umf_memory_provider_handle_t handler) {
+    pthread_once(&setup_once, cache_setup);
     pthread_mutex_lock(&cache.lock);
     for (size_t i = cache.naddr; i-- > 0;) {
         ipc_opened_t *e = cache.by_addr[i];
