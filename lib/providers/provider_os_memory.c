@@ -90,12 +90,6 @@
 #ifndef MADV_COLD
 #define MADV_COLD 20
 #endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
 
 /* The backing file's offsets are managed by a coarse instance as if they
  * were addresses: offset o is the "address" OS_OFF_BASE + o (coarse never
@@ -1392,15 +1386,8 @@ static int os_ipc_get_fd(const os_ipc_data_t *d, bool writable) {
     if (d->pid == (int32_t)getpid()) {
         return fcntl(d->fd, F_DUPFD_CLOEXEC, 0);
     }
-    int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)d->pid, 0);
-    if (pidfd < 0) {
-        return -1;
-    }
-    int fd = (int)syscall(SYS_pidfd_getfd, pidfd, d->fd, 0);
-    int err = errno;
-    close(pidfd);
-    errno = err;
-    return fd;
+    const char *failed_call = NULL;
+    return utils_pidfd_getfd(d->pid, d->fd, &failed_call);
 }
 
 static umf_result_t os_open_ipc_handle(void *provider, void *providerIpcData,
