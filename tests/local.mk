@@ -233,7 +233,7 @@ EXTRA_DIST += tests/data/numa3_nohmat.xml tests/data/numa4_hmat.xml
 
 # reliability (issue 18): fork while threads allocate; the pools by name
 # live in tests/pool_kinds.h. The jemalloc rows link as -lumf links.
-EXTRA_DIST += tests/pool_kinds.h
+EXTRA_DIST += tests/pool_kinds.h tests/tsan_jemalloc.h
 tests_test_fork_CPPFLAGS = $(UMF_TEST_CPPFLAGS) -I$(top_srcdir)/tests
 tests_test_fork_LDADD = $(UMF_TEST_LIBS) $(UMF_JEMALLOC_COMPANION)
 tests_test_fork_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)

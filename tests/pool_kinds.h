@@ -72,24 +72,6 @@ static inline int pool_kind_unavailable(umf_result_t r) {
  * mutexes across fork (more than TSan's deadlock detector can count) and
  * its trylock spins look like mutex misuse; as tests/test_pool_jemalloc.c
  * does, mutex reports are off and races inside jemalloc suppressed. */
-#if defined(__SANITIZE_THREAD__)
-#define POOL_KINDS_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define POOL_KINDS_TSAN 1
-#endif
-#endif
-#ifdef POOL_KINDS_TSAN
-const char *__tsan_default_suppressions(void);
-const char *__tsan_default_options(void);
-__attribute__((visibility("default"))) const char *
-__tsan_default_suppressions(void) {
-    return "race:libjemalloc.so.2\n";
-}
-__attribute__((visibility("default"))) const char *
-__tsan_default_options(void) {
-    return "report_mutex_bugs=0:detect_deadlocks=0";
-}
-#endif
+#include "tsan_jemalloc.h"
 
 #endif /* UMF_TEST_POOL_KINDS_H */

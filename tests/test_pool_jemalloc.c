@@ -1031,28 +1031,7 @@ START_TEST(dlopen_fresh_process_with_preload) {
 }
 END_TEST
 
-#if defined(__SANITIZE_THREAD__)
-#define TEST_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TEST_TSAN 1
-#endif
-#endif
-#ifdef TEST_TSAN
-/* jemalloc is not built for ThreadSanitizer: its own locking (trylock
- * spins, fork handlers) and the copies it makes under its locks look like
- * races and mutex misuse to TSan. */
-const char *__tsan_default_suppressions(void);
-const char *__tsan_default_options(void);
-__attribute__((visibility("default"))) const char *
-__tsan_default_suppressions(void) {
-    return "race:libjemalloc.so.2\n";
-}
-__attribute__((visibility("default"))) const char *
-__tsan_default_options(void) {
-    return "report_mutex_bugs=0";
-}
-#endif
+#include "tsan_jemalloc.h"
 
 int main(void) {
     if (!umfJemallocPoolOps()) {

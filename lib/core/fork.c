@@ -15,7 +15,7 @@
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
 
-__thread umf_fork_tls_t umf_fork_tls __attribute__((tls_model("initial-exec")));
+__thread umf_fork_tls_t umf_fork_tls;
 int umf_fork_gate_closed;
 bool umf_fork_light_fence;
 

@@ -80,9 +80,10 @@ typedef struct umf_fork_tls_t {
     int *busy; /* the thread's slot flag, NULL before the first entry */
 } umf_fork_tls_t;
 
-/* initial-exec: a plain %fs-relative access, not a __tls_get_addr call */
-extern __thread umf_fork_tls_t umf_fork_tls
-    __attribute__((tls_model("initial-exec")));
+/* Not initial-exec: a variable of that model marks libumf.so.0 STATIC_TLS,
+ * and its whole TLS block (about 2 KiB) must then fit glibc's static TLS
+ * surplus when a program dlopens libumf.so.0, which it does not. */
+extern __thread umf_fork_tls_t umf_fork_tls;
 extern int umf_fork_gate_closed;
 /* membarrier(2) is registered: the prepare handler issues the heavy fence,
  * the entry only a compiler barrier (set once, before the first slot) */
