@@ -617,9 +617,15 @@ static void *opener(void *varg) {
     return NULL;
 }
 
-#define FORKS 200
+/* fewer under valgrind (make check-valgrind sets the multiplier to 20) */
+static int timeout_multiplier(void) {
+    const char *v = getenv("CK_TIMEOUT_MULTIPLIER");
+    int m = v ? atoi(v) : 1;
+    return m > 0 ? m : 1;
+}
 
 START_TEST(fork_while_opening) {
+    const int FORKS = 200 / timeout_multiplier();
     config_t memfd = {PROV_MEMFD, POOL_DISJOINT};
     umf_memory_pool_handle_t pool = pool_create(&memfd, "producer");
     char *block = umfPoolMalloc(pool, BLOCK_SIZE);
@@ -643,7 +649,7 @@ START_TEST(fork_while_opening) {
         if (pid == 0) {
             /* the child opens the handle through the same handler; a lock
              * left held at the fork would hang it here */
-            alarm(5);
+            alarm(5 * (unsigned)timeout_multiplier());
             void *p = NULL;
             int ok = umfOpenIPCHandle(a.handler, a.handle, &p) ==
                          UMF_RESULT_SUCCESS &&
