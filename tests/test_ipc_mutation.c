@@ -626,6 +626,13 @@ static int timeout_multiplier(void) {
 
 START_TEST(fork_while_opening) {
     const int FORKS = 200 / timeout_multiplier();
+    const char *pre = getenv("LD_PRELOAD");
+    if (pre && strstr(pre, "vgpreload")) {
+        /* memcheck reports at each child's exit, as leaked, what the
+         * parent's opener thread (absent in the child) held */
+        printf("fork_while_opening: not run under valgrind\n");
+        return;
+    }
     config_t memfd = {PROV_MEMFD, POOL_DISJOINT};
     umf_memory_pool_handle_t pool = pool_create(&memfd, "producer");
     char *block = umfPoolMalloc(pool, BLOCK_SIZE);
