@@ -48,8 +48,7 @@ static CT_UNUSED void cuda_test_use_driver(int argc, char **argv) {
     if (lp && strncmp(lp, dir, strlen(dir)) == 0) {
         return; /* re-executed already */
     }
-    const char *pre = getenv("LD_PRELOAD");
-    if (pre && strstr(pre, "vgpreload")) {
+    if (umf_test_under_valgrind()) {
         char path[4096];
         snprintf(path, sizeof(path), "%s/libcuda.so.1", dir);
         if (!dlopen(path, RTLD_NOW | RTLD_GLOBAL)) {

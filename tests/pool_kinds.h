@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_helpers.h"
+
 #include <umf/memory_pool.h>
 #include <umf/pools/pool_disjoint.h>
 #include <umf/pools/pool_jemalloc.h>
@@ -52,14 +54,10 @@ static inline umf_result_t pool_kind_create(const char *kind,
     return UMF_RESULT_ERROR_NOT_SUPPORTED;
 }
 
-/* How much slower than native this run is: CK_TIMEOUT_MULTIPLIER, which
- * make check-valgrind sets (20); the reliability tests divide their work
- * by it and multiply their own timeouts. */
-static inline unsigned pool_kind_slowdown(void) {
-    const char *m = getenv("CK_TIMEOUT_MULTIPLIER");
-    long v = m ? atol(m) : 1;
-    return v > 1 ? (unsigned)v : 1;
-}
+/* How much slower than native this run is (umf_test_slowdown); the
+ * reliability tests divide their work by it and multiply their own
+ * timeouts. */
+static inline unsigned pool_kind_slowdown(void) { return umf_test_slowdown(); }
 
 /* Is the result of pool_kind_create one that means "not built here"? */
 static inline int pool_kind_unavailable(umf_result_t r) {

@@ -144,8 +144,7 @@ static inline bool ph_maps_are_ours(void) {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
     return false;
 #else
-    const char *pre = getenv("LD_PRELOAD");
-    return !(pre && strstr(pre, "vgpreload") != NULL);
+    return !umf_test_under_valgrind();
 #endif
 }
 

@@ -617,17 +617,10 @@ static void *opener(void *varg) {
     return NULL;
 }
 
-/* fewer under valgrind (make check-valgrind sets the multiplier to 20) */
-static int timeout_multiplier(void) {
-    const char *v = getenv("CK_TIMEOUT_MULTIPLIER");
-    int m = v ? atoi(v) : 1;
-    return m > 0 ? m : 1;
-}
-
 START_TEST(fork_while_opening) {
-    const int FORKS = 200 / timeout_multiplier();
-    const char *pre = getenv("LD_PRELOAD");
-    if (pre && strstr(pre, "vgpreload")) {
+    /* fewer under valgrind (make check-valgrind sets the slowdown to 20) */
+    const int FORKS = 200 / (int)umf_test_slowdown();
+    if (umf_test_under_valgrind()) {
         /* memcheck reports at each child's exit, as leaked, what the
          * parent's opener thread (absent in the child) held */
         printf("fork_while_opening: not run under valgrind\n");
@@ -656,7 +649,7 @@ START_TEST(fork_while_opening) {
         if (pid == 0) {
             /* the child opens the handle through the same handler; a lock
              * left held at the fork would hang it here */
-            alarm(5 * (unsigned)timeout_multiplier());
+            alarm(5 * umf_test_slowdown());
             void *p = NULL;
             int ok = umfOpenIPCHandle(a.handler, a.handle, &p) ==
                          UMF_RESULT_SUCCESS &&

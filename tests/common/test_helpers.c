@@ -230,6 +230,17 @@ int umf_test_is_mapped(const void *addr, size_t len) {
 
 size_t umf_test_page_size(void) { return (size_t)sysconf(_SC_PAGESIZE); }
 
+int umf_test_under_valgrind(void) {
+    const char *pre = getenv("LD_PRELOAD");
+    return pre && strstr(pre, "vgpreload") != NULL;
+}
+
+unsigned umf_test_slowdown(void) {
+    const char *m = getenv("CK_TIMEOUT_MULTIPLIER");
+    long v = m ? atol(m) : 1;
+    return v > 1 ? (unsigned)v : 1;
+}
+
 typedef struct thread_start_t {
     pthread_barrier_t *barrier;
     void *(*fn)(void *);

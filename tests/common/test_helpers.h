@@ -61,6 +61,14 @@ int umf_test_is_mapped(const void *addr, size_t len);
 /* System page size. */
 size_t umf_test_page_size(void);
 
+/* Is this process run by valgrind (its preload library is loaded)? */
+int umf_test_under_valgrind(void);
+
+/* How much slower than native this run is: CK_TIMEOUT_MULTIPLIER, which
+ * make check-valgrind sets (20), else 1. Tests that divide their work by
+ * it stay bounded under valgrind. */
+unsigned umf_test_slowdown(void);
+
 /* Run fn(arg_i) on n threads at once (released together by a barrier) and
  * join them. args is an array of n elements of elem_size bytes (NULL: every
  * thread gets its index cast to a pointer). Returns 0 or an errno value. */
