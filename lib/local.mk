@@ -17,6 +17,8 @@ lib_libumf_internal_la_SOURCES = \
 	lib/util/log.c \
 	lib/util/base_alloc_internal.h \
 	lib/util/base_alloc.c \
+	lib/util/stable_cache_internal.h \
+	lib/util/stable_cache.c \
 	lib/util/bump_arena_internal.h \
 	lib/util/bump_arena.c \
 	lib/util/native_error_internal.h \
@@ -35,6 +37,8 @@ lib_libumf_internal_la_SOURCES = \
 	lib/core/memory_pool.c \
 	lib/core/tracker_internal.h \
 	lib/core/tracker.c \
+	lib/core/tracker_tree_internal.h \
+	lib/core/tracker_tree.c \
 	lib/core/provider_tracking_internal.h \
 	lib/core/provider_tracking.c \
 	lib/core/ipc_internal.h \

@@ -121,6 +121,7 @@ UMF_WHITEBOX_TESTS = \
 	tests/test_util \
 	tests/test_ipc_mutation \
 	tests/test_tracker \
+	tests/test_tracker_tree \
 	tests/test_coarse \
 	tests/test_memspace_config
 check_PROGRAMS += $(UMF_BLACKBOX_TESTS) $(UMF_WHITEBOX_TESTS)
@@ -252,6 +253,8 @@ tests_test_util_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_util_LDADD = $(UMF_WHITEBOX_LIBS)
 tests_test_tracker_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_tracker_LDADD = $(UMF_WHITEBOX_LIBS)
+tests_test_tracker_tree_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
+tests_test_tracker_tree_LDADD = $(UMF_WHITEBOX_LIBS)
 tests_test_coarse_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_coarse_LDADD = $(UMF_WHITEBOX_LIBS)
 tests_test_memspace_config_SOURCES = tests/test_memspace_config.c \

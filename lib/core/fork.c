@@ -9,7 +9,6 @@
 
 #include "core/fork_internal.h"
 #include "core/libumf_internal.h"
-#include "core/tracker_internal.h"
 #include "topology/memspace_internal.h"
 #include "topology/topology_internal.h"
 #include "util/base_alloc_internal.h"
@@ -293,8 +292,6 @@ static umf_fork_handler_t fork_builtin[] = {
      false},
     {umf_topology_fork_prepare, umf_topology_fork_parent,
      umf_topology_fork_child, NULL, UMF_FORK_LEVEL_TOPOLOGY, NULL, NULL, false},
-    {tracker_fork_prepare, tracker_fork_parent, tracker_fork_child, NULL,
-     UMF_FORK_LEVEL_TRACKER, NULL, NULL, false},
     {umf_ba_fork_prepare, umf_ba_fork_parent, umf_ba_fork_child, NULL,
      UMF_FORK_LEVEL_UTIL, NULL, NULL, false},
     /* the log last: every other lock may log while held */

@@ -37,7 +37,6 @@ typedef enum umf_fork_level_t {
     UMF_FORK_LEVEL_INIT,     /* umfInit/umfTearDown */
     UMF_FORK_LEVEL_MEMSPACE, /* predefined memspaces (they load topology) */
     UMF_FORK_LEVEL_TOPOLOGY,
-    UMF_FORK_LEVEL_TRACKER,
     UMF_FORK_LEVEL_UTIL, /* base allocator, log: taken last */
     UMF_FORK_LEVELS
 } umf_fork_level_t;

@@ -2,8 +2,9 @@
 /* tracker_internal.h -- the global map from address ranges to pools.
  *
  * Ranges nest (a fixed provider over memory of another pool) up to
- * TRACKER_MAX_LEVELS deep; lookups return the innermost range. Lookups are
- * lock-free for readers (sequence-validated); writers serialise. */
+ * TRACKER_MAX_LEVELS deep; lookups return the innermost range. Lookups
+ * take no lock; writers lock only the part of the map they change
+ * (tracker.c, tracker_tree.c). */
 #ifndef UMF_TRACKER_INTERNAL_H
 #define UMF_TRACKER_INTERNAL_H 1
 
@@ -56,10 +57,5 @@ size_t tracker_release_pool(umf_memory_pool_handle_t pool,
 
 /* Number of ranges currently recorded for pool (NULL: for every pool). */
 size_t tracker_count(umf_memory_pool_handle_t pool);
-
-/* fork(2): hold the writers' mutex (no write is half done in the child) across fork (lib/core/fork.c) */
-void tracker_fork_prepare(void *arg);
-void tracker_fork_parent(void *arg);
-void tracker_fork_child(void *arg);
 
 #endif /* UMF_TRACKER_INTERNAL_H */
