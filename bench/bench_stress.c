@@ -6,19 +6,18 @@
  * Two threads perform UMF_BENCH_STRESS_OPS operations together (default
  * 10^7, half each) on SLOTS blocks of their own, of 8..65536 bytes: on an
  * empty slot an allocation, on a full one a free or a realloc (done as
- * malloc + copy + free), half and half.  A third of the frees are handed
- * to the other thread through its queue (a mutex and an array), which it
- * drains between its own operations.  Every block is filled with a pattern
- * derived from its address when it is allocated, and checked before it is
- * freed, by whichever thread frees it.
+ * malloc + copy + free), half and half.  A third of the frees (not those
+ * inside a realloc) are handed to the other thread through its queue (a mutex
+ * and an array), which it drains between its own operations.  Every block is
+ * filled with a pattern derived from its address when it is allocated, and
+ * checked before it is freed, by whichever thread frees it.
  *
  * Arguments, when given, choose the allocators: glibc, jemalloc, tbbmalloc,
- * disjoint (all four by default).  Each allocator runs
- * UMF_BENCH_STRESS_REPS times (default 3), the
- * allocators taking turns so that a change in the machine's load hits them
- * alike; the table gives wall, user and system seconds (getrusage of the
- * process), min/median/max.  The exit status only says whether every
- * allocation succeeded and every pattern was intact.
+ * disjoint (all four by default).  Each allocator runs UMF_BENCH_STRESS_REPS
+ * times (default 3), the allocators taking turns so that a change in the
+ * machine's load hits them alike; the table gives wall, user and system seconds
+ * (getrusage of the process), min/median/max.  The exit status only says
+ * whether every allocation succeeded and every pattern was intact.
  */
 
 #include <errno.h>

@@ -9,7 +9,9 @@
 # build.  Debian's libjemalloc.so.2 uses initial-exec TLS and cannot be
 # dlopen'ed into a running process unless glibc keeps spare static TLS, hence
 # the tunable below (added in front of any GLIBC_TUNABLES already set).
-# UMF_BENCH_REPS and UMF_BENCH_MS (see bench/bench_harness.h) tune the run.
+# UMF_BENCH_REPS and UMF_BENCH_MS (see bench/bench_harness.h) tune the run;
+# UMF_BENCH_STRESS_OPS and UMF_BENCH_STRESS_REPS tune bench_stress.
+# `make bench-build' only builds them.
 
 EXTRA_PROGRAMS += bench/bench_core
 bench_bench_core_SOURCES = \
@@ -127,9 +129,10 @@ CLEANFILES += bench/bench_stress$(EXEEXT)
 
 UMF_BENCH_PROGS = bench/bench_core$(EXEEXT) \
 	bench/bench_tracker$(EXEEXT) bench/bench_scaling$(EXEEXT) \
-	bench/bench_churn$(EXEEXT) bench/bench_stress$(EXEEXT) \
+	bench/bench_churn$(EXEEXT) \
 	bench/bench_providers$(EXEEXT) bench/bench_jemalloc_scalable$(EXEEXT) \
-	bench/bench_pools$(EXEEXT) bench/bench_gpu$(EXEEXT)
+	bench/bench_pools$(EXEEXT) bench/bench_stress$(EXEEXT) \
+	bench/bench_gpu$(EXEEXT)
 
 # Builds every benchmark without running one: a quick check that they
 # still compile.
