@@ -10,7 +10,7 @@
  *     over and over or cycling through 1,024 pointers in shuffled order.
  *     100,000 OS-provider allocations would be 100,000 mappings (near
  *     vm.max_map_count), so the allocations come from a proxy pool over
- *     "bench arena", a trivial provider in this file that hands out 4 KiB
+ *     "bench arena", a trivial provider (bench_setup.c) that hands out 4 KiB
  *     slots of one big mapping; each allocation is still its own tracked
  *     range.  A control loop that shares nothing runs on 1 and 2 threads
  *     too: its scaling shows what the machine could give at the time.
@@ -41,6 +41,7 @@
 #include <umf/providers/provider_os_memory.h>
 
 #include "bench_harness.h"
+#include "bench_setup.h"
 
 #define ALLOC_SIZE 4096
 #define CYCLE_PTRS 1024
@@ -53,233 +54,6 @@
 /* Keep the compiler from proving a pointer unused and dropping the
  * malloc/free pair around it. */
 #define ESCAPE(p) __asm__ volatile("" : : "r"(p) : "memory")
-
-static int failures;
-
-static void bench_failed(const char *what) {
-    fprintf(stderr, "bench: %s\n", what);
-    __atomic_store_n(&failures, 1, __ATOMIC_RELAXED);
-}
-
-/* ---- bench arena: a trivial provider carving 4 KiB slots from one
- * mapping; a free stack makes freed slots reusable. ---- */
-
-typedef struct arena_params_t {
-    size_t slots;
-} arena_params_t;
-
-typedef struct arena_t {
-    unsigned char *base;
-    size_t slots, next, nfree;
-    size_t *free_stack;
-    pthread_mutex_t lock;
-} arena_t;
-
-static umf_result_t arena_initialize(void *params, void **provider) {
-    const arena_params_t *p = params;
-    arena_t *a;
-
-    if (p == NULL || p->slots == 0 || p->slots > SIZE_MAX / ALLOC_SIZE ||
-        provider == NULL) {
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
-    }
-    a = calloc(1, sizeof(*a));
-    if (a == NULL) {
-        return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
-    }
-    a->slots = p->slots;
-    a->free_stack = calloc(p->slots, sizeof(*a->free_stack));
-    /* MAP_NORESERVE: untouched slots cost address space, not memory. */
-    a->base = mmap(NULL, p->slots * ALLOC_SIZE, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (a->free_stack == NULL || a->base == MAP_FAILED) {
-        if (a->base != MAP_FAILED) {
-            munmap(a->base, p->slots * ALLOC_SIZE);
-        }
-        free(a->free_stack);
-        free(a);
-        return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
-    }
-    pthread_mutex_init(&a->lock, NULL);
-    *provider = a;
-    return UMF_RESULT_SUCCESS;
-}
-
-static void arena_finalize(void *provider) {
-    arena_t *a = provider;
-
-    munmap(a->base, a->slots * ALLOC_SIZE);
-    pthread_mutex_destroy(&a->lock);
-    free(a->free_stack);
-    free(a);
-}
-
-static umf_result_t arena_alloc(void *provider, size_t size, size_t alignment,
-                                void **ptr) {
-    arena_t *a = provider;
-    umf_result_t res = UMF_RESULT_SUCCESS;
-    size_t slot = 0;
-
-    if (size == 0 || size > ALLOC_SIZE) {
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
-    }
-    if (alignment != 0 && (alignment & (alignment - 1)) != 0) {
-        return UMF_RESULT_ERROR_INVALID_ALIGNMENT;
-    }
-    if (alignment > ALLOC_SIZE) {
-        return UMF_RESULT_ERROR_NOT_SUPPORTED;
-    }
-    pthread_mutex_lock(&a->lock);
-    if (a->nfree > 0) {
-        slot = a->free_stack[--a->nfree];
-    } else if (a->next < a->slots) {
-        slot = a->next++;
-    } else {
-        res = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
-    }
-    pthread_mutex_unlock(&a->lock);
-    if (res == UMF_RESULT_SUCCESS) {
-        *ptr = a->base + slot * ALLOC_SIZE;
-    }
-    return res;
-}
-
-static umf_result_t arena_free(void *provider, void *ptr, size_t size) {
-    arena_t *a = provider;
-    size_t off;
-
-    (void)size;
-    if ((unsigned char *)ptr < a->base) {
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
-    }
-    off = (size_t)((unsigned char *)ptr - a->base);
-    if (off % ALLOC_SIZE != 0) {
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
-    }
-    pthread_mutex_lock(&a->lock);
-    if (off / ALLOC_SIZE >= a->next || a->nfree == a->next) {
-        pthread_mutex_unlock(&a->lock);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
-    }
-    a->free_stack[a->nfree++] = off / ALLOC_SIZE;
-    pthread_mutex_unlock(&a->lock);
-    return UMF_RESULT_SUCCESS;
-}
-
-static void arena_last_native_error(void *provider, const char **ppMessage,
-                                    int32_t *pError) {
-    (void)provider;
-    *ppMessage = "the bench arena has no native errors";
-    *pError = 0;
-}
-
-static umf_result_t arena_page_size(void *provider, size_t size,
-                                    size_t *pageSize) {
-    (void)provider;
-    (void)size;
-    *pageSize = ALLOC_SIZE;
-    return UMF_RESULT_SUCCESS;
-}
-
-static umf_result_t arena_min_page_size(void *provider, void *ptr,
-                                        size_t *pageSize) {
-    (void)provider;
-    (void)ptr;
-    *pageSize = ALLOC_SIZE;
-    return UMF_RESULT_SUCCESS;
-}
-
-static const char *arena_name(void *provider) {
-    (void)provider;
-    return "BENCH_ARENA";
-}
-
-/* Optional ext and IPC operations stay NULL: the library treats them as
- * not supported. */
-static const umf_memory_provider_ops_t arena_ops = {
-    .version = UMF_PROVIDER_OPS_VERSION_CURRENT,
-    .initialize = arena_initialize,
-    .finalize = arena_finalize,
-    .alloc = arena_alloc,
-    .free = arena_free,
-    .get_last_native_error = arena_last_native_error,
-    .get_recommended_page_size = arena_page_size,
-    .get_min_page_size = arena_min_page_size,
-    .get_name = arena_name,
-};
-
-/* ---- pools ---- */
-
-static umf_memory_pool_handle_t proxy_over(umf_memory_provider_handle_t prov,
-                                           const char *what) {
-    umf_memory_pool_handle_t pool = NULL;
-    umf_result_t res;
-
-    res = umfPoolCreate(umfProxyPoolOps(), prov, NULL,
-                        UMF_POOL_CREATE_FLAG_OWN_PROVIDER, &pool);
-    if (res != UMF_RESULT_SUCCESS) {
-        fprintf(stderr, "bench: umfPoolCreate (proxy over %s): %d\n", what,
-                (int)res);
-        umfMemoryProviderDestroy(prov);
-        return NULL;
-    }
-    return pool;
-}
-
-static umf_memory_pool_handle_t os_proxy_pool(void) {
-    umf_os_memory_provider_params_handle_t params = NULL;
-    umf_memory_provider_handle_t prov = NULL;
-    umf_result_t res;
-
-    res = umfOsMemoryProviderParamsCreate(&params);
-    if (res != UMF_RESULT_SUCCESS) {
-        fprintf(stderr, "bench: umfOsMemoryProviderParamsCreate: %d\n",
-                (int)res);
-        return NULL;
-    }
-    res = umfMemoryProviderCreate(umfOsMemoryProviderOps(), params, &prov);
-    umfOsMemoryProviderParamsDestroy(params);
-    if (res != UMF_RESULT_SUCCESS) {
-        fprintf(stderr, "bench: umfMemoryProviderCreate (OS): %d\n", (int)res);
-        return NULL;
-    }
-    return proxy_over(prov, "OS provider");
-}
-
-static umf_memory_pool_handle_t arena_proxy_pool(size_t slots) {
-    arena_params_t params = {slots};
-    umf_memory_provider_handle_t prov = NULL;
-    umf_result_t res;
-
-    res = umfMemoryProviderCreate(&arena_ops, &params, &prov);
-    if (res != UMF_RESULT_SUCCESS) {
-        fprintf(stderr, "bench: umfMemoryProviderCreate (bench arena): %d\n",
-                (int)res);
-        return NULL;
-    }
-    return proxy_over(prov, "bench arena");
-}
-
-static umf_memory_pool_handle_t fixed_proxy_pool(void *buf, size_t size) {
-    umf_fixed_memory_provider_params_handle_t params = NULL;
-    umf_memory_provider_handle_t prov = NULL;
-    umf_result_t res;
-
-    res = umfFixedMemoryProviderParamsCreate(&params, buf, size);
-    if (res != UMF_RESULT_SUCCESS) {
-        fprintf(stderr, "bench: umfFixedMemoryProviderParamsCreate: %d\n",
-                (int)res);
-        return NULL;
-    }
-    res = umfMemoryProviderCreate(umfFixedMemoryProviderOps(), params, &prov);
-    umfFixedMemoryProviderParamsDestroy(params);
-    if (res != UMF_RESULT_SUCCESS) {
-        fprintf(stderr, "bench: umfMemoryProviderCreate (fixed): %d\n",
-                (int)res);
-        return NULL;
-    }
-    return proxy_over(prov, "fixed provider");
-}
 
 /* ---- (a) malloc+free pairs ---- */
 
@@ -300,11 +74,11 @@ static void pool_pairs(void *arg, unsigned thread, size_t iters) {
     for (size_t i = 0; i < iters; i++) {
         void *p = umfPoolMalloc(pool, ALLOC_SIZE);
         if (p == NULL) {
-            bench_failed("umfPoolMalloc returned NULL");
+            bench_fail("umfPoolMalloc returned NULL");
             return;
         }
         if (umfPoolFree(pool, p) != UMF_RESULT_SUCCESS) {
-            bench_failed("umfPoolFree failed");
+            bench_fail("umfPoolFree failed");
             return;
         }
     }
@@ -318,11 +92,11 @@ static void pool_pairs_umffree(void *arg, unsigned thread, size_t iters) {
     for (size_t i = 0; i < iters; i++) {
         void *p = umfPoolMalloc(pool, ALLOC_SIZE);
         if (p == NULL) {
-            bench_failed("umfPoolMalloc returned NULL");
+            bench_fail("umfPoolMalloc returned NULL");
             return;
         }
         if (umfFree(p) != UMF_RESULT_SUCCESS) {
-            bench_failed("umfFree failed");
+            bench_fail("umfFree failed");
             return;
         }
     }
@@ -387,9 +161,9 @@ static void bench_alloc_pairs(void) {
     bench_section("(a) malloc+free pairs of 4 KiB, 1 thread");
     base = bench_run("glibc malloc/free", glibc_pairs, NULL, 1);
 
-    pool = os_proxy_pool();
+    pool = bench_os_proxy_pool();
     if (pool == NULL) {
-        bench_failed("cannot create a proxy pool over the OS provider");
+        bench_fail("cannot create a proxy pool over the OS provider");
         return;
     }
     idx = bench_run("proxy pool over OS provider (mmap/munmap)", pool_pairs,
@@ -436,7 +210,7 @@ static void lookup_same(void *arg, unsigned thread, size_t iters) {
         misses += umfPoolByPtr(l->same) != l->pool;
     }
     if (misses) {
-        bench_failed("umfPoolByPtr did not find the pool");
+        bench_fail("umfPoolByPtr did not find the pool");
     }
 }
 
@@ -449,7 +223,7 @@ static void lookup_cycle(void *arg, unsigned thread, size_t iters) {
         j = (j + 1) % CYCLE_PTRS;
     }
     if (misses) {
-        bench_failed("umfPoolByPtr did not find the pool");
+        bench_fail("umfPoolByPtr did not find the pool");
     }
 }
 
@@ -523,9 +297,9 @@ static void bench_lookups(lookup_ids_t same[3], lookup_ids_t cyc[3],
     live = calloc(MAX_LIVE, sizeof(*live));
     l = calloc(1, sizeof(*l));
     /* A little spare room: the table stays at exactly `counts` entries. */
-    pool = arena_proxy_pool(MAX_LIVE + 16);
+    pool = bench_arena_proxy_pool(MAX_LIVE + 16);
     if (live == NULL || l == NULL || pool == NULL) {
-        bench_failed("cannot set up the lookup benchmark");
+        bench_fail("cannot set up the lookup benchmark");
         goto out;
     }
     l->pool = pool;
@@ -536,7 +310,7 @@ static void bench_lookups(lookup_ids_t same[3], lookup_ids_t cyc[3],
         for (; n < counts[c]; n++) {
             live[n] = umfPoolMalloc(pool, ALLOC_SIZE);
             if (live[n] == NULL) {
-                bench_failed("umfPoolMalloc failed while filling the tracker");
+                bench_fail("umfPoolMalloc failed while filling the tracker");
                 goto out;
             }
         }
@@ -567,7 +341,7 @@ static void bench_lookups(lookup_ids_t same[3], lookup_ids_t cyc[3],
 out:
     for (i = 0; i < n; i++) {
         if (umfPoolFree(pool, live[i]) != UMF_RESULT_SUCCESS) {
-            bench_failed("umfPoolFree failed while emptying the tracker");
+            bench_fail("umfPoolFree failed while emptying the tracker");
             break;
         }
     }
@@ -588,9 +362,9 @@ static void bench_free_paths(void) {
 
     bench_section("(c) alloc+free pairs of 4 KiB: umfPoolFree vs umfFree, "
                   "1 thread");
-    pool = arena_proxy_pool(1024);
+    pool = bench_arena_proxy_pool(1024);
     if (pool == NULL) {
-        bench_failed("cannot create a proxy pool over the bench arena");
+        bench_fail("cannot create a proxy pool over the bench arena");
         return;
     }
     base = bench_run("bench arena: umfPoolMalloc + umfPoolFree", pool_pairs,
@@ -603,12 +377,12 @@ static void bench_free_paths(void) {
     buf = mmap(NULL, fixed_size, PROT_READ | PROT_WRITE,
                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (buf == MAP_FAILED) {
-        bench_failed("mmap of the fixed provider's buffer failed");
+        bench_fail("mmap of the fixed provider's buffer failed");
         return;
     }
-    pool = fixed_proxy_pool(buf, fixed_size);
+    pool = bench_fixed_proxy_pool(buf, fixed_size);
     if (pool == NULL) {
-        bench_failed("cannot create a proxy pool over the fixed provider");
+        bench_fail("cannot create a proxy pool over the fixed provider");
     } else {
         base = bench_run("fixed provider: umfPoolMalloc + umfPoolFree",
                          pool_pairs, pool, 1);
@@ -709,7 +483,7 @@ int main(void) {
     bench_free_paths();
     print_targets(same, cyc, &control);
     bench_print_table();
-    if (failures) {
+    if (bench_failures()) {
         fprintf(stderr, "bench: some benchmarks did not run correctly; see "
                         "the messages above\n");
         return 1;

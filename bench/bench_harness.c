@@ -253,7 +253,11 @@ int bench_run(const char *name, bench_fn_t fn, void *arg, unsigned threads) {
      * long enough to time, then scale it to the target.  Doing this without
      * the barriers keeps a slow thread wake-up on a busy machine from
      * passing for the cost of the operation.  These runs also warm caches
-     * and allocators.  Every thread then performs the calibrated count. */
+     * and allocators.  Every thread then performs the calibrated count.
+     * One untimed operation first: on a cold pool it maps a slab, and
+     * timed it would make the count so small that the barriers, not the
+     * operation, are measured. */
+    fn(arg, 0, 1);
     for (;;) {
         double t0 = now_ns();
         fn(arg, 0, iters);
@@ -275,20 +279,34 @@ int bench_run(const char *name, bench_fn_t fn, void *arg, unsigned threads) {
     }
     runner_stop(&r);
 
-    qsort(samples, reps, sizeof(samples[0]), cmp_double);
     row = new_row(ROW_RESULT, name);
     if (row == NULL) {
         return -1;
     }
     row->threads = threads;
     row->iters = iters;
-    row->min_ns = samples[0];
-    row->max_ns = samples[reps - 1];
-    row->median_ns = (reps % 2)
-                         ? samples[reps / 2]
-                         : (samples[reps / 2 - 1] + samples[reps / 2]) / 2;
+    bench_stats(samples, reps, &row->min_ns, &row->median_ns, &row->max_ns);
     return (int)(row - rows);
 }
+
+unsigned bench_reps(void) { return reps; }
+
+void bench_stats(double *v, unsigned n, double *min, double *median,
+                 double *max) {
+    qsort(v, n, sizeof(v[0]), cmp_double);
+    *min = v[0];
+    *max = v[n - 1];
+    *median = (n % 2) ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static int failed;
+
+void bench_fail(const char *what) {
+    fprintf(stderr, "bench: %s\n", what);
+    __atomic_store_n(&failed, 1, __ATOMIC_RELAXED);
+}
+
+int bench_failures(void) { return __atomic_load_n(&failed, __ATOMIC_RELAXED); }
 
 static int is_result(int idx) {
     return idx >= 0 && idx < nrows && rows[idx].kind == ROW_RESULT;

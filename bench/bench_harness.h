@@ -64,6 +64,18 @@ double bench_ratio(int idx, int baseline, bench_ratio_kind_t kind);
 /* Print the whole table to stdout. */
 void bench_print_table(void);
 
+/* The number of timed repetitions (UMF_BENCH_REPS, default 11). */
+unsigned bench_reps(void);
+
+/* Sort v[0..n) and give its minimum, median and maximum (n > 0). */
+void bench_stats(double *v, unsigned n, double *min, double *median,
+                 double *max);
+
+/* Record that a benchmark ran incorrectly (wrong data, a failed call):
+ * says why on stderr; bench_failures() then returns 1.  Thread-safe. */
+void bench_fail(const char *what);
+int bench_failures(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,12 +9,16 @@
 # build.  Debian's libjemalloc.so.2 uses initial-exec TLS and cannot be
 # dlopen'ed into a running process unless glibc keeps spare static TLS, hence
 # the tunable below (added in front of any GLIBC_TUNABLES already set).
-# UMF_BENCH_REPS and UMF_BENCH_MS (see bench/bench_harness.h) tune the run.
+# UMF_BENCH_REPS and UMF_BENCH_MS (see bench/bench_harness.h) tune the run;
+# UMF_BENCH_STRESS_OPS and UMF_BENCH_STRESS_REPS tune bench_stress.
+# `make bench-build' only builds them.
 
 EXTRA_PROGRAMS += bench/bench_core
 bench_bench_core_SOURCES = \
 	bench/bench_harness.h \
 	bench/bench_harness.c \
+	bench/bench_setup.h \
+	bench/bench_setup.c \
 	bench/bench_core.c
 bench_bench_core_LDADD = lib/libumf.la $(PTHREAD_LIBS)
 CLEANFILES += bench/bench_core$(EXEEXT)
@@ -79,9 +83,61 @@ endif
 bench_bench_gpu_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib \
 	-I$(top_srcdir)/tests/common $(LEVEL_ZERO_CFLAGS)
 
+# Issue 19's table: the tracker's lookups (bench_tracker), pairs on 1 and
+# 2 threads sharing a pool (bench_scaling), the alternating churn
+# (bench_churn) and the mixed 2-thread stress (bench_stress), which
+# UMF_BENCH_STRESS_OPS (default 10^7) and UMF_BENCH_STRESS_REPS (3) shorten.
+# bench_allocators puts glibc, jemalloc, tbbmalloc and a pool behind one
+# interface, finding the two at run time with lib/util/dl_symbols.c.
+BENCH_SETUP_SOURCES = \
+	bench/bench_harness.h \
+	bench/bench_harness.c \
+	bench/bench_setup.h \
+	bench/bench_setup.c
+BENCH_ALLOCATOR_SOURCES = \
+	bench/bench_allocators.h \
+	bench/bench_allocators.c \
+	lib/util/dl_symbols_internal.h \
+	lib/util/dl_symbols.c
+BENCH_ALLOCATOR_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib/util
+
+EXTRA_PROGRAMS += bench/bench_tracker
+bench_bench_tracker_SOURCES = $(BENCH_SETUP_SOURCES) bench/bench_tracker.c
+bench_bench_tracker_LDADD = lib/libumf.la $(PTHREAD_LIBS)
+CLEANFILES += bench/bench_tracker$(EXEEXT)
+
+EXTRA_PROGRAMS += bench/bench_scaling
+bench_bench_scaling_SOURCES = $(BENCH_SETUP_SOURCES) \
+	$(BENCH_ALLOCATOR_SOURCES) bench/bench_scaling.c
+bench_bench_scaling_CPPFLAGS = $(BENCH_ALLOCATOR_CPPFLAGS)
+bench_bench_scaling_LDADD = lib/libumf.la $(PTHREAD_LIBS) $(LIBS)
+CLEANFILES += bench/bench_scaling$(EXEEXT)
+
+EXTRA_PROGRAMS += bench/bench_churn
+bench_bench_churn_SOURCES = $(BENCH_SETUP_SOURCES) \
+	$(BENCH_ALLOCATOR_SOURCES) bench/bench_churn.c
+bench_bench_churn_CPPFLAGS = $(BENCH_ALLOCATOR_CPPFLAGS)
+bench_bench_churn_LDADD = lib/libumf.la $(PTHREAD_LIBS) $(LIBS)
+CLEANFILES += bench/bench_churn$(EXEEXT)
+
+EXTRA_PROGRAMS += bench/bench_stress
+bench_bench_stress_SOURCES = $(BENCH_SETUP_SOURCES) \
+	$(BENCH_ALLOCATOR_SOURCES) bench/bench_stress.c
+bench_bench_stress_CPPFLAGS = $(BENCH_ALLOCATOR_CPPFLAGS)
+bench_bench_stress_LDADD = lib/libumf.la $(PTHREAD_LIBS) $(LIBS)
+CLEANFILES += bench/bench_stress$(EXEEXT)
+
 UMF_BENCH_PROGS = bench/bench_core$(EXEEXT) \
+	bench/bench_tracker$(EXEEXT) bench/bench_scaling$(EXEEXT) \
+	bench/bench_churn$(EXEEXT) \
 	bench/bench_providers$(EXEEXT) bench/bench_jemalloc_scalable$(EXEEXT) \
-	bench/bench_pools$(EXEEXT) bench/bench_gpu$(EXEEXT)
+	bench/bench_pools$(EXEEXT) bench/bench_stress$(EXEEXT) \
+	bench/bench_gpu$(EXEEXT)
+
+# Builds every benchmark without running one: a quick check that they
+# still compile.
+bench-build: $(UMF_BENCH_PROGS) bench/proxy_churn$(EXEEXT)
+.PHONY: bench-build
 
 # bench_jemalloc_scalable runs three times: the churn of bench_pools (10,000
 # live blocks, 10 replaced per step; sizes 8..4096, then 4096 only) with
