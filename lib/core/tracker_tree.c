@@ -4,11 +4,14 @@
  *
  * Shape. Nodes of three fixed depths split an address into 16-bit digits
  * (bits 63-48, 47-32, 31-16), so a slot of the third depth stands for a
- * 64 KiB window. A window's slot holds a leaf: up to TT_LEAF_CAP ranges
- * whose base lies in the window, sorted by base. When a ninth range lands
- * in a window the leaf becomes a finer node (256-byte slots, then 8-byte
- * slots, where 8 distinct bases always fit one leaf). Nodes are mapped
- * lazily (untouched slots cost no memory) and stay until the tracker goes.
+ * 64 KiB window. A window's slot holds a leaf: up to TT_LEAF_CAP (16)
+ * ranges whose base lies in the window, sorted by base, with their sizes
+ * and pools beside the bases so that a lookup answered there reads no
+ * record; page-sized ranges always fit. When a 17th range lands in a
+ * window the leaf becomes a finer node of 16 slots (4 KiB, then 256 and
+ * 16 bytes each, where 16 distinct bases always fit one leaf). The upper
+ * nodes are mapped lazily (untouched slots cost no memory); all nodes stay
+ * until the tracker goes.
  *
  * Covers. A range that reaches past the slot holding its base is also
  * named, as a cover, by every later slot whose first address it contains,
@@ -40,11 +43,12 @@
 #include <sys/mman.h>
 
 #include "core/tracker_tree_internal.h"
+#include "util/base_alloc_internal.h"
 #include "util/stable_cache_internal.h"
 #include "util/utils_internal.h"
 
-#define TT_LEAF_CAP 8
-#define TT_DEPTHS 5
+#define TT_LEAF_CAP 16
+#define TT_DEPTHS 6
 #define TT_LEAF_DEPTH 2 /* the first depth whose slots hold leaves */
 
 /* Every shared word is read with acquire loads and written with release
@@ -56,7 +60,11 @@
 
 static const struct {
     unsigned char shift, bits;
-} tt_depths[TT_DEPTHS] = {{48, 16}, {32, 16}, {16, 16}, {8, 8}, {3, 5}};
+} tt_depths[TT_DEPTHS] = {{48, 16}, {32, 16}, {16, 16},
+                           {12, 4},  {8, 4},   {4, 4}};
+/* Nodes this deep are small (16 slots) and come from the base allocator;
+ * the upper ones are mapped, so their untouched slots cost nothing. */
+#define TT_SMALL_DEPTH 3
 
 typedef struct tt_slot_t {
     uintptr_t child; /* a node, a leaf (bit 0 set) or 0 */
@@ -66,7 +74,7 @@ typedef struct tt_slot_t {
 struct tt_node_t {
     uintptr_t lo; /* first address of the node's span */
     unsigned shift, mask, depth;
-    size_t map_len;
+    size_t map_len; /* 0: from the base allocator */
     uint64_t *used; /* a bit per slot with a child: walks skip the rest */
     tt_slot_t slots[];
 };
@@ -79,6 +87,12 @@ typedef struct tt_leaf_t {
     int lock;
     void *free_link; /* the cache's; readers never read it */
     uintptr_t keys[TT_LEAF_CAP]; /* sorted bases, UINTPTR_MAX past n */
+    /* copies of the records' size and pool: a lookup answered by the leaf
+     * reads no record (one cache miss less) */
+    struct {
+        size_t size;
+        umf_memory_pool_handle_t pool;
+    } ents[TT_LEAF_CAP];
     tt_rec_t *recs[TT_LEAF_CAP];
 } tt_leaf_t;
 
@@ -160,16 +174,25 @@ static int leaf_search(tt_leaf_t *l, uintptr_t p, tt_found_t *out,
     if (below == 0) {
         return TT_NONE_LE;
     }
-    tt_rec_t *r = LOAD(&l->recs[below - 1]);
-    if (!r) {
-        return TT_RETRY; /* read in the middle of a change */
+    /* the caller checks the sequence once it has used what it read */
+    unsigned i = below - 1;
+    uintptr_t base = LOAD(&l->keys[i]);
+    size_t size = LOAD(&l->ents[i].size);
+    if (p - base >= size) {
+        return TT_MISS;
     }
-    return rec_read(r, p, out);
+    out->rec = LOAD(&l->recs[i]);
+    out->base = base;
+    out->size = size;
+    out->pool = LOAD(&l->ents[i].pool);
+    return TT_FOUND;
 }
 
 static int lookup_once(tt_tree_t *t, uintptr_t p, tt_found_t *out) {
-    tt_node_t *n = LOAD(&t->root);
-    if (!n) {
+    /* below 2^48 start one depth down: the root's first slot has no cover
+     * (no range starts before address 0) */
+    tt_node_t *n = (p >> 48) == 0 ? LOAD(&t->low) : NULL;
+    if (!n && !(n = LOAD(&t->root))) {
         return TT_MISS;
     }
     tt_slot_t *cover_slot[TT_DEPTHS];
@@ -236,16 +259,22 @@ bool tt_lookup(tt_tree_t *t, uintptr_t p, tt_found_t *out) {
 
 static tt_node_t *node_new(unsigned depth, uintptr_t lo) {
     size_t n_slots = (size_t)1 << tt_depths[depth].bits;
-    size_t page = utils_page_size();
     size_t len = sizeof(tt_node_t) + n_slots * sizeof(tt_slot_t) +
                  (n_slots + 63) / 64 * sizeof(uint64_t);
-    len = (len + page - 1) & ~(page - 1);
-    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) {
+    tt_node_t *n;
+    if (depth >= TT_SMALL_DEPTH) {
+        n = umf_ba_calloc(1, len);
+        len = 0;
+    } else {
+        size_t page = utils_page_size();
+        len = (len + page - 1) & ~(page - 1);
+        n = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        n = n == MAP_FAILED ? NULL : n;
+    }
+    if (!n) {
         return NULL;
     }
-    tt_node_t *n = m;
     n->lo = lo;
     n->shift = tt_depths[depth].shift;
     n->mask = (unsigned)(n_slots - 1);
@@ -255,7 +284,13 @@ static tt_node_t *node_new(unsigned depth, uintptr_t lo) {
     return n;
 }
 
-static void node_unmap(tt_node_t *n) { munmap(n, n->map_len); }
+static void node_unmap(tt_node_t *n) {
+    if (n->map_len) {
+        munmap(n, n->map_len);
+    } else {
+        umf_ba_free(n);
+    }
+}
 
 static inline unsigned slot_index(const tt_node_t *n, uintptr_t a) {
     return (unsigned)((a >> n->shift) & n->mask);
@@ -353,22 +388,29 @@ static inline void leaf_write_end(tt_leaf_t *l) {
     STORE(&l->seq, l->seq + 1);
 }
 
+static inline void leaf_copy(tt_leaf_t *l, unsigned to, unsigned from) {
+    STORE(&l->keys[to], l->keys[from]);
+    STORE(&l->ents[to].size, l->ents[from].size);
+    STORE(&l->ents[to].pool, l->ents[from].pool);
+    STORE(&l->recs[to], l->recs[from]);
+}
+
 /* Insert in base order (the leaf has room; caller inside a write). */
 static void leaf_insert(tt_leaf_t *l, uintptr_t key, tt_rec_t *r) {
     unsigned i = l->n;
     for (; i > 0 && l->keys[i - 1] > key; i--) {
-        STORE(&l->recs[i], l->recs[i - 1]);
-        STORE(&l->keys[i], l->keys[i - 1]);
+        leaf_copy(l, i, i - 1);
     }
     STORE(&l->recs[i], r);
+    STORE(&l->ents[i].size, r->size);
+    STORE(&l->ents[i].pool, r->pool);
     STORE(&l->keys[i], key);
     STORE(&l->n, l->n + 1);
 }
 
 static void leaf_remove_at(tt_leaf_t *l, unsigned i) {
     for (; i + 1 < l->n; i++) {
-        STORE(&l->keys[i], l->keys[i + 1]);
-        STORE(&l->recs[i], l->recs[i + 1]);
+        leaf_copy(l, i, i + 1);
     }
     STORE(&l->keys[i], UINTPTR_MAX);
     STORE(&l->n, l->n - 1);
@@ -464,7 +506,11 @@ static int leaf_acquire(tt_tree_t *t, uintptr_t key, bool make,
     while (n) {
         unsigned i = slot_index(n, key);
         if (n->depth < TT_LEAF_DEPTH) {
+            tt_node_t *parent = n;
             n = node_child(n, i, make);
+            if (parent->depth == 0 && i == 0 && n) {
+                STORE(&t->low, n);
+            }
             continue;
         }
         tt_slot_t *s = &n->slots[i];
@@ -547,7 +593,7 @@ umf_result_t tt_insert(tt_tree_t *t, tt_rec_t *r) {
 static int leaf_find(tt_leaf_t *l, uintptr_t base,
                      umf_memory_pool_handle_t pool) {
     for (unsigned i = 0; i < l->n; i++) {
-        if (l->keys[i] == base && l->recs[i]->pool == pool) {
+        if (l->keys[i] == base && l->ents[i].pool == pool) {
             return (int)i;
         }
     }
@@ -609,17 +655,23 @@ bool tt_resize(tt_tree_t *t, tt_rec_t *r, size_t size) {
     if (leaf_acquire(t, base, false, &ref) != 0) {
         return false;
     }
-    bool live = leaf_find(ref.leaf, base, r->pool) >= 0;
-    if (live && size < r->size) {
+    int i = leaf_find(ref.leaf, base, r->pool);
+    if (i >= 0 && size < r->size) {
         /* the high part's own covers are in place: drop r's beyond it */
         path_covers(t, base, base + size - 1, base + r->size, r, NULL);
+    }
+    if (i >= 0) {
+        bool grows = size > r->size;
         set_size(r, size);
-    } else if (live) {
-        set_size(r, size);
-        path_covers(t, base, base, base + size, NULL, r);
+        leaf_write_begin(ref.leaf);
+        STORE(&ref.leaf->ents[i].size, size);
+        leaf_write_end(ref.leaf);
+        if (grows) {
+            path_covers(t, base, base, base + size, NULL, r);
+        }
     }
     leaf_unlock(ref.leaf);
-    return live;
+    return i >= 0;
 }
 
 /* ---- walks ---- */
@@ -687,7 +739,7 @@ bool tt_any_base_in(tt_tree_t *t, uintptr_t lo, uintptr_t hi) {
 static bool leaf_each(walk_t *w, tt_leaf_t *l) {
     leaf_lock(l);
     for (unsigned i = 0; i < l->n; i++) {
-        if (!w->pool || l->recs[i]->pool == w->pool) {
+        if (!w->pool || l->ents[i].pool == w->pool) {
             w->rec_fn(w->arg, l->recs[i]);
         }
     }
@@ -719,6 +771,7 @@ static void node_destroy(tt_node_t *n) {
 void tt_tree_destroy(tt_tree_t *t) {
     tt_node_t *root = LOAD(&t->root);
     if (root) {
+        STORE(&t->low, (tt_node_t *)NULL);
         STORE(&t->root, (tt_node_t *)NULL);
         node_destroy(root);
     }

@@ -32,6 +32,7 @@ typedef struct tt_node_t tt_node_t;
 /* One level's tree; zero-initialised is empty. */
 typedef struct tt_tree_t {
     tt_node_t *root;
+    tt_node_t *low; /* the root's first child: where user space lives */
 } tt_tree_t;
 
 typedef struct tt_found_t {
