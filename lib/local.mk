@@ -63,7 +63,10 @@ lib_libumf_internal_la_SOURCES = \
 	lib/pools/pool_proxy.c \
 	lib/pools/pool_disjoint_internal.h \
 	lib/pools/pool_disjoint.c \
+	lib/pools/pool_disjoint_addr_map.c \
+	lib/pools/pool_disjoint_heap.c \
 	lib/pools/pool_disjoint_params.c \
+	lib/pools/pool_disjoint_slab.c \
 	lib/topology/memtarget_internal.h \
 	lib/topology/memtarget.c \
 	lib/topology/memspace_internal.h \

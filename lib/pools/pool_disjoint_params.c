@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
-/* pool_disjoint_params.c -- disjoint pool parameters and shared limits.
+/* pool_disjoint_params.c -- disjoint pool parameters, shared limits and
+ * the trace statistics.
  *
  * Argument rules: every setter rejects a NULL handle with INVALID_ARGUMENT;
  * beyond that the reference accepted anything but a minimum bucket size
@@ -7,7 +8,11 @@
  * pool: a slab minimum size of 0, a negative trace level and a NULL name.
  * Every other value is used as given (maximum poolable size 0: nothing is
  * pooled; capacity 0: no empty slab is kept in buckets of one chunk per
- * slab). */
+ * slab).
+ *
+ * Trace (umfDisjointPoolParamsSetTrace): 1 keeps per-bucket counts, 2 also
+ * prints them and the memory held when the pool is destroyed (LOG_INFO),
+ * 3 also logs every allocation and free (LOG_DEBUG). */
 #include <string.h>
 
 #include "pools/pool_disjoint_internal.h"
@@ -159,4 +164,51 @@ UMF_EXPORT umf_result_t umfDisjointPoolParamsSetName(
     memcpy(hParams->name, name, len);
     hParams->name[len] = '\0';
     return UMF_RESULT_SUCCESS;
+}
+
+/* ---- defaults and statistics of a pool ---- */
+
+void disjoint_print_stats(const dj_pool_t *pool) {
+    const char *name = pool->params.name;
+    LOG_INFO("pool \"%s\" statistics: slab min size %zu, max poolable size "
+             "%zu, capacity %zu, min bucket size %zu",
+             name, pool->params.slab_min_size, pool->params.max_poolable_size,
+             pool->params.capacity, pool->first_bucket);
+    uint64_t allocs = 0, frees = 0;
+    for (size_t i = 0; i < pool->nbuckets; i++) {
+        const dj_bucket_t *b = &pool->buckets[i];
+        uint64_t na = b->allocs, nf = b->frees;
+        for (const dj_heap_t *h = pool->heaps; h; h = h->next) {
+            na += h->b[i].nalloc;
+            nf += h->b[i].nfree;
+        }
+        allocs += na;
+        frees += nf;
+        if (!na && !b->peak_held) {
+            continue;
+        }
+        LOG_INFO("pool \"%s\" bucket %zu: allocs %llu frees %llu "
+                 "slabs_in_use %zu slabs_cached %zu peak_slabs %zu "
+                 "slab_size %zu",
+                 name, b->size, (unsigned long long)na, (unsigned long long)nf,
+                 b->slabs_held - utils_atomic_load_relaxed(&b->nempty),
+                 utils_atomic_load_relaxed(&b->nempty), b->peak_held,
+                 b->slab_size);
+    }
+    LOG_INFO("pool \"%s\" large: allocs %zu frees %zu", name,
+             pool->large_allocs, pool->large_frees);
+    LOG_INFO("pool \"%s\" total: allocs %llu frees %llu memory_held %zu "
+             "peak_memory_held %zu",
+             name, (unsigned long long)allocs + pool->large_allocs,
+             (unsigned long long)frees + pool->large_frees, pool->held_bytes,
+             pool->peak_bytes);
+}
+
+void disjoint_default_params(struct umf_disjoint_pool_params_t *p) {
+    memset(p, 0, sizeof(*p));
+    p->slab_min_size = DISJOINT_DEFAULT_SLAB_MIN_SIZE;
+    p->max_poolable_size = DISJOINT_DEFAULT_MAX_POOLABLE_SIZE;
+    p->capacity = DISJOINT_DEFAULT_CAPACITY;
+    p->min_bucket_size = DISJOINT_DEFAULT_MIN_BUCKET_SIZE;
+    memcpy(p->name, DISJOINT_DEFAULT_NAME, sizeof(DISJOINT_DEFAULT_NAME));
 }
