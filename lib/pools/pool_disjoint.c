@@ -74,9 +74,9 @@ dj_alloc_small(dj_pool_t *pool, dj_bucket_t *b) {
             return NULL;
         }
     }
-    if (UMF_UNLIKELY(s->cached)) { /* a kept empty slab in use again */
+    if (UMF_UNLIKELY(s->cached)) {
+        /* the kept empty slab in use again: the heap keeps its unit */
         s->cached = false;
-        disjoint_empty_sub(pool, b);
     }
     void *p = disjoint_slab_take(b, s);
     if (s->used == b->nchunks) {
@@ -353,9 +353,11 @@ static void dj_finalize(void *pool_) {
     const char *name = pool->params.name;
     /* exiting threads leave this pool's heaps alone from now on */
     disjoint_registry_remove(pool);
-    /* frees other threads made, so counts and live allocations are right */
+    /* frees other threads made, so counts and live allocations are right;
+     * units that no cached slab carries leave the limits here */
     for (dj_heap_t *h = pool->heaps; h; h = h->next) {
         disjoint_heap_collect(pool, h);
+        disjoint_heap_drop_units(pool, h);
     }
     if (pool->trace >= 2) {
         disjoint_print_stats(pool);

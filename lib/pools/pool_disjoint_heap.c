@@ -124,6 +124,12 @@ static void dj_heap_disown(dj_heap_t *h, dj_slab_t *s) {
 /* An owned slab became empty: out of the heap and to the bucket. */
 static void dj_heap_release_slab(dj_pool_t *pool, dj_heap_t *h, dj_slab_t *s) {
     dj_hbucket_t *hb = &h->b[s->bucket->index];
+    if (s->used == 0 && hb->holds_unit) {
+        s->cached = true; /* the heap's unit goes with the empty slab */
+    }
+    if (s->cached) {
+        hb->holds_unit = false;
+    }
     if (s->listed) {
         disjoint_list_remove(&hb->head, &hb->tail, s);
         s->listed = false;
@@ -139,7 +145,8 @@ static void dj_heap_release_slab(dj_pool_t *pool, dj_heap_t *h, dj_slab_t *s) {
 void disjoint_heap_empty_slab(dj_pool_t *pool, dj_heap_t *h, dj_hbucket_t *hb,
                               dj_slab_t *s) {
     bool alone = s->listed ? hb->head == s && hb->tail == s : !hb->head;
-    if (alone && disjoint_empty_try_add(pool, s->bucket)) {
+    if (alone && (hb->holds_unit || disjoint_empty_try_add(pool, s->bucket))) {
+        hb->holds_unit = true;
         s->cached = true;
         if (!s->listed) {
             disjoint_list_push_head(&hb->head, &hb->tail, s);
@@ -148,6 +155,16 @@ void disjoint_heap_empty_slab(dj_pool_t *pool, dj_heap_t *h, dj_hbucket_t *hb,
         return;
     }
     dj_heap_release_slab(pool, h, s);
+}
+
+void disjoint_heap_drop_units(dj_pool_t *pool, dj_heap_t *h) {
+    for (size_t i = 0; i < pool->nbuckets; i++) {
+        dj_hbucket_t *hb = &h->b[i];
+        if (hb->holds_unit && !(hb->head && hb->head->cached)) {
+            disjoint_empty_sub(pool, &pool->buckets[i]);
+            hb->holds_unit = false;
+        }
+    }
 }
 
 /* Fold in the frees other threads made into this heap's slabs. */
@@ -216,6 +233,7 @@ dj_slab_t *disjoint_heap_refill(dj_pool_t *pool, dj_heap_t *h, dj_bucket_t *b) {
  * orphans. */
 static void dj_heap_abandon(dj_pool_t *pool, dj_heap_t *h) {
     disjoint_heap_collect(pool, h);
+    disjoint_heap_drop_units(pool, h); /* cached slabs carry theirs below */
     for (size_t i = 0; i < pool->nbuckets; i++) {
         utils_fetch_add(&pool->buckets[i].allocs, h->b[i].nalloc);
         utils_fetch_add(&pool->buckets[i].frees, h->b[i].nfree);

@@ -130,7 +130,7 @@ typedef struct dj_slab_t {
     bool listed; /* in the owner's list of partly used slabs */
     /* empty and counted in the bucket's nempty and the limits: on the
      * bucket's list of empty slabs (under the bucket lock), or kept by its
-     * owner (the owner's) */
+     * owner with the unit its heap holds (the owner's) */
     bool cached;
     uint8_t orphan;
     /* summary (nsum words), free bitmap (1 = free, nwords), frees by other
@@ -193,6 +193,12 @@ typedef struct dj_bucket_t {
 typedef struct dj_hbucket_t {
     dj_slab_t *head, *tail; /* partly used slabs; allocation takes head */
     uint64_t nalloc, nfree; /* trace >= 1 */
+    /* The heap holds one unit of the bucket's nempty and of the limits:
+     * for its kept empty slab (cached), and it keeps the unit while that
+     * slab is in use again, so a slab that empties and refills in turn
+     * (a malloc+free pair) writes no shared counter. Given back when the
+     * heap lets the slab go, is abandoned, or its pool is destroyed. */
+    bool holds_unit;
 } dj_hbucket_t;
 
 typedef struct dj_heap_t {
@@ -463,6 +469,9 @@ dj_slab_t *disjoint_heap_refill(dj_pool_t *pool, dj_heap_t *h, dj_bucket_t *b);
  * only slab of the bucket that is not full, the heap keeps it (counted as a
  * cached empty slab): a bucket with few live chunks then reuses it without
  * handing it through the bucket lock to another thread's cache. */
+/* Give back the heap's units whose slab is in use (hb->holds_unit); a
+ * kept empty slab carries its unit wherever it goes. */
+void disjoint_heap_drop_units(dj_pool_t *pool, dj_heap_t *h);
 void disjoint_heap_empty_slab(dj_pool_t *pool, dj_heap_t *h, dj_hbucket_t *hb,
                               dj_slab_t *s);
 /* A free by any other thread, under the slab lock: into the remote bitmap
