@@ -33,6 +33,8 @@ lib_libumf_internal_la_SOURCES = \
 	lib/core/memory_provider.c \
 	lib/core/memory_pool_internal.h \
 	lib/core/memory_pool.c \
+	lib/core/pool_direct_internal.h \
+	lib/core/pool_direct.c \
 	lib/core/tracker_internal.h \
 	lib/core/tracker.c \
 	lib/core/provider_tracking_internal.h \
