@@ -35,6 +35,8 @@ lib_libumf_internal_la_SOURCES = \
 	lib/core/memory_provider.c \
 	lib/core/memory_pool_internal.h \
 	lib/core/memory_pool.c \
+	lib/core/pool_direct_internal.h \
+	lib/core/pool_direct.c \
 	lib/core/tracker_internal.h \
 	lib/core/tracker.c \
 	lib/core/tracker_tree_internal.h \
@@ -54,7 +56,12 @@ lib_libumf_internal_la_SOURCES = \
 	lib/core/fork_linux.c \
 	lib/core/pool_check_internal.h \
 	lib/core/pool_check.c \
+	lib/providers/provider_os_memory_internal.h \
 	lib/providers/provider_os_memory.c \
+	lib/providers/provider_os_mapping.c \
+	lib/providers/provider_os_numa.c \
+	lib/providers/provider_os_shared.c \
+	lib/providers/provider_os_ipc.c \
 	lib/providers/provider_fixed_memory.c \
 	lib/providers/provider_file_memory.c \
 	lib/providers/provider_devdax_memory.c \

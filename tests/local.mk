@@ -119,6 +119,7 @@ EXTRA_tests_test_provider_cuda_pools_DEPENDENCIES = tests/fakes/libcuda.la
 endif
 UMF_WHITEBOX_TESTS = \
 	tests/test_util \
+	tests/test_pool_direct \
 	tests/test_ipc_mutation \
 	tests/test_tracker \
 	tests/test_tracker_tree \
@@ -251,6 +252,8 @@ tests_test_stress_LDFLAGS = $(UMF_JEMALLOC_ANCHOR_FLAGS)
 
 tests_test_util_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_util_LDADD = $(UMF_WHITEBOX_LIBS)
+tests_test_pool_direct_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
+tests_test_pool_direct_LDADD = $(UMF_WHITEBOX_LIBS)
 tests_test_tracker_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_tracker_LDADD = $(UMF_WHITEBOX_LIBS)
 tests_test_tracker_tree_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)

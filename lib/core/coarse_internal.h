@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
-/* coarse_internal.h -- page-granular allocator of address ranges (used by the
- * fixed, file and devdax providers).
+/* coarse_internal.h -- page-granular allocator of address ranges (used by
+ * the providers that carve their allocations out of a range given once:
+ * a user's buffer, a mapped file or device; and for file offsets).
  *
  * A coarse instance manages "sources": address ranges that are either given
  * to it once (coarse_add_memory_fixed) or obtained on demand from the
@@ -109,8 +110,8 @@ umf_result_t coarse_merge(coarse_t *c, void *lowPtr, void *highPtr,
                           size_t totalSize);
 
 /* The alloc, free, allocation_split and allocation_merge provider ops of
- * the providers that hand out memory from one coarse instance (fixed, file,
- * devdax): their private data must begin with that coarse_t *. */
+ * the providers that hand out memory from one coarse instance: their
+ * private data must begin with that coarse_t *. */
 umf_result_t coarse_provider_alloc(void *provider, size_t size,
                                    size_t alignment, void **resultPtr);
 umf_result_t coarse_provider_free(void *provider, void *ptr, size_t size);

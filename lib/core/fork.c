@@ -235,11 +235,11 @@ static void fork_run_after(bool child) {
     }
 }
 
-/* Libraries loaded after our handlers (jemalloc) registered their own
- * handlers after ours: their parent/child handlers run after ours. The
- * gate reopens in the last drain-only registration's parent/child handler,
- * after theirs, so that no thread enters such a library before it has
- * finished its own fork handling. */
+/* Libraries loaded after our handlers (an allocator a pool loads)
+ * registered their own handlers after ours: their parent/child handlers
+ * run after ours. The gate reopens in the last drain-only registration's
+ * parent/child handler, after theirs, so that no thread enters such a
+ * library before it has finished its own fork handling. */
 
 static void fork_gate_open(void) {
     fork_drained = false;

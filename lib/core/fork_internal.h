@@ -6,7 +6,7 @@
  * inside umf_fork_gate_enter/exit. At fork the prepare handler closes the
  * gate and waits until no other thread is inside, so no thread holds a
  * lock of a pool, of a provider or of an allocator the library loaded
- * (tbbmalloc has no fork handlers of its own) when the address space is
+ * (which may have no fork handlers of its own) when the address space is
  * copied. A thread that reaches a closed gate waits outside it, holding
  * nothing of the library's. Nested entries (a provider called by a pool)
  * cost a thread-local increment.
@@ -61,8 +61,8 @@ void umf_fork_install(void);
 void umf_fork_register(umf_fork_handler_t *h);
 void umf_fork_unregister(umf_fork_handler_t *h);
 
-/* A library that has its own pthread_atfork handlers (jemalloc) was just
- * loaded: its prepare handler would run before ours and lock what a thread
+/* A library that has its own pthread_atfork handlers (an allocator a pool
+ * loads) was just loaded: its prepare handler would run before ours and lock what a thread
  * inside the gate may be waiting for. The gate's drain is registered again
  * so that it runs first; pthread_atfork cannot be called inside the gate
  * (glibc holds its atfork lock while our prepare drains), so this only

@@ -66,8 +66,9 @@ static umf_result_t pool_create(const umf_memory_pool_ops_t *ops,
         LOG_ERR("pool initialization failed (result %d)", (int)ret);
         goto err_wrapper;
     }
-    /* the handle is zeroed: no direct path unless the pool offers one */
-    scalable_pool_direct_ops(&pool->ops, &pool->direct);
+    /* the handle is zeroed: no direct path unless the pool offers one
+     * (core/pool_direct_internal.h) */
+    pool_direct_setup(&pool->ops, pool->pool_priv, &pool->direct);
     *hPool = pool;
     return UMF_RESULT_SUCCESS;
 

@@ -4,8 +4,8 @@
  * are validated before the pool sees them.
  *
  * Without it, a pointer a pool did not hand out is undefined behaviour for
- * the pools that cannot recognise it at no cost (jemalloc, scalable): their
- * free reads a header in front of the block. In it, the tracker says which
+ * the pools that cannot recognise it at no cost: those over an allocator
+ * whose free reads a header in front of the block. In it, the tracker says which
  * pool's memory a pointer lies in (umfPoolByPtr), and a registry of live
  * handles catches a destroyed or never-created pool handle, at the price of
  * a tracker lookup per call and a lock per handle check. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
 /* tracker_internal.h -- the global map from address ranges to pools.
  *
- * Ranges nest (a fixed provider over memory of another pool) up to
+ * Ranges nest (a provider over memory of another pool) up to
  * TRACKER_MAX_LEVELS deep; lookups return the innermost range. Lookups
  * take no lock; writers lock only the part of the map they change
  * (tracker.c, tracker_tree.c). */

@@ -5,7 +5,6 @@
 
 #include <umf/pools/pool_scalable.h>
 
-#include "core/memory_pool_internal.h"
 #include "util/log_internal.h"
 #include "util/utils_internal.h"
 
@@ -47,10 +46,4 @@ UMF_EXPORT umf_result_t umfScalablePoolParamsSetKeepAllMemory(
 UMF_EXPORT umf_memory_pool_ops_t *umfScalablePoolOps(void) {
     SCALABLE_NOT_SUPPORTED();
     return NULL;
-}
-
-void scalable_pool_direct_ops(const umf_memory_pool_ops_t *ops,
-                              pool_direct_ops_t *direct) {
-    (void)ops;
-    (void)direct;
 }
