@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
 /* tracker.c -- the global map from address ranges to pools.
  *
- * Ranges nest (a fixed provider over memory of another pool's allocation)
+ * Ranges nest (a provider over memory of another pool's allocation)
  * up to TRACKER_MAX_LEVELS deep. Each nesting level is its own radix tree
  * of disjoint ranges (core/tracker_tree_internal.h); a range goes to the
  * level below the innermost range that contains its base, and every range
