@@ -540,6 +540,47 @@ START_TEST(slabs_chunked) {
 }
 END_TEST
 
+/* A heap keeps the count of its kept empty slab while the slab is in use
+ * again (pairs then write no shared counter); a thread that exits in that
+ * state gives the count back, so the bucket can still keep `capacity`
+ * empty slabs afterwards. */
+static void *take_free_take(void *arg) {
+    umf_memory_pool_handle_t pool = *(umf_memory_pool_handle_t *)arg;
+    void *x = umfPoolMalloc(pool, 8 * KiB); /* its own 8 KiB slab */
+    ck_assert_ptr_nonnull(x);
+    ck_assert_int_eq(umfPoolFree(pool, x), OK); /* kept, counted */
+    x = umfPoolMalloc(pool, 8 * KiB);          /* the kept slab again */
+    ck_assert_ptr_nonnull(x);
+    return x; /* the thread exits with the count and the slab in use */
+}
+
+START_TEST(slabs_unit_given_back) {
+    env_t e;
+    env_init(&e);
+    umf_disjoint_pool_params_handle_t p = params_new(4096, 64 * KiB, 1, 8);
+    umf_memory_pool_handle_t pool = pool_new(e.prov, p, 0);
+    pthread_t t;
+    void *x = NULL;
+    ck_assert_int_eq(pthread_create(&t, NULL, take_free_take, &pool), 0);
+    ck_assert_int_eq(pthread_join(t, &x), 0);
+    ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_ALLOC), 1);
+    /* the count came back: the emptied slab is kept, not returned */
+    ck_assert_int_eq(umfPoolFree(pool, x), OK);
+    ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_FREE), 0);
+    /* and capacity 1 still holds: a second empty slab is returned */
+    void *y = umfPoolMalloc(pool, 8 * KiB), *z = umfPoolMalloc(pool, 8 * KiB);
+    ck_assert_ptr_nonnull(y);
+    ck_assert_ptr_nonnull(z);
+    ck_assert_int_eq(umfPoolFree(pool, y), OK);
+    ck_assert_int_eq(umfPoolFree(pool, z), OK);
+    ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_FREE), 1);
+    umfPoolDestroy(pool);
+    ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_FREE), 2);
+    umfDisjointPoolParamsDestroy(p);
+    env_fini(&e);
+}
+END_TEST
+
 /* Slabs of one chunk keep up to `capacity` empty slabs, 0 included. */
 START_TEST(slabs_capacity) {
     for (size_t cap = 0; cap <= 5; cap++) {
@@ -1962,6 +2003,7 @@ static Suite *disjoint_suite(void) {
     tcase_add_test(tc, bucket_sizes_params);
     tcase_add_test(tc, slabs_chunked);
     tcase_add_test(tc, slabs_capacity);
+    tcase_add_test(tc, slabs_unit_given_back);
     tcase_add_test(tc, slab_descriptors);
     tcase_add_test(tc, slabs_reference_params);
     tcase_add_test(tc, destroy_with_live);

@@ -75,8 +75,13 @@ dj_alloc_small(dj_pool_t *pool, dj_bucket_t *b) {
         }
     }
     if (UMF_UNLIKELY(s->cached)) {
-        /* the kept empty slab in use again: the heap keeps its unit */
+        /* the kept empty slab in use again: the heap keeps its unit, but
+         * shared limits count cached bytes exactly, across pools */
         s->cached = false;
+        if (pool->limits->max_size != SIZE_MAX) {
+            hb->holds_unit = false;
+            disjoint_empty_sub(pool, b);
+        }
     }
     void *p = disjoint_slab_take(b, s);
     if (s->used == b->nchunks) {

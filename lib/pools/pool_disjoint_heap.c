@@ -122,9 +122,15 @@ static void dj_heap_disown(dj_heap_t *h, dj_slab_t *s) {
 }
 
 /* An owned slab became empty: out of the heap and to the bucket. */
+/* The heap holds a unit that its kept empty slab (which is always the
+ * head of the bucket's list) does not carry now: that slab is in use. */
+static bool dj_unit_unused(const dj_hbucket_t *hb) {
+    return hb->holds_unit && !(hb->head && hb->head->cached);
+}
+
 static void dj_heap_release_slab(dj_pool_t *pool, dj_heap_t *h, dj_slab_t *s) {
     dj_hbucket_t *hb = &h->b[s->bucket->index];
-    if (s->used == 0 && hb->holds_unit) {
+    if (s->used == 0 && dj_unit_unused(hb)) {
         s->cached = true; /* the heap's unit goes with the empty slab */
     }
     if (s->cached) {
@@ -160,7 +166,7 @@ void disjoint_heap_empty_slab(dj_pool_t *pool, dj_heap_t *h, dj_hbucket_t *hb,
 void disjoint_heap_drop_units(dj_pool_t *pool, dj_heap_t *h) {
     for (size_t i = 0; i < pool->nbuckets; i++) {
         dj_hbucket_t *hb = &h->b[i];
-        if (hb->holds_unit && !(hb->head && hb->head->cached)) {
+        if (dj_unit_unused(hb)) {
             disjoint_empty_sub(pool, &pool->buckets[i]);
             hb->holds_unit = false;
         }
