@@ -208,7 +208,37 @@ struct coarse_t {
     avl_tree_t free_by_size;
     coarse_source_t *sources;
     coarse_stats_t stats;
+    /* Block descriptors a merge freed, for the next cuts (under the lock):
+     * an allocation+free pair then takes no base allocator lock, which
+     * threads sharing the instance would otherwise also contend on. */
+    coarse_block_t *spares;
+    size_t n_spares;
 };
+
+#define COARSE_MAX_SPARES 64
+
+/* Keep a descriptor for later (lock held). */
+static void spare_put(coarse_t *c, coarse_block_t *b) {
+    if (!b) {
+        return;
+    }
+    if (c->n_spares >= COARSE_MAX_SPARES) {
+        umf_ba_free(b);
+        return;
+    }
+    b->next = c->spares;
+    c->spares = b;
+    c->n_spares++;
+}
+
+static coarse_block_t *spare_get(coarse_t *c) {
+    coarse_block_t *b = c->spares;
+    if (b) {
+        c->spares = b->next;
+        c->n_spares--;
+    }
+    return b;
+}
 
 #define BLOCK_OF(node, member)                                                 \
     ((coarse_block_t *)((char *)(node)-offsetof(coarse_block_t, member)))
@@ -322,7 +352,7 @@ static void block_absorb_next(coarse_t *c, coarse_block_t *b) {
     }
     avl_remove(&c->by_addr, &hi->by_addr);
     c->stats.num_all_blocks--;
-    umf_ba_free(hi);
+    spare_put(c, hi);
 }
 
 /* Register a new source [addr, addr+size) as one block. */
@@ -428,7 +458,14 @@ umf_result_t coarse_new(const coarse_params_t *p, coarse_t **out) {
         return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
     }
     memset(c, 0, sizeof(*c));
-    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+    /* adaptive: critical sections are short, and a contended futex sleep
+     * costs far more than spinning through one of them */
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+    int init_failed = pthread_mutex_init(&c->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+    if (init_failed) {
         LOG_ERR("cannot initialise the coarse mutex");
         umf_ba_free(c);
         return UMF_RESULT_ERROR_UNKNOWN;
@@ -464,6 +501,9 @@ void coarse_delete(coarse_t *c) {
         }
         umf_ba_free(s);
         s = next_src;
+    }
+    while (c->spares) {
+        umf_ba_free(spare_get(c));
     }
     pthread_mutex_destroy(&c->lock);
     umf_ba_free(c);
@@ -558,19 +598,27 @@ umf_result_t coarse_alloc(coarse_t *c, size_t size, size_t alignment,
         return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
     }
 
-    /* metadata for the head and tail pieces, taken before any change */
+    /* metadata for the head and tail pieces, taken before any change:
+     * kept ones, else new ones allocated without the lock held */
     coarse_block_t *spare[2];
-    spare[0] = umf_ba_alloc(sizeof(coarse_block_t));
-    spare[1] = umf_ba_alloc(sizeof(coarse_block_t));
+    pthread_mutex_lock(&c->lock);
+    spare[0] = spare_get(c);
+    spare[1] = spare_get(c);
     if (!spare[0] || !spare[1]) {
-        LOG_ERR("%s: cannot allocate metadata", c->name);
-        umf_ba_free(spare[0]);
-        umf_ba_free(spare[1]);
-        return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+        pthread_mutex_unlock(&c->lock);
+        spare[0] = spare[0] ? spare[0] : umf_ba_alloc(sizeof(coarse_block_t));
+        spare[1] = spare[1] ? spare[1] : umf_ba_alloc(sizeof(coarse_block_t));
+        pthread_mutex_lock(&c->lock);
+        if (!spare[0] || !spare[1]) {
+            LOG_ERR("%s: cannot allocate metadata", c->name);
+            spare_put(c, spare[0]);
+            spare_put(c, spare[1]);
+            pthread_mutex_unlock(&c->lock);
+            return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+        }
     }
 
     umf_result_t ret = UMF_RESULT_SUCCESS;
-    pthread_mutex_lock(&c->lock);
     coarse_block_t *b = find_fit(c, rsize, align);
     if (!b) {
         if (c->cb.alloc) {
@@ -602,9 +650,9 @@ umf_result_t coarse_alloc(coarse_t *c, size_t size, size_t alignment,
     c->stats.used_size += b->size;
     *ptr = (void *)b->addr;
 out:
+    spare_put(c, spare[0]);
+    spare_put(c, spare[1]);
     pthread_mutex_unlock(&c->lock);
-    umf_ba_free(spare[0]);
-    umf_ba_free(spare[1]);
     return ret;
 }
 

@@ -70,12 +70,6 @@ static umf_result_t add_gated(umf_memory_pool_handle_t pool, uintptr_t base,
                 size, TRACKER_MAX_LEVELS);
         return UMF_RESULT_ERROR_OUT_OF_RESOURCES;
     }
-    /* no range of the level contains base (find_innermost stopped there):
-     * an overlap would be a range starting inside the new one */
-    if (tt_any_base_in(&tracker_levels[level], base + 1, base + size)) {
-        LOG_ERR("range %p+%zu overlaps a tracked range", (void *)base, size);
-        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
-    }
     tt_rec_t *r = tt_rec_new(base, size, pool);
     if (!r) {
         LOG_ERR("no memory to track range %p+%zu", (void *)base, size);
@@ -88,9 +82,15 @@ static umf_result_t add_gated(umf_memory_pool_handle_t pool, uintptr_t base,
                 (void *)base, size);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
+    /* no range of the level contains base (find_innermost stopped
+     * there): tt_insert refuses one that starts inside the new range */
     umf_result_t ret = tt_insert(&tracker_levels[level], r);
     if (ret != UMF_RESULT_SUCCESS) {
-        LOG_ERR("no memory to track range %p+%zu", (void *)base, size);
+        LOG_ERR("%s range %p+%zu",
+                ret == UMF_RESULT_ERROR_INVALID_ARGUMENT
+                    ? "a tracked range overlaps"
+                    : "no memory to track",
+                (void *)base, size);
         if (parent_level >= 0) {
             tt_children_add(&tracker_levels[parent_level], parent.rec, -1);
         }

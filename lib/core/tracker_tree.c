@@ -37,6 +37,7 @@
  * one is changing. Writers first publish the new places (the high part of
  * a split, a grown range's covers) and only then change or free the old
  * record, so a reader that sees the change also sees the new places. */
+#include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
 #include <string.h>
@@ -551,13 +552,9 @@ static int leaf_acquire(tt_tree_t *t, uintptr_t key, bool make,
     return make ? -1 : 1;
 }
 
-/* Unlock ref's leaf, freeing it when it is empty. */
-static void leaf_release(leaf_ref_t *ref) {
+/* Take an empty leaf (locked) out of its slot and free it. */
+static void leaf_unpublish(leaf_ref_t *ref) {
     tt_leaf_t *l = ref->leaf;
-    if (l->n != 0) {
-        leaf_unlock(l);
-        return;
-    }
     leaf_write_begin(l);
     STORE(&ref->node->slots[ref->slot].child, (uintptr_t)0);
     STORE(&l->span, (uintptr_t)0);
@@ -565,6 +562,86 @@ static void leaf_release(leaf_ref_t *ref) {
     used_set(ref->node, ref->slot, false);
     leaf_unlock(l);
     leaf_free(l);
+}
+
+/* Each thread keeps the last leaf it emptied in place (one at most): a
+ * window whose only range comes and goes (a malloc+free pair that reaches
+ * the provider) then neither frees nor makes a leaf each time. The leaf
+ * goes when the thread empties another one, or exits. tt_epoch tells a
+ * kept leaf of a tracker destroyed since (its nodes are unmapped). */
+static unsigned long tt_epoch = 1;
+static __thread struct {
+    leaf_ref_t ref;
+    unsigned long epoch;
+} tt_kept;
+static pthread_once_t tt_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t tt_key;
+static bool tt_key_ok;
+
+/* Free a kept leaf if it is still in its slot and still empty. Any
+ * thread may have freed or reused it meanwhile: leaves are type-stable,
+ * so its lock is still a lock, and the slot tells whether it is ours. */
+static void kept_leaf_drop(leaf_ref_t *ref) {
+    tt_leaf_t *l = ref->leaf;
+    leaf_lock(l);
+    if (LOAD(&ref->node->slots[ref->slot].child) == ((uintptr_t)l | 1) &&
+        LOAD(&l->n) == 0) {
+        leaf_unpublish(ref);
+        return;
+    }
+    leaf_unlock(l);
+}
+
+static void kept_leaf_at_exit(void *arg) {
+    (void)arg;
+    if (tt_kept.ref.leaf && tt_kept.epoch == LOAD(&tt_epoch)) {
+        kept_leaf_drop(&tt_kept.ref);
+    }
+    tt_kept.ref.leaf = NULL;
+}
+
+static void kept_key_create(void) {
+    tt_key_ok = pthread_key_create(&tt_key, kept_leaf_at_exit) == 0;
+}
+
+__attribute__((destructor)) static void kept_key_delete(void) {
+    if (tt_key_ok) {
+        pthread_key_delete(tt_key); /* the library goes: no destructor */
+    }
+}
+
+/* Unlock ref's leaf; an empty one is kept (see tt_kept) and the leaf kept
+ * before it goes. */
+static void leaf_release(leaf_ref_t *ref) {
+    tt_leaf_t *l = ref->leaf;
+    unsigned long epoch = LOAD(&tt_epoch);
+    if (l->n != 0 || (tt_kept.ref.leaf == l && tt_kept.epoch == epoch)) {
+        leaf_unlock(l);
+        return;
+    }
+    leaf_ref_t old = tt_kept.ref;
+    bool had = old.leaf && tt_kept.epoch == epoch;
+    tt_kept.ref = *ref;
+    tt_kept.epoch = epoch;
+    leaf_unlock(l);
+    if (had) {
+        kept_leaf_drop(&old);
+    } else {
+        pthread_once(&tt_key_once, kept_key_create);
+        if (tt_key_ok) {
+            pthread_setspecific(tt_key, &tt_kept); /* non-NULL: run at exit */
+        }
+    }
+}
+
+/* Has the (locked) leaf a base in [lo, hi]? */
+static bool leaf_has_key_in(const tt_leaf_t *l, uintptr_t lo, uintptr_t hi) {
+    for (unsigned i = 0; i < l->n; i++) {
+        if (l->keys[i] >= lo && l->keys[i] <= hi) {
+            return true;
+        }
+    }
+    return false;
 }
 
 umf_result_t tt_insert(tt_tree_t *t, tt_rec_t *r) {
@@ -582,11 +659,24 @@ umf_result_t tt_insert(tt_tree_t *t, tt_rec_t *r) {
             return ret;
         }
     }
-    leaf_write_begin(ref.leaf);
-    leaf_insert(ref.leaf, base, r);
-    leaf_write_end(ref.leaf);
-    leaf_unlock(ref.leaf);
-    path_covers(t, base, base, base + r->size, NULL, r);
+    tt_leaf_t *l = ref.leaf;
+    /* bytes from base to the leaf's end: a range that stays inside needs
+     * no covers, and only the leaf can hold a base inside it */
+    size_t room = l->span - (base - l->lo);
+    size_t size = r->size;
+    bool beyond = size > room;
+    if (leaf_has_key_in(l, base + 1, base + UMF_MIN(size, room) - 1) ||
+        (beyond && tt_any_base_in(t, base + room, base + size))) {
+        leaf_unlock(l);
+        return UMF_RESULT_ERROR_INVALID_ARGUMENT;
+    }
+    leaf_write_begin(l);
+    leaf_insert(l, base, r);
+    leaf_write_end(l);
+    leaf_unlock(l);
+    if (beyond) {
+        path_covers(t, base, base, base + size, NULL, r);
+    }
     return UMF_RESULT_SUCCESS;
 }
 
@@ -625,9 +715,11 @@ tt_rec_t *tt_remove(tt_tree_t *t, uintptr_t base,
         *busy = true;
         r = NULL;
     }
-    if (r) {
+    if (r && r->size > ref.leaf->span - (base - ref.leaf->lo)) {
         /* covers first: until the entry goes, lookups still find r */
         path_covers(t, base, base, base + r->size, r, NULL);
+    }
+    if (r) {
         leaf_write_begin(ref.leaf);
         leaf_remove_at(ref.leaf, (unsigned)i);
         leaf_write_end(ref.leaf);
@@ -778,6 +870,7 @@ void tt_tree_destroy(tt_tree_t *t) {
 }
 
 void tt_release_memory(void) {
+    __atomic_fetch_add(&tt_epoch, 1, __ATOMIC_ACQ_REL);
     stable_cache_destroy(&tt_leaves);
     stable_cache_destroy(&tt_recs);
 }

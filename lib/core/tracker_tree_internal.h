@@ -54,8 +54,9 @@ bool tt_lookup(tt_tree_t *t, uintptr_t p, tt_found_t *out);
  * when no writer changes that part of the tree meanwhile.) */
 bool tt_any_base_in(tt_tree_t *t, uintptr_t lo, uintptr_t hi);
 
-/* Add r (it must not overlap a range of t). OUT_OF_HOST_MEMORY when a
- * node cannot be mapped; nothing is added then. */
+/* Add r. INVALID_ARGUMENT when a range of t starts inside r (the caller
+ * knows that none contains r's base), OUT_OF_HOST_MEMORY when a node
+ * cannot be made; nothing is added then. */
 umf_result_t tt_insert(tt_tree_t *t, tt_rec_t *r);
 
 /* The record of pool whose range starts at base, or NULL. */
