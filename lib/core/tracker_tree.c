@@ -80,22 +80,40 @@ struct tt_node_t {
     tt_slot_t slots[];
 };
 
+/* Copies of a record's size and pool: a lookup answered by the leaf reads
+ * no record (one cache miss less). */
+typedef struct tt_leaf_ent_t {
+    size_t size;
+    umf_memory_pool_handle_t pool;
+} tt_leaf_ent_t;
+
+/* The first TT_NEAR bases share the header's cache line and their entries
+ * fill the next one: a lookup in a leaf of up to TT_NEAR ranges (most of
+ * them, unless ranges are page-sized and packed) reads two lines. */
+#define TT_NEAR 4
+
 typedef struct tt_leaf_t {
     unsigned long seq; /* odd while a writer changes the leaf */
     uintptr_t lo;      /* the leaf serves [lo, lo + span) */
     uintptr_t span;    /* 0 while the leaf is free */
     unsigned n;
     int lock;
-    void *free_link; /* the cache's; readers never read it */
-    uintptr_t keys[TT_LEAF_CAP]; /* sorted bases, UINTPTR_MAX past n */
-    /* copies of the records' size and pool: a lookup answered by the leaf
-     * reads no record (one cache miss less) */
-    struct {
-        size_t size;
-        umf_memory_pool_handle_t pool;
-    } ents[TT_LEAF_CAP];
+    /* bases sorted across near_keys then far_keys, UINTPTR_MAX past n */
+    uintptr_t near_keys[TT_NEAR];
+    tt_leaf_ent_t near_ents[TT_NEAR];
+    uintptr_t far_keys[TT_LEAF_CAP - TT_NEAR];
+    tt_leaf_ent_t far_ents[TT_LEAF_CAP - TT_NEAR];
     tt_rec_t *recs[TT_LEAF_CAP];
+    void *free_link; /* the cache's; readers never read it */
 } tt_leaf_t;
+
+static inline uintptr_t *leaf_key(tt_leaf_t *l, unsigned i) {
+    return i < TT_NEAR ? &l->near_keys[i] : &l->far_keys[i - TT_NEAR];
+}
+
+static inline tt_leaf_ent_t *leaf_ent(tt_leaf_t *l, unsigned i) {
+    return i < TT_NEAR ? &l->near_ents[i] : &l->far_ents[i - TT_NEAR];
+}
 
 static stable_cache_t tt_leaves = STABLE_CACHE_INITIALIZER(
     (sizeof(tt_leaf_t) + 63) & ~(size_t)63, offsetof(tt_leaf_t, free_link));
@@ -168,8 +186,13 @@ static int leaf_search(tt_leaf_t *l, uintptr_t p, tt_found_t *out,
         return TT_RETRY; /* freed, or reused for another window */
     }
     unsigned below = 0; /* no early exit: no branch to mispredict */
-    for (unsigned i = 0; i < TT_LEAF_CAP; i++) {
-        below += LOAD(&l->keys[i]) <= p;
+    for (unsigned i = 0; i < TT_NEAR; i++) {
+        below += LOAD(&l->near_keys[i]) <= p;
+    }
+    if (below == TT_NEAR && LOAD(&l->n) > TT_NEAR) {
+        for (unsigned i = 0; i < TT_LEAF_CAP - TT_NEAR; i++) {
+            below += LOAD(&l->far_keys[i]) <= p;
+        }
     }
     *seq = s;
     if (below == 0) {
@@ -177,15 +200,15 @@ static int leaf_search(tt_leaf_t *l, uintptr_t p, tt_found_t *out,
     }
     /* the caller checks the sequence once it has used what it read */
     unsigned i = below - 1;
-    uintptr_t base = LOAD(&l->keys[i]);
-    size_t size = LOAD(&l->ents[i].size);
+    uintptr_t base = LOAD(leaf_key(l, i));
+    size_t size = LOAD(&leaf_ent(l, i)->size);
     if (p - base >= size) {
         return TT_MISS;
     }
     out->rec = LOAD(&l->recs[i]);
     out->base = base;
     out->size = size;
-    out->pool = LOAD(&l->ents[i].pool);
+    out->pool = LOAD(&leaf_ent(l, i)->pool);
     return TT_FOUND;
 }
 
@@ -373,7 +396,7 @@ static tt_leaf_t *leaf_new(uintptr_t lo, uintptr_t span) {
     STORE(&l->span, span);
     STORE(&l->n, 0u);
     for (unsigned i = 0; i < TT_LEAF_CAP; i++) {
-        STORE(&l->keys[i], UINTPTR_MAX);
+        STORE(leaf_key(l, i), UINTPTR_MAX);
     }
     STORE(&l->seq, s + 1);
     return l;
@@ -390,22 +413,22 @@ static inline void leaf_write_end(tt_leaf_t *l) {
 }
 
 static inline void leaf_copy(tt_leaf_t *l, unsigned to, unsigned from) {
-    STORE(&l->keys[to], l->keys[from]);
-    STORE(&l->ents[to].size, l->ents[from].size);
-    STORE(&l->ents[to].pool, l->ents[from].pool);
+    STORE(leaf_key(l, to), *leaf_key(l, from));
+    STORE(&leaf_ent(l, to)->size, leaf_ent(l, from)->size);
+    STORE(&leaf_ent(l, to)->pool, leaf_ent(l, from)->pool);
     STORE(&l->recs[to], l->recs[from]);
 }
 
 /* Insert in base order (the leaf has room; caller inside a write). */
 static void leaf_insert(tt_leaf_t *l, uintptr_t key, tt_rec_t *r) {
     unsigned i = l->n;
-    for (; i > 0 && l->keys[i - 1] > key; i--) {
+    for (; i > 0 && *leaf_key(l, i - 1) > key; i--) {
         leaf_copy(l, i, i - 1);
     }
     STORE(&l->recs[i], r);
-    STORE(&l->ents[i].size, r->size);
-    STORE(&l->ents[i].pool, r->pool);
-    STORE(&l->keys[i], key);
+    STORE(&leaf_ent(l, i)->size, r->size);
+    STORE(&leaf_ent(l, i)->pool, r->pool);
+    STORE(leaf_key(l, i), key);
     STORE(&l->n, l->n + 1);
 }
 
@@ -413,7 +436,7 @@ static void leaf_remove_at(tt_leaf_t *l, unsigned i) {
     for (; i + 1 < l->n; i++) {
         leaf_copy(l, i, i + 1);
     }
-    STORE(&l->keys[i], UINTPTR_MAX);
+    STORE(leaf_key(l, i), UINTPTR_MAX);
     STORE(&l->n, l->n - 1);
 }
 
@@ -462,7 +485,7 @@ static umf_result_t leaf_to_node(tt_node_t *n, unsigned i, tt_leaf_t *l) {
     }
     uintptr_t sub_span = (uintptr_t)1 << fine->shift;
     for (unsigned k = 0; k < l->n; k++) {
-        uintptr_t key = l->keys[k];
+        uintptr_t key = *leaf_key(l, k);
         tt_rec_t *r = l->recs[k];
         unsigned j = slot_index(fine, key);
         tt_leaf_t *sub = (tt_leaf_t *)(fine->slots[j].child & ~(uintptr_t)1);
@@ -635,9 +658,9 @@ static void leaf_release(leaf_ref_t *ref) {
 }
 
 /* Has the (locked) leaf a base in [lo, hi]? */
-static bool leaf_has_key_in(const tt_leaf_t *l, uintptr_t lo, uintptr_t hi) {
+static bool leaf_has_key_in(tt_leaf_t *l, uintptr_t lo, uintptr_t hi) {
     for (unsigned i = 0; i < l->n; i++) {
-        if (l->keys[i] >= lo && l->keys[i] <= hi) {
+        if (*leaf_key(l, i) >= lo && *leaf_key(l, i) <= hi) {
             return true;
         }
     }
@@ -683,7 +706,7 @@ umf_result_t tt_insert(tt_tree_t *t, tt_rec_t *r) {
 static int leaf_find(tt_leaf_t *l, uintptr_t base,
                      umf_memory_pool_handle_t pool) {
     for (unsigned i = 0; i < l->n; i++) {
-        if (l->keys[i] == base && l->ents[i].pool == pool) {
+        if (*leaf_key(l, i) == base && leaf_ent(l, i)->pool == pool) {
             return (int)i;
         }
     }
@@ -756,7 +779,7 @@ bool tt_resize(tt_tree_t *t, tt_rec_t *r, size_t size) {
         bool grows = size > r->size;
         set_size(r, size);
         leaf_write_begin(ref.leaf);
-        STORE(&ref.leaf->ents[i].size, size);
+        STORE(&leaf_ent(ref.leaf, (unsigned)i)->size, size);
         leaf_write_end(ref.leaf);
         if (grows) {
             path_covers(t, base, base, base + size, NULL, r);
@@ -811,7 +834,7 @@ static bool walk_node(tt_node_t *n, walk_t *w) {
 
 static bool leaf_has_base_in(walk_t *w, tt_leaf_t *l) {
     for (unsigned i = 0; i < TT_LEAF_CAP; i++) {
-        uintptr_t k = LOAD(&l->keys[i]);
+        uintptr_t k = LOAD(leaf_key(l, i));
         if (k != UINTPTR_MAX && k >= w->lo && k <= w->hi) {
             return true;
         }
@@ -831,7 +854,7 @@ bool tt_any_base_in(tt_tree_t *t, uintptr_t lo, uintptr_t hi) {
 static bool leaf_each(walk_t *w, tt_leaf_t *l) {
     leaf_lock(l);
     for (unsigned i = 0; i < l->n; i++) {
-        if (!w->pool || l->ents[i].pool == w->pool) {
+        if (!w->pool || leaf_ent(l, i)->pool == w->pool) {
             w->rec_fn(w->arg, l->recs[i]);
         }
     }
