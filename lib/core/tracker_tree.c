@@ -43,6 +43,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "core/fork_internal.h"
 #include "core/tracker_tree_internal.h"
 #include "util/base_alloc_internal.h"
 #include "util/stable_cache_internal.h"
@@ -618,7 +619,9 @@ static void kept_leaf_drop(leaf_ref_t *ref) {
 static void kept_leaf_at_exit(void *arg) {
     (void)arg;
     if (tt_kept.ref.leaf && tt_kept.epoch == LOAD(&tt_epoch)) {
+        umf_fork_gate_enter(); /* a tracker write, as all others */
         kept_leaf_drop(&tt_kept.ref);
+        umf_fork_gate_exit();
     }
     tt_kept.ref.leaf = NULL;
 }
