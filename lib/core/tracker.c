@@ -26,15 +26,14 @@ static inline bool level_used(int level) {
     return utils_atomic_load_acquire(&tracker_levels[level].root) != NULL;
 }
 
-/* The innermost range containing p into *out; its level, or -1. */
+/* The innermost range containing p into *out (each level's lookup
+ * overwrites it only when that level has one); its level, or -1. */
 static int find_innermost(uintptr_t p, tt_found_t *out) {
     int found = -1;
-    tt_found_t f;
     for (int l = 0; l < TRACKER_MAX_LEVELS && level_used(l); l++) {
-        if (!tt_lookup(&tracker_levels[l], p, &f)) {
+        if (!tt_lookup(&tracker_levels[l], p, out)) {
             break;
         }
-        *out = f;
         found = l;
     }
     return found;

@@ -213,6 +213,8 @@ static int leaf_search(tt_leaf_t *l, uintptr_t p, tt_found_t *out,
     return TT_FOUND;
 }
 
+/* Writes *out only with an answer that held (FOUND): a caller's previous
+ * answer stays when this level has none. */
 static int lookup_once(tt_tree_t *t, uintptr_t p, tt_found_t *out) {
     /* below 2^48 start one depth down: the root's first slot has no cover
      * (no range starts before address 0) */
@@ -240,11 +242,12 @@ static int lookup_once(tt_tree_t *t, uintptr_t p, tt_found_t *out) {
     }
     tt_leaf_t *leaf = (tt_leaf_t *)(child & ~(uintptr_t)1);
     unsigned long seq = 0;
-    int ret = leaf ? leaf_search(leaf, p, out, &seq) : TT_NONE_LE;
+    tt_found_t res; /* a local the compiler keeps in registers */
+    int ret = leaf ? leaf_search(leaf, p, &res, &seq) : TT_NONE_LE;
     if (ret == TT_NONE_LE) {
         ret = TT_MISS;
         while (n_covers-- > 0 && ret == TT_MISS) {
-            ret = rec_read(cover[n_covers], p, out);
+            ret = rec_read(cover[n_covers], p, &res);
             if (LOAD(&cover_slot[n_covers]->cover) != cover[n_covers]) {
                 return TT_RETRY;
             }
@@ -257,6 +260,14 @@ static int lookup_once(tt_tree_t *t, uintptr_t p, tt_found_t *out) {
     if (LOAD(&s->child) != child ||
         (leaf && utils_atomic_load_relaxed(&leaf->seq) != seq)) {
         return TT_RETRY;
+    }
+    if (ret == TT_FOUND) {
+        /* field by field: a caller's wide copy of words just stored one by
+         * one would stall on store forwarding */
+        out->rec = res.rec;
+        out->base = res.base;
+        out->size = res.size;
+        out->pool = res.pool;
     }
     return ret;
 }
