@@ -121,8 +121,7 @@ START_TEST(test_huge_ranges) {
     ck_assert_uint_eq(tracker_count(NULL), (size_t)n + 1);
     ck_assert_int_eq(tracker_remove(POOL(9), ADDR(0x100000000), NULL), 0);
     for (int i = 0; i < n; i++) {
-        ck_assert_int_eq(tracker_remove(POOL(i + 1), ADDR(r[i].base), NULL),
-                         0);
+        ck_assert_int_eq(tracker_remove(POOL(i + 1), ADDR(r[i].base), NULL), 0);
         ck_assert(!find(r[i].base + r[i].size / 2, &info));
     }
     ck_assert_uint_eq(tracker_count(NULL), 0);

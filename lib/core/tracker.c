@@ -138,9 +138,9 @@ umf_result_t tracker_remove(umf_memory_pool_handle_t pool, void *base,
     umf_fork_gate_enter();
     for (int l = TRACKER_MAX_LEVELS - 1; l >= 0; l--) {
         bool busy = false;
-        tt_rec_t *r = level_used(l) ? tt_remove(&tracker_levels[l], b, pool,
-                                                true, &busy)
-                                    : NULL;
+        tt_rec_t *r = level_used(l)
+                          ? tt_remove(&tracker_levels[l], b, pool, true, &busy)
+                          : NULL;
         if (busy) {
             LOG_ERR("range %p still holds nested ranges", base);
             break;
@@ -194,8 +194,7 @@ static umf_result_t split_gated(umf_memory_pool_handle_t pool, uintptr_t base,
 umf_result_t tracker_split(umf_memory_pool_handle_t pool, void *ptr,
                            size_t totalSize, size_t firstSize) {
     umf_fork_gate_enter();
-    umf_result_t ret =
-        split_gated(pool, (uintptr_t)ptr, totalSize, firstSize);
+    umf_result_t ret = split_gated(pool, (uintptr_t)ptr, totalSize, firstSize);
     umf_fork_gate_exit();
     if (ret == UMF_RESULT_ERROR_INVALID_ARGUMENT) {
         LOG_ERR("cannot split %p (%zu into %zu): not a tracked range of that "
@@ -311,8 +310,8 @@ size_t tracker_release_pool(umf_memory_pool_handle_t pool,
                             "nested ranges",
                             (void *)batch.base[i]);
                 }
-                tt_rec_t *r = tt_remove(&tracker_levels[l], batch.base[i],
-                                        pool, false, NULL);
+                tt_rec_t *r = tt_remove(&tracker_levels[l], batch.base[i], pool,
+                                        false, NULL);
                 if (r) {
                     parent_forget_child(l, batch.base[i]);
                     tt_rec_free(r);

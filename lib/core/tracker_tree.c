@@ -63,7 +63,7 @@
 static const struct {
     unsigned char shift, bits;
 } tt_depths[TT_DEPTHS] = {{48, 16}, {32, 16}, {16, 16},
-                           {12, 4},  {8, 4},   {4, 4}};
+                          {12, 4},  {8, 4},   {4, 4}};
 /* Nodes this deep are small (16 slots) and come from the base allocator;
  * the upper ones are mapped, so their untouched slots cost nothing. */
 #define TT_SMALL_DEPTH 3
@@ -304,8 +304,8 @@ static tt_node_t *node_new(unsigned depth, uintptr_t lo) {
     } else {
         size_t page = utils_page_size();
         len = (len + page - 1) & ~(page - 1);
-        n = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        n = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                 -1, 0);
         n = n == MAP_FAILED ? NULL : n;
     }
     if (!n) {
@@ -420,9 +420,7 @@ static inline void leaf_write_begin(tt_leaf_t *l) {
     utils_atomic_store_relaxed(&l->seq, l->seq + 1);
 }
 
-static inline void leaf_write_end(tt_leaf_t *l) {
-    STORE(&l->seq, l->seq + 1);
-}
+static inline void leaf_write_end(tt_leaf_t *l) { STORE(&l->seq, l->seq + 1); }
 
 static inline void leaf_copy(tt_leaf_t *l, unsigned to, unsigned from) {
     STORE(leaf_key(l, to), *leaf_key(l, from));
@@ -475,8 +473,8 @@ static void node_covers(tt_node_t *n, uintptr_t lo, uintptr_t hi,
 }
 
 /* node_covers in every node on the path of key (lo >= key). */
-static void path_covers(tt_tree_t *t, uintptr_t key, uintptr_t lo,
-                        uintptr_t hi, tt_rec_t *expect, tt_rec_t *val) {
+static void path_covers(tt_tree_t *t, uintptr_t key, uintptr_t lo, uintptr_t hi,
+                        tt_rec_t *expect, tt_rec_t *val) {
     tt_node_t *n = LOAD(&t->root);
     while (n) {
         node_covers(n, lo, hi, expect, val);
@@ -565,10 +563,9 @@ static int leaf_acquire(tt_tree_t *t, uintptr_t key, bool make,
                 return -1;
             }
             leaf_lock(l);
-            if (!__atomic_compare_exchange_n(&s->child, &child,
-                                             (uintptr_t)l | 1, false,
-                                             __ATOMIC_ACQ_REL,
-                                             __ATOMIC_ACQUIRE)) {
+            if (!__atomic_compare_exchange_n(
+                    &s->child, &child, (uintptr_t)l | 1, false,
+                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
                 leaf_unlock(l);
                 leaf_free(l);
                 continue; /* someone else filled the slot: look again */
@@ -652,7 +649,10 @@ __attribute__((destructor)) static void kept_key_delete(void) {
 static void leaf_release(leaf_ref_t *ref) {
     tt_leaf_t *l = ref->leaf;
     unsigned long epoch = LOAD(&tt_epoch);
-    if (l->n != 0 || (tt_kept.ref.leaf == l && tt_kept.epoch == epoch)) {
+    bool kept_already = tt_kept.ref.leaf == l &&
+                        tt_kept.ref.node == ref->node &&
+                        tt_kept.ref.slot == ref->slot && tt_kept.epoch == epoch;
+    if (l->n != 0 || kept_already) {
         leaf_unlock(l);
         return;
     }
@@ -739,9 +739,8 @@ tt_rec_t *tt_find_exact(tt_tree_t *t, uintptr_t base,
     return r;
 }
 
-tt_rec_t *tt_remove(tt_tree_t *t, uintptr_t base,
-                    umf_memory_pool_handle_t pool, bool refuse_parent,
-                    bool *busy) {
+tt_rec_t *tt_remove(tt_tree_t *t, uintptr_t base, umf_memory_pool_handle_t pool,
+                    bool refuse_parent, bool *busy) {
     leaf_ref_t ref;
     if (leaf_acquire(t, base, false, &ref) != 0) {
         return NULL;

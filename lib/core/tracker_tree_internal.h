@@ -66,9 +66,8 @@ tt_rec_t *tt_find_exact(tt_tree_t *t, uintptr_t base,
 /* Take the range of pool starting at base out of t and return its record
  * (the caller frees it), or NULL when there is none. With refuse_parent a
  * range that holds nested ranges stays, and *busy is set. */
-tt_rec_t *tt_remove(tt_tree_t *t, uintptr_t base,
-                    umf_memory_pool_handle_t pool, bool refuse_parent,
-                    bool *busy);
+tt_rec_t *tt_remove(tt_tree_t *t, uintptr_t base, umf_memory_pool_handle_t pool,
+                    bool refuse_parent, bool *busy);
 
 /* Add delta to the child count of r, which must be a live range of t
  * starting at r's base; under the lock tt_remove takes, so a parent cannot
