@@ -266,10 +266,7 @@ void tracker_destroy(void) {
     if (leftover) {
         LOG_DEBUG("%zu allocations still tracked at teardown", leftover);
     }
-    for (int l = 0; l < TRACKER_MAX_LEVELS; l++) {
-        tt_tree_destroy(&tracker_levels[l]);
-    }
-    tt_release_memory();
+    tt_destroy(tracker_levels, TRACKER_MAX_LEVELS);
 }
 
 /* A batch of one pool's ranges, taken by tracker_release_pool. */

@@ -624,11 +624,19 @@ static void kept_leaf_drop(leaf_ref_t *ref) {
     leaf_unlock(l);
 }
 
+/* A thread exits on its own time, maybe while another one tears the
+ * library down: the drop and tt_destroy exclude each other. */
+static pthread_mutex_t tt_life_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void kept_leaf_at_exit(void *arg) {
     (void)arg;
-    if (tt_kept.ref.leaf && tt_kept.epoch == LOAD(&tt_epoch)) {
+    if (tt_kept.ref.leaf) {
         umf_fork_gate_enter(); /* a tracker write, as all others */
-        kept_leaf_drop(&tt_kept.ref);
+        pthread_mutex_lock(&tt_life_lock);
+        if (tt_kept.epoch == LOAD(&tt_epoch)) {
+            kept_leaf_drop(&tt_kept.ref);
+        }
+        pthread_mutex_unlock(&tt_life_lock);
         umf_fork_gate_exit();
     }
     tt_kept.ref.leaf = NULL;
@@ -896,7 +904,7 @@ static void node_destroy(tt_node_t *n) {
     node_unmap(n);
 }
 
-void tt_tree_destroy(tt_tree_t *t) {
+static void tree_destroy(tt_tree_t *t) {
     tt_node_t *root = LOAD(&t->root);
     if (root) {
         STORE(&t->low, (tt_node_t *)NULL);
@@ -905,8 +913,13 @@ void tt_tree_destroy(tt_tree_t *t) {
     }
 }
 
-void tt_release_memory(void) {
+void tt_destroy(tt_tree_t *trees, size_t n) {
+    pthread_mutex_lock(&tt_life_lock);
     __atomic_fetch_add(&tt_epoch, 1, __ATOMIC_ACQ_REL);
+    for (size_t i = 0; i < n; i++) {
+        tree_destroy(&trees[i]);
+    }
     stable_cache_destroy(&tt_leaves);
     stable_cache_destroy(&tt_recs);
+    pthread_mutex_unlock(&tt_life_lock);
 }

@@ -86,9 +86,8 @@ bool tt_resize(tt_tree_t *t, tt_rec_t *r, size_t size);
 void tt_for_each(tt_tree_t *t, umf_memory_pool_handle_t pool,
                  void (*fn)(void *arg, tt_rec_t *r), void *arg);
 
-/* Unmap t's nodes. Its leaves and records are released by
- * tt_release_memory, once every tree is gone. */
-void tt_tree_destroy(tt_tree_t *t);
-void tt_release_memory(void);
+/* Unmap the nodes of trees[0..n) and release every leaf and record: no
+ * lookup or change may run any more (library teardown). */
+void tt_destroy(tt_tree_t *trees, size_t n);
 
 #endif /* UMF_TRACKER_TREE_INTERNAL_H */
