@@ -47,15 +47,6 @@ typedef struct churn_t {
     int broken; /* an allocation failed: stop stepping */
 } churn_t;
 
-static inline uint64_t rnd(uint64_t *s) {
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1Dull;
-}
-
 /* The first byte of slot i of thread t: checked at the end. */
 static inline unsigned char tag(unsigned thread, size_t i) {
     return (unsigned char)(i * 2654435761u + thread);
@@ -63,7 +54,7 @@ static inline unsigned char tag(unsigned thread, size_t i) {
 
 static inline void *alloc_tagged(const bench_allocator_t *a, uint64_t *rng,
                                  unsigned thread, size_t i) {
-    size_t size = MIN_SIZE + (size_t)(rnd(rng) % (MAX_SIZE - MIN_SIZE + 1));
+    size_t size = MIN_SIZE + (size_t)(bench_rand(rng) % (MAX_SIZE - MIN_SIZE + 1));
     unsigned char *p = a->alloc(a->ctx, size);
 
     if (p != NULL) {
@@ -137,7 +128,7 @@ static void churn_steps(void *arg, unsigned thread, size_t iters) {
         return;
     }
     for (size_t s = 0; s < iters; s++) {
-        size_t i = (size_t)(rnd(&t->rng) % LIVE);
+        size_t i = (size_t)(bench_rand(&t->rng) % LIVE);
         a->free(a->ctx, t->slots[i]);
         t->slots[i] = alloc_tagged(a, &t->rng, thread, i);
         if (t->slots[i] == NULL) {

@@ -241,14 +241,6 @@ static void control_work(void *arg, unsigned thread, size_t iters) {
     }
 }
 
-/* xorshift64: a fixed-seed generator, so every run shuffles alike. */
-static uint64_t next_random(uint64_t *s) {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 /* Point the lookup targets at live allocations [0, live): the same-pointer
  * target is the middle one; the cycle holds 1,024 pointers spread evenly
  * over the allocations in shuffled order (interior pointers, several per
@@ -262,7 +254,7 @@ static void set_targets(lookup_arg_t *l, void **live, size_t n) {
         l->cycle[i] = (unsigned char *)live[i * n / CYCLE_PTRS] + (i % 64) * 64;
     }
     for (i = CYCLE_PTRS - 1; i > 0; i--) {
-        size_t k = (size_t)(next_random(&seed) % (i + 1));
+        size_t k = (size_t)(bench_rand(&seed) % (i + 1));
         void *t = l->cycle[i];
         l->cycle[i] = l->cycle[k];
         l->cycle[k] = t;

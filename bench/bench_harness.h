@@ -20,6 +20,7 @@
 #define UMF_BENCH_HARNESS_H 1
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -79,5 +80,17 @@ int bench_failures(void);
 #ifdef __cplusplus
 }
 #endif
+
+/* xorshift64*: a fixed-seed generator (a non-zero seed), so every run
+ * draws the same sequence; inline, for programs that do not link the
+ * harness too. */
+static inline uint64_t bench_rand(uint64_t *s) {
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
 
 #endif /* UMF_BENCH_HARNESS_H */

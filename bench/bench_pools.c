@@ -69,6 +69,8 @@
 #include <umf/pools/pool_scalable.h>
 #include <umf/providers/provider_os_memory.h>
 
+#include "bench_harness.h"
+
 #define JEMALLOC_SO "libjemalloc.so.2"
 #define TBBMALLOC_SO "libtbbmalloc.so.2"
 #define JEMALLOC_PRELOAD "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
@@ -310,15 +312,6 @@ static long vm_rss_kb(void) {
     return kb;
 }
 
-static inline uint64_t rnd(uint64_t *s) {
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1Dull;
-}
-
 typedef struct churn_t {
     size_t live, steps;
     int fixed; /* sizes all 4096 */
@@ -332,7 +325,7 @@ typedef struct churn_t {
 } churn_t;
 
 static inline size_t churn_size(const churn_t *c, uint64_t *rng) {
-    return c->fixed ? 4096 : 8 + (size_t)(rnd(rng) % (4096 - 8 + 1));
+    return c->fixed ? 4096 : 8 + (size_t)(bench_rand(rng) % (4096 - 8 + 1));
 }
 
 static inline void *touch_alloc(size_t n) {
@@ -361,7 +354,7 @@ static void *churn_thread(void *arg) {
     for (size_t s = 0; s < c->steps; s++) {
         unsigned n = 0;
         for (unsigned k = 0; k < 10; k++) {
-            size_t i = (size_t)(rnd(&rng) % c->live);
+            size_t i = (size_t)(bench_rand(&rng) % c->live);
             if (c->slots[i]) {
                 bench_free(c->slots[i]);
                 c->slots[i] = NULL;

@@ -155,17 +155,8 @@ static void drain(worker_t *w, block_t **spare, size_t *spare_cap) {
     *spare_cap = cap;
 }
 
-static inline uint64_t rnd(uint64_t *s) {
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1Dull;
-}
-
 static int alloc_filled(const bench_allocator_t *a, uint64_t *rng, block_t *b) {
-    b->size = MIN_SIZE + (size_t)(rnd(rng) % (MAX_SIZE - MIN_SIZE + 1));
+    b->size = MIN_SIZE + (size_t)(bench_rand(rng) % (MAX_SIZE - MIN_SIZE + 1));
     b->p = a->alloc(a->ctx, b->size);
     if (b->p == NULL) {
         bench_fail("an allocation failed in the stress");
@@ -184,8 +175,8 @@ static void *worker_main(void *arg) {
     size_t spare_cap = 0;
 
     for (size_t op = 0; op < w->ops; op++) {
-        block_t *b = &w->slots[rnd(&rng) % SLOTS];
-        uint64_t r = rnd(&rng);
+        block_t *b = &w->slots[bench_rand(&rng) % SLOTS];
+        uint64_t r = bench_rand(&rng);
 
         drain(w, &spare, &spare_cap);
         if (b->p == NULL) {

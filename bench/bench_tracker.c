@@ -61,19 +61,11 @@ static void lookup_walk(void *arg, unsigned thread, size_t iters) {
     }
 }
 
-/* xorshift64 with a fixed seed: every run shuffles alike. */
-static uint64_t next_random(uint64_t *s) {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 static void shuffle(void **v, size_t n) {
     uint64_t seed = 0x9e3779b97f4a7c15ull;
 
     for (size_t i = n - 1; i > 0; i--) {
-        size_t k = (size_t)(next_random(&seed) % (i + 1));
+        size_t k = (size_t)(bench_rand(&seed) % (i + 1));
         void *t = v[i];
         v[i] = v[k];
         v[k] = t;

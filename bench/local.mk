@@ -46,7 +46,7 @@ CLEANFILES += bench/bench_jemalloc_scalable$(EXEEXT)
 # and scalable_malloc (issue 6); each measurement re-executes the program.
 # `make bench` runs both sets (-g all).
 EXTRA_PROGRAMS += bench/bench_pools
-bench_bench_pools_SOURCES = bench/bench_pools.c
+bench_bench_pools_SOURCES = bench/bench_harness.h bench/bench_pools.c
 bench_bench_pools_LDADD = lib/libumf.la $(PTHREAD_LIBS) $(LIBS)
 CLEANFILES += bench/bench_pools$(EXEEXT)
 

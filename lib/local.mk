@@ -19,6 +19,8 @@ lib_libumf_internal_la_SOURCES = \
 	lib/util/base_alloc.c \
 	lib/util/stable_cache_internal.h \
 	lib/util/stable_cache.c \
+	lib/util/spinlock_internal.h \
+	lib/util/spinlock.c \
 	lib/util/bump_arena_internal.h \
 	lib/util/bump_arena.c \
 	lib/util/native_error_internal.h \

@@ -111,11 +111,11 @@ umf_result_t tracker_add(umf_memory_pool_handle_t pool, void *base,
     return ret;
 }
 
-/* One child less for the range of level-1 that encloses base. */
-static void parent_forget_child(int level, uintptr_t base) {
+/* Count a child more or less for the range of level-1 enclosing base. */
+static void parent_children_add(int level, uintptr_t base, long delta) {
     tt_found_t parent;
     if (level > 0 && tt_lookup(&tracker_levels[level - 1], base, &parent)) {
-        tt_children_add(&tracker_levels[level - 1], parent.rec, -1);
+        tt_children_add(&tracker_levels[level - 1], parent.rec, delta);
     }
 }
 
@@ -149,7 +149,7 @@ umf_result_t tracker_remove(umf_memory_pool_handle_t pool, void *base,
             if (size) {
                 *size = r->size;
             }
-            parent_forget_child(l, b);
+            parent_children_add(l, b, -1);
             tt_rec_free(r);
             ret = UMF_RESULT_SUCCESS;
             break;
@@ -182,12 +182,7 @@ static umf_result_t split_gated(umf_memory_pool_handle_t pool, uintptr_t base,
         return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
     }
     tt_resize(t, r, firstSize);
-    if (level > 0) {
-        tt_found_t parent;
-        if (tt_lookup(&tracker_levels[level - 1], base, &parent)) {
-            tt_children_add(&tracker_levels[level - 1], parent.rec, +1);
-        }
-    }
+    parent_children_add(level, base, +1);
     return UMF_RESULT_SUCCESS;
 }
 
@@ -226,7 +221,7 @@ static umf_result_t merge_gated(umf_memory_pool_handle_t pool, uintptr_t low,
     bool busy = false;
     tt_rec_t *gone = tt_remove(t, high, pool, false, &busy);
     if (gone) {
-        parent_forget_child(level, high);
+        parent_children_add(level, high, -1);
         tt_rec_free(gone);
     }
     return UMF_RESULT_SUCCESS;
@@ -310,7 +305,7 @@ size_t tracker_release_pool(umf_memory_pool_handle_t pool,
                 tt_rec_t *r = tt_remove(&tracker_levels[l], batch.base[i], pool,
                                         false, NULL);
                 if (r) {
-                    parent_forget_child(l, batch.base[i]);
+                    parent_children_add(l, batch.base[i], -1);
                     tt_rec_free(r);
                 }
             }

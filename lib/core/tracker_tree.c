@@ -46,6 +46,7 @@
 #include "core/fork_internal.h"
 #include "core/tracker_tree_internal.h"
 #include "util/base_alloc_internal.h"
+#include "util/spinlock_internal.h"
 #include "util/stable_cache_internal.h"
 #include "util/utils_internal.h"
 
@@ -98,7 +99,7 @@ typedef struct tt_leaf_t {
     uintptr_t lo;      /* the leaf serves [lo, lo + span) */
     uintptr_t span;    /* 0 while the leaf is free */
     unsigned n;
-    int lock;
+    utils_spin_t lock;
     /* bases sorted across near_keys then far_keys, UINTPTR_MAX past n */
     uintptr_t near_keys[TT_NEAR];
     tt_leaf_ent_t near_ents[TT_NEAR];
@@ -384,18 +385,9 @@ static tt_node_t *node_child(tt_node_t *n, unsigned i, bool make) {
 
 /* ---- leaves ---- */
 
-static void leaf_lock(tt_leaf_t *l) {
-    unsigned spins = 0;
-    while (__atomic_exchange_n(&l->lock, 1, __ATOMIC_ACQUIRE)) {
-        while (__atomic_load_n(&l->lock, __ATOMIC_RELAXED)) {
-            backoff(++spins);
-        }
-    }
-}
+static inline void leaf_lock(tt_leaf_t *l) { utils_spin_lock(&l->lock); }
 
-static void leaf_unlock(tt_leaf_t *l) {
-    __atomic_store_n(&l->lock, 0, __ATOMIC_RELEASE);
-}
+static inline void leaf_unlock(tt_leaf_t *l) { utils_spin_unlock(&l->lock); }
 
 static tt_leaf_t *leaf_new(uintptr_t lo, uintptr_t span) {
     tt_leaf_t *l = stable_cache_alloc(&tt_leaves);
@@ -679,10 +671,11 @@ static void leaf_release(leaf_ref_t *ref) {
     }
 }
 
-/* Has the (locked) leaf a base in [lo, hi]? */
+/* Has the leaf a base in [lo, hi]? */
 static bool leaf_has_key_in(tt_leaf_t *l, uintptr_t lo, uintptr_t hi) {
-    for (unsigned i = 0; i < l->n; i++) {
-        if (*leaf_key(l, i) >= lo && *leaf_key(l, i) <= hi) {
+    for (unsigned i = 0; i < TT_LEAF_CAP; i++) {
+        uintptr_t k = LOAD(leaf_key(l, i)); /* lock-free walks read it too */
+        if (k != UINTPTR_MAX && k >= lo && k <= hi) {
             return true;
         }
     }
@@ -854,13 +847,7 @@ static bool walk_node(tt_node_t *n, walk_t *w) {
 }
 
 static bool leaf_has_base_in(walk_t *w, tt_leaf_t *l) {
-    for (unsigned i = 0; i < TT_LEAF_CAP; i++) {
-        uintptr_t k = LOAD(leaf_key(l, i));
-        if (k != UINTPTR_MAX && k >= w->lo && k <= w->hi) {
-            return true;
-        }
-    }
-    return false;
+    return leaf_has_key_in(l, w->lo, w->hi);
 }
 
 bool tt_any_base_in(tt_tree_t *t, uintptr_t lo, uintptr_t hi) {

@@ -21,7 +21,6 @@
  * a thread exits or is evicted, and by create and destroy) tells an
  * exiting thread which of its heaps still exist. */
 #include <pthread.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -32,41 +31,6 @@
 #include "util/bump_arena_internal.h"
 #include "util/log_internal.h"
 #include "util/utils_internal.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#define DJ_CPU_RELAX() __builtin_ia32_pause()
-#else
-#define DJ_CPU_RELAX() ((void)0)
-#endif
-
-/* ---- small spinlock (cross-thread paths only) ---- */
-
-static void dj_spin_lock_slow(dj_spin_t *l) {
-    unsigned spins = 0;
-    for (;;) {
-        while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
-            if (++spins < 64) {
-                DJ_CPU_RELAX();
-            } else {
-                /* the holder may be preempted on this very CPU */
-                sched_yield();
-            }
-        }
-        if (!__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
-            return;
-        }
-    }
-}
-
-static inline void dj_spin_lock(dj_spin_t *l) {
-    if (UMF_UNLIKELY(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))) {
-        dj_spin_lock_slow(l);
-    }
-}
-
-static inline void dj_spin_unlock(dj_spin_t *l) {
-    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
-}
 
 /* Fold the frees other threads left in the remote bitmap into the free
  * bitmap (caller holds the slab lock); returns how many. A chunk that is
@@ -180,11 +144,11 @@ void disjoint_heap_collect(dj_pool_t *pool, dj_heap_t *h) {
         /* stable until in_pending is cleared below */
         dj_slab_t *next = DJ_COLD(s)->pending_next;
         dj_bucket_t *b = s->bucket;
-        dj_spin_lock(&s->lock);
+        utils_spin_lock(&s->lock);
         s->in_pending = false;
         bool was_full = s->used == b->nchunks;
         uint32_t n = dj_slab_fold_remote(b, s);
-        dj_spin_unlock(&s->lock);
+        utils_spin_unlock(&s->lock);
         dj_hbucket_t *hb = &h->b[b->index];
         hb->nfree += n;
         if (s->used == 0) {
@@ -216,10 +180,10 @@ dj_slab_t *disjoint_heap_refill(dj_pool_t *pool, dj_heap_t *h, dj_bucket_t *b) {
     pthread_mutex_unlock(&b->lock);
     if (orphan) {
         /* frees into it may still be running */
-        dj_spin_lock(&s->lock);
+        utils_spin_lock(&s->lock);
         s->orphan = DJ_ORPHAN_NONE;
         dj_heap_own(h, s);
-        dj_spin_unlock(&s->lock);
+        utils_spin_unlock(&s->lock);
     } else {
         if (s) {
             disjoint_empty_sub(pool, b);
@@ -252,7 +216,7 @@ static void dj_heap_abandon(dj_pool_t *pool, dj_heap_t *h) {
         s->listed = false;
         c->prev = c->next = NULL;
         c->own_prev = c->own_next = NULL;
-        dj_spin_lock(&s->lock);
+        utils_spin_lock(&s->lock);
         /* frees queued after the collect above */
         utils_fetch_add(&b->frees, (uint64_t)dj_slab_fold_remote(b, s));
         s->in_pending = false;
@@ -264,9 +228,9 @@ static void dj_heap_abandon(dj_pool_t *pool, dj_heap_t *h) {
                 s->orphan = DJ_ORPHAN_LISTED;
                 pthread_mutex_unlock(&b->lock);
             }
-            dj_spin_unlock(&s->lock);
+            utils_spin_unlock(&s->lock);
         } else {
-            dj_spin_unlock(&s->lock);
+            utils_spin_unlock(&s->lock);
             disjoint_bucket_release(pool, b, s);
         }
         s = next;
@@ -419,12 +383,12 @@ umf_result_t disjoint_free_remote(dj_pool_t *pool, dj_slab_t *s, size_t idx,
                                   void *ptr) {
     dj_bucket_t *b = s->bucket;
     uint64_t mask = (uint64_t)1 << (idx % 64);
-    dj_spin_lock(&s->lock);
+    utils_spin_lock(&s->lock);
     dj_heap_t *owner = __atomic_load_n(&s->owner, __ATOMIC_RELAXED);
     if (owner) {
         uint64_t *remote = s->bits + b->nwords + b->nsum;
         if (UMF_UNLIKELY(remote[idx / 64] & mask)) {
-            dj_spin_unlock(&s->lock);
+            utils_spin_unlock(&s->lock);
             return disjoint_free_invalid(pool, ptr);
         }
         remote[idx / 64] |= mask;
@@ -439,13 +403,13 @@ umf_result_t disjoint_free_remote(dj_pool_t *pool, dj_slab_t *s, size_t idx,
                                                   true, __ATOMIC_RELEASE,
                                                   __ATOMIC_RELAXED));
         }
-        dj_spin_unlock(&s->lock);
+        utils_spin_unlock(&s->lock);
         return UMF_RESULT_SUCCESS;
     }
     /* an orphan (or an empty slab: a double free, which put detects) */
     bool was_full = s->used == b->nchunks;
     if (UMF_UNLIKELY(!disjoint_slab_put(b, s, idx))) {
-        dj_spin_unlock(&s->lock);
+        utils_spin_unlock(&s->lock);
         return disjoint_free_invalid(pool, ptr);
     }
     utils_fetch_add(&b->frees, (uint64_t)1);
@@ -467,7 +431,7 @@ umf_result_t disjoint_free_remote(dj_pool_t *pool, dj_slab_t *s, size_t idx,
         }
         pthread_mutex_unlock(&b->lock);
     }
-    dj_spin_unlock(&s->lock);
+    utils_spin_unlock(&s->lock);
     if (release) {
         disjoint_bucket_release(pool, b, s);
     }

@@ -29,6 +29,7 @@
 #include <umf/pools/pool_disjoint.h>
 
 #include "util/bump_arena_internal.h"
+#include "util/spinlock_internal.h"
 #include "util/utils_internal.h"
 
 /* Defaults (used by umfDisjointPoolParamsCreate and by NULL params). */
@@ -96,11 +97,6 @@ void disjoint_limits_unref(umf_disjoint_pool_shared_limits_handle_t limits);
 
 #define DJ_LARGE_STRIPES 16
 
-/* A small spinlock (cross-thread paths only, pool_disjoint_heap.c). */
-typedef struct dj_spin_t {
-    int locked;
-} dj_spin_t;
-
 struct dj_bucket_t;
 struct dj_heap_t;
 struct dj_pool_t;
@@ -122,7 +118,7 @@ typedef struct dj_slab_t {
     /* the owner's without a lock; an unowned slab's under the lock */
     uint32_t used;     /* chunks handed out and not yet folded back */
     uint32_t sum_hint; /* no summary word below it has a bit set */
-    dj_spin_t lock;
+    utils_spin_t lock;
     /* under the lock */
     uint32_t rcount; /* frees by other threads waiting for the owner */
     bool in_pending; /* queued on the owner's pending stack */
