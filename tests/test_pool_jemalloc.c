@@ -742,6 +742,60 @@ START_TEST(two_pools_eight_threads_cross_free) {
 }
 END_TEST
 
+/* ---- arenas of their own ----
+ *
+ * A pool starts with one arena; a second thread that comes to it gets an
+ * arena of its own (on a machine with more than one CPU), so the two do
+ * not share the arena's locks. Both arenas are fed by the pool's provider
+ * and give every extent back at destroy. */
+
+typedef struct arena_probe_t {
+    umf_memory_pool_handle_t pool;
+    unsigned arena; /* jemalloc's arena of a block the thread allocated */
+    void *block;
+} arena_probe_t;
+
+static unsigned arena_of(void *p) {
+    int (*mallctl)(const char *, void *, size_t *, void *, size_t) =
+        (int (*)(const char *, void *, size_t *, void *, size_t))dlsym(
+            RTLD_DEFAULT, "mallctl");
+    ck_assert_ptr_nonnull(mallctl);
+    unsigned arena = 0;
+    size_t sz = sizeof(arena);
+    ck_assert_int_eq(mallctl("arenas.lookup", &arena, &sz, &p, sizeof(p)), 0);
+    return arena;
+}
+
+static void *arena_probe(void *arg) {
+    arena_probe_t *a = arg;
+    a->block = umfPoolMalloc(a->pool, 100000); /* a large (arena) block */
+    ck_assert_ptr_nonnull(a->block);
+    memset(a->block, 0x3c, 100000);
+    a->arena = arena_of(a->block);
+    return NULL;
+}
+
+START_TEST(threads_get_arenas_of_their_own) {
+    fx_t f;
+    fx_setup(&f);
+    arena_probe_t a[2] = {{.pool = f.pool}, {.pool = f.pool}};
+    for (int i = 0; i < 2; i++) { /* one after the other: a fixed order */
+        pthread_t t;
+        ck_assert_int_eq(pthread_create(&t, NULL, arena_probe, &a[i]), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+    }
+    if (sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+        ck_assert_uint_ne(a[0].arena, a[1].arena);
+    } else {
+        ck_assert_uint_eq(a[0].arena, a[1].arena);
+    }
+    /* each frees the other's block: the blocks go home to their arenas */
+    umfPoolFree(f.pool, a[0].block);
+    umfPoolFree(f.pool, a[1].block);
+    fx_teardown(&f); /* every extent of both arenas came back */
+}
+END_TEST
+
 /* ---- one tcache per (thread, pool) ----
  *
  * A block a thread frees into its cache of a pool is the next block of that
@@ -1067,6 +1121,7 @@ int main(void) {
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, two_pools_one_thread);
     tcase_add_test(tc, two_pools_eight_threads_cross_free);
+    tcase_add_test(tc, threads_get_arenas_of_their_own);
     tcase_add_test(tc, threads_more_than_fast_slots);
     tcase_add_test(tc, threads_one_after_another);
     suite_add_tcase(s, tc);

@@ -100,6 +100,36 @@ START_TEST(ba_impossible_sizes) {
 }
 END_TEST
 
+/* Blocks are carved from a class's region as they are needed: many of
+ * one class cross region boundaries without overlapping, never-used ones
+ * come back zeroed by calloc without a memset, and reused ones are
+ * cleared. */
+START_TEST(ba_calloc_fresh_and_reused) {
+    enum { N = 5000 }; /* 48-byte blocks: several 64 KiB regions */
+    size_t start = umf_ba_live_count();
+    unsigned char **p = malloc(N * sizeof(*p));
+    ck_assert_ptr_nonnull(p);
+    for (int round = 0; round < 2; round++) {
+        for (unsigned i = 0; i < N; i++) {
+            p[i] = umf_ba_calloc(1, 40);
+            ck_assert_ptr_nonnull(p[i]);
+            for (unsigned k = 0; k < 40; k++) {
+                ck_assert_msg(p[i][k] == 0, "round %d block %u byte %u = %d",
+                              round, i, k, p[i][k]);
+            }
+            umf_test_fill(p[i], 40, i);
+        }
+        for (unsigned i = 0; i < N; i++) {
+            ck_assert_msg(umf_test_verify(p[i], 40, i), "block %u overlaps",
+                          i);
+            umf_ba_free(p[i]);
+        }
+    }
+    free(p);
+    ck_assert_uint_eq(umf_ba_live_count(), start);
+}
+END_TEST
+
 START_TEST(ba_calloc) {
     size_t start = umf_ba_live_count();
     /* dirty a block of the same class first */
@@ -602,6 +632,7 @@ static Suite *util_suite(void) {
     tcase_add_test(tc, ba_many_live_blocks);
     tcase_add_test(tc, ba_impossible_sizes);
     tcase_add_test(tc, ba_calloc);
+    tcase_add_test(tc, ba_calloc_fresh_and_reused);
     tcase_add_test(tc, ba_free_null_and_strdup);
     tcase_add_test(tc, ba_concurrent);
     tcase_add_test(tc, bump_blocks);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
-/* pool_jemalloc.c -- the jemalloc pool: one jemalloc arena per pool, fed by
- * the pool's provider through extent hooks.
+/* pool_jemalloc.c -- the jemalloc pool: jemalloc arenas fed by the pool's
+ * provider through extent hooks.
  *
  * How jemalloc is found (see umfJemallocPoolOps(3)). Debian's libjemalloc.so.2
  * exports an unprefixed malloc and uses initial-exec TLS, so:
@@ -19,7 +19,17 @@
  *    pool creation fails with UMF_RESULT_ERROR_DEPENDENCY_UNAVAILABLE and a log
  *    line that says how to enable the pool. jemalloc is never unloaded.
  *
- * Isolation: every call names the pool's arena and an explicit tcache that
+ * Arenas: the reference makes one arena per pool, and its threads then
+ * fight over that arena's locks whenever their thread caches fill or flush,
+ * and on every large allocation. Here a pool starts with one arena and the
+ * threads that come to it later get arenas of their own, round robin, up
+ * to one per CPU (at most JE_MAX_ARENAS): a single-threaded user (or one
+ * that makes thousands of pools) still has one arena a pool, and jemalloc's
+ * limit of about 4095 arenas a process is not reached sooner. All arenas of
+ * a pool share its hooks, so the provider sees the same calls whichever
+ * arena makes them. When an arena cannot be made, the thread shares one.
+ *
+ * Isolation: every call names one of the pool's arenas and an explicit tcache that
  * belongs to one (thread, pool) pair, so memory of two pools never mixes in a
  * thread cache. The tcaches are destroyed at pool destroy (every thread's)
  * and at thread exit (the thread's own), before the arena is destroyed. A
@@ -43,6 +53,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jemalloc/jemalloc.h>
 
@@ -79,6 +90,8 @@
 /* Largest provider request jemalloc makes to grow an arena (bigger
  * allocations still get what they need). */
 #define JE_RETAIN_GROW_LIMIT ((size_t)16 << 20)
+/* Arenas one pool may have (see "Arenas" above). */
+#define JE_MAX_ARENAS 16u
 /* tcache id meaning "this (thread, pool) has no explicit tcache" */
 #define JE_NO_TCACHE UINT32_MAX
 /* Slots of a pool's table of its threads' flags (see je_flags). */
@@ -199,8 +212,10 @@ typedef struct je_fast_slot_t {
 typedef struct je_pool_t {
     extent_hooks_t hooks; /* first: a hook's first argument is the pool */
     umf_memory_provider_handle_t provider;
-    unsigned arena;
-    int arena_flags;    /* MALLOCX_ARENA(arena) */
+    unsigned arenas[JE_MAX_ARENAS]; /* [0] is made with the pool */
+    unsigned narenas;   /* atomic; grows under je_tc_lock */
+    unsigned max_arenas; /* one per CPU, at most JE_MAX_ARENAS */
+    unsigned nthreads;  /* threads that came to the pool; under je_tc_lock */
     unsigned slot;      /* index into every thread's tcache table */
     uint64_t gen;       /* unique, never 0: tells a slot's owners apart */
     int split;          /* je_split_t; atomic, set once under blocks_lock */
@@ -492,6 +507,64 @@ static const extent_hooks_t je_hooks = {
     .merge = je_hook_merge,
 };
 
+/* ---- arenas ---- */
+
+/* Make an arena on p's hooks into *arena; 0 or jemalloc's error. */
+static int je_arena_create(je_pool_t *p, unsigned *arena) {
+    je_arena_config_t cfg = {.extent_hooks = &p->hooks,
+                             .metadata_use_hooks = false};
+    size_t sz = sizeof(*arena);
+    int rc = je.mallctl("experimental.arenas_create_ext", arena, &sz, &cfg,
+                        sizeof(cfg));
+    if (rc != 0) {
+        return rc;
+    }
+    /* jemalloc grows its retained memory by ever larger provider requests
+     * (2 MiB, 2.5 MiB, ... without limit); a provider of bounded capacity
+     * (fixed, file, devdax, device memory) would run out early */
+    char name[64];
+    size_t limit = JE_RETAIN_GROW_LIMIT;
+    snprintf(name, sizeof(name), "arena.%u.retain_grow_limit", *arena);
+    rc = je.mallctl(name, NULL, NULL, &limit, sizeof(limit));
+    if (rc != 0) {
+        LOG_DEBUG("%s: %s", name, strerror(rc));
+    }
+    return 0;
+}
+
+static unsigned je_arena_count(je_pool_t *p) {
+    return __atomic_load_n(&p->narenas, __ATOMIC_ACQUIRE);
+}
+
+/* The arena for a thread that comes to p for the first time: round robin
+ * over max_arenas, made when first needed. Caller holds je_tc_lock. */
+static unsigned je_thread_arena(je_pool_t *p) {
+    unsigned want = p->nthreads++ % p->max_arenas;
+    unsigned n = p->narenas;
+    if (want >= n) {
+        unsigned arena;
+        int rc = je_arena_create(p, &arena);
+        if (rc == 0) {
+            p->arenas[n] = arena;
+            __atomic_store_n(&p->narenas, n + 1, __ATOMIC_RELEASE);
+            LOG_DEBUG("jemalloc pool %p: arena %u added", (void *)p, arena);
+            return arena;
+        }
+        LOG_DEBUG("jemalloc pool %p: no arena of its own for thread %llu "
+                  "(%s); it shares one",
+                  (void *)p, (unsigned long long)utils_thread_id(),
+                  strerror(rc));
+        p->max_arenas = n; /* do not try again */
+        want %= n;
+    }
+    return p->arenas[want];
+}
+
+static unsigned je_cpu_count(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > (long)JE_MAX_ARENAS ? JE_MAX_ARENAS : (unsigned)n;
+}
+
 /* ---- per-(thread, pool) explicit tcaches ----
  *
  * Every thread that used a jemalloc pool has a table indexed by pool slot;
@@ -675,8 +748,9 @@ static __attribute__((noinline)) int je_flags_slow(je_pool_t *p, uintptr_t me) {
         }
         return flags;
     }
-    int flags = p->arena_flags | MALLOCX_TCACHE_NONE;
     pthread_mutex_lock(&je_tc_lock);
+    unsigned arena = je_thread_arena(p);
+    int flags = MALLOCX_ARENA(arena) | MALLOCX_TCACHE_NONE;
     t = je_thread_table(p->slot);
     if (t) {
         unsigned id = 0;
@@ -685,12 +759,12 @@ static __attribute__((noinline)) int je_flags_slow(je_pool_t *p, uintptr_t me) {
         int rc = je.mallctl("tcache.create", &id, &sz, NULL, 0);
         if (rc == 0) {
             tc = id;
-            flags = p->arena_flags | MALLOCX_TCACHE(id);
+            flags = MALLOCX_ARENA(arena) | MALLOCX_TCACHE(id);
         } else {
             LOG_DEBUG("tcache.create failed (%s); thread %llu uses no thread "
                       "cache with arena %u",
                       strerror(rc), (unsigned long long)utils_thread_id(),
-                      p->arena);
+                      arena);
         }
         t->e[p->slot].flags = flags;
         t->e[p->slot].tcache = tc;
@@ -747,29 +821,16 @@ static umf_result_t je_initialize(umf_memory_provider_handle_t provider,
     p->provider = provider;
     pthread_mutex_init(&p->blocks_lock, NULL);
 
-    je_arena_config_t cfg = {.extent_hooks = &p->hooks,
-                             .metadata_use_hooks = false};
     unsigned arena = 0;
-    size_t sz = sizeof(arena);
-    int rc = je.mallctl("experimental.arenas_create_ext", &arena, &sz, &cfg,
-                        sizeof(cfg));
+    int rc = je_arena_create(p, &arena);
     if (rc != 0) {
         LOG_ERR("cannot create a jemalloc arena: %s", strerror(rc));
         ret = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
         goto err_free;
     }
-    p->arena = arena;
-    p->arena_flags = MALLOCX_ARENA(arena);
-    /* jemalloc grows its retained memory by ever larger provider requests
-     * (2 MiB, 2.5 MiB, ... without limit); a provider of bounded capacity
-     * (fixed, file, devdax, device memory) would run out early */
-    char name[64];
-    size_t limit = JE_RETAIN_GROW_LIMIT;
-    snprintf(name, sizeof(name), "arena.%u.retain_grow_limit", arena);
-    rc = je.mallctl(name, NULL, NULL, &limit, sizeof(limit));
-    if (rc != 0) {
-        LOG_DEBUG("%s: %s", name, strerror(rc));
-    }
+    p->arenas[0] = arena;
+    p->narenas = 1;
+    p->max_arenas = je_cpu_count();
 
     pthread_mutex_lock(&je_tc_lock);
     unsigned slot = 0;
@@ -828,7 +889,10 @@ static void je_finalize(void *pool) {
     }
     umf_ba_free(ids);
 
-    je_arena_destroy(p->arena); /* every extent goes back via the hooks */
+    /* every extent goes back via the hooks */
+    for (unsigned i = 0; i < je_arena_count(p); i++) {
+        je_arena_destroy(p->arenas[i]);
+    }
     if (p->nblocks) {
         LOG_ERR("%zu provider allocations still held after the arena was "
                 "destroyed",
@@ -851,20 +915,23 @@ static void *je_fail(umf_result_t dflt) {
     return NULL;
 }
 
-/* The provider refused memory: give the arena's cached (dirty and muzzy)
+/* The provider refused memory: give the arenas' cached (dirty and muzzy)
  * extents back to it, so that a provider of bounded capacity gets room
  * again. True when there is reason to try the allocation once more. */
 static bool je_reclaim(je_pool_t *p) {
     if (je_hook_error == UMF_RESULT_SUCCESS) {
         return false; /* jemalloc refused by itself: no retry helps */
     }
-    char name[64];
-    snprintf(name, sizeof(name), "arena.%u.purge", p->arena);
     umf_result_t err = je_hook_error;
-    bool ok = je.mallctl(name, NULL, NULL, NULL, 0) == 0;
+    bool ok = true;
+    for (unsigned i = 0; i < je_arena_count(p); i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "arena.%u.purge", p->arenas[i]);
+        ok = je.mallctl(name, NULL, NULL, NULL, 0) == 0 && ok;
+    }
     je_hook_error = err; /* reported if the retry fails too */
-    LOG_DEBUG("provider out of memory; arena %u purged (%s)", p->arena,
-              ok ? "ok" : "failed");
+    LOG_DEBUG("provider out of memory; the pool's %u arenas purged (%s)",
+              je_arena_count(p), ok ? "ok" : "failed");
     return ok;
 }
 

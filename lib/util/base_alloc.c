@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
 /* base_alloc.c -- mmap-backed size-class allocator for library metadata.
  *
- * Small requests come from per-class free lists carved out of 64 KiB
- * regions; those regions are never unmapped, so a handle that outlives
- * umfTearDown still points at mapped memory. Large requests are mmapped
- * individually and unmapped on free. Every block carries a 16-byte header
- * holding its class (or its mapping length). */
+ * Small requests come from per-class free lists, and when those are empty
+ * from 64 KiB regions carved one block at a time: a region's pages are
+ * touched only as its blocks are used, which keeps a process's start-up
+ * (every class gets a region) from faulting in pages it never uses. Regions
+ * are never unmapped, so a handle that outlives umfTearDown still points at
+ * mapped memory. Large requests are mmapped individually and unmapped on
+ * free. Every block carries a 16-byte header holding its class (or its
+ * mapping length). Memory that was never handed out is still zero from
+ * mmap, so calloc clears only reused blocks. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -36,10 +41,13 @@ typedef struct ba_free_t {
 typedef struct ba_class_t {
     pthread_mutex_t lock;
     ba_free_t *free_list;
+    char *carve; /* the next never-used block of the current region */
+    char *carve_end;
 } ba_class_t;
 
 static ba_class_t ba_classes[BA_NUM_CLASSES] = {
-    [0 ... BA_NUM_CLASSES - 1] = {PTHREAD_MUTEX_INITIALIZER, NULL}};
+    [0 ... BA_NUM_CLASSES - 1] = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL,
+                                  NULL}};
 static size_t ba_live;
 
 static void *ba_map(size_t len) {
@@ -56,21 +64,32 @@ static unsigned ba_class_of(size_t total) {
     return cls;
 }
 
-/* Carve a fresh region into blocks of one class; called with the lock held. */
-static int ba_refill(ba_class_t *c, size_t block) {
-    char *region = ba_map(BA_REGION_SIZE);
-    if (!region) {
-        return -1;
+/* A block of class c, with the lock held: a freed one, else the next
+ * never-used one (*fresh set: it is still zero), mapping a region when the
+ * current one is used up. NULL when no region can be mapped. */
+static void *ba_take(ba_class_t *c, size_t block, bool *fresh) {
+    if (c->free_list) {
+        ba_free_t *f = c->free_list;
+        c->free_list = f->next;
+        *fresh = false;
+        return f;
     }
-    for (size_t off = 0; off + block <= BA_REGION_SIZE; off += block) {
-        ba_free_t *f = (ba_free_t *)(region + off);
-        f->next = c->free_list;
-        c->free_list = f;
+    if ((size_t)(c->carve_end - c->carve) < block) {
+        char *region = ba_map(BA_REGION_SIZE);
+        if (!region) {
+            return NULL;
+        }
+        c->carve = region; /* the old region's tail (under one block) */
+        c->carve_end = region + BA_REGION_SIZE;
     }
-    return 0;
+    void *p = c->carve;
+    c->carve += block;
+    *fresh = true;
+    return p;
 }
 
-void *umf_ba_alloc(size_t size) {
+/* umf_ba_alloc; *fresh tells whether the block was never used (zero). */
+static void *ba_alloc(size_t size, bool *fresh) {
     size_t total;
     if (size == 0 || utils_add_overflow(size, BA_HEADER, &total)) {
         return NULL;
@@ -81,14 +100,11 @@ void *umf_ba_alloc(size_t size) {
         size_t block = (size_t)1 << (cls + BA_MIN_SHIFT);
         ba_class_t *c = &ba_classes[cls];
         pthread_mutex_lock(&c->lock);
-        if (!c->free_list && ba_refill(c, block) != 0) {
-            pthread_mutex_unlock(&c->lock);
+        h = ba_take(c, block, fresh);
+        pthread_mutex_unlock(&c->lock);
+        if (!h) {
             return NULL;
         }
-        ba_free_t *f = c->free_list;
-        c->free_list = f->next;
-        pthread_mutex_unlock(&c->lock);
-        h = (ba_header_t *)f;
         h->length = block;
         h->cls = cls;
     } else {
@@ -102,19 +118,26 @@ void *umf_ba_alloc(size_t size) {
         }
         h->length = len;
         h->cls = BA_LARGE_CLASS;
+        *fresh = true;
     }
     h->magic = BA_MAGIC;
     utils_fetch_add(&ba_live, 1);
     return (char *)h + BA_HEADER;
 }
 
+void *umf_ba_alloc(size_t size) {
+    bool fresh;
+    return ba_alloc(size, &fresh);
+}
+
 void *umf_ba_calloc(size_t num, size_t size) {
     size_t total;
+    bool fresh;
     if (utils_mul_overflow(num, size, &total)) {
         return NULL;
     }
-    void *p = umf_ba_alloc(total);
-    if (p) {
+    void *p = ba_alloc(total, &fresh);
+    if (p && !fresh) {
         memset(p, 0, total);
     }
     return p;
