@@ -124,7 +124,8 @@ UMF_WHITEBOX_TESTS = \
 	tests/test_tracker \
 	tests/test_tracker_tree \
 	tests/test_coarse \
-	tests/test_memspace_config
+	tests/test_memspace_config \
+	tests/test_proxy_owner
 check_PROGRAMS += $(UMF_BLACKBOX_TESTS) $(UMF_WHITEBOX_TESTS)
 TESTS += $(UMF_BLACKBOX_TESTS) $(UMF_WHITEBOX_TESTS)
 
@@ -258,6 +259,11 @@ tests_test_tracker_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_tracker_LDADD = $(UMF_WHITEBOX_LIBS)
 tests_test_tracker_tree_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_tracker_tree_LDADD = $(UMF_WHITEBOX_LIBS)
+# the proxy's map of pool granules, built from its source
+tests_test_proxy_owner_SOURCES = tests/test_proxy_owner.c \
+	lib/proxy/proxy_owner.c
+tests_test_proxy_owner_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
+tests_test_proxy_owner_LDADD = $(UMF_WHITEBOX_LIBS)
 tests_test_coarse_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_coarse_LDADD = $(UMF_WHITEBOX_LIBS)
 tests_test_memspace_config_SOURCES = tests/test_memspace_config.c \

@@ -58,8 +58,9 @@
 extern char **environ;
 /* tests/proxy_late.c: frees the block in its destructor at exit */
 void proxy_late_keep(void *p);
-/* glibc's own free, whatever malloc the process has */
+/* glibc's own malloc and free, whatever malloc the process has */
 extern void __libc_free(void *);
+extern void *__libc_malloc(size_t);
 
 static unsigned checks, failures;
 
@@ -350,6 +351,39 @@ static void test_threshold(void) {
     free(at);
 }
 
+/* Blocks another allocator made (the C library's own entry points stand
+ * for one the proxy never saw) go back to it from free and realloc, and
+ * malloc_usable_size asks it, whether they sit in the C library's heap or in a
+ * mapping of their own next to the pool's. Pool blocks around them stay
+ * the pool's. */
+static void test_foreign(void) {
+    static const size_t foreign_sizes[] = {24, 5000, 200000, (size_t)4 << 20};
+    for (size_t i = 0; i < sizeof(foreign_sizes) / sizeof(foreign_sizes[0]);
+         i++) {
+        size_t n = foreign_sizes[i];
+        void *pool_before = malloc(n);
+        unsigned char *f = __libc_malloc(n);
+        void *pool_after = malloc(n);
+        CHECK(f != NULL && pool_before != NULL && pool_after != NULL);
+        if (!f || !pool_before || !pool_after) {
+            continue;
+        }
+        CHECK(umfPoolByPtr(f) == NULL);
+        check_owner(pool_before, n);
+        check_owner(pool_after, n);
+        fill(f, n, 5);
+        CHECK(malloc_usable_size(f) >= n);
+        /* the C library frees the old block; the new one goes where a
+         * request of its size goes */
+        f = realloc(f, n + 100);
+        CHECK(f != NULL && filled(f, n, 5));
+        check_owner(f, n + 100);
+        free(f);
+        free(pool_before);
+        free(pool_after);
+    }
+}
+
 /* The malloc the program calls is libumf_proxy's exactly when the test
  * expects the proxy. */
 static void test_interposed(void) {
@@ -382,6 +416,7 @@ static int mode_contract(void) {
     test_reallocarray();
     test_aligned();
     test_threshold();
+    test_foreign();
     fprintf(stderr, "contract: %u checks\n", checks);
     printf("contract: %u failures\n", failures);
     return failures ? 1 : 0;

@@ -15,6 +15,7 @@ lib_libumf_proxy_la_SOURCES = \
 	lib/proxy/proxy_fork.c \
 	lib/proxy/proxy_next.c \
 	lib/proxy/proxy_options.c \
+	lib/proxy/proxy_owner.c \
 	lib/proxy/proxy_pool.c
 lib_libumf_proxy_la_LIBADD = lib/libumf.la
 # its own interface version (the malloc family never changes), not libumf's

@@ -70,6 +70,46 @@ extern proxy_next_t proxy_next;
  * library's, or another replacement preloaded after this one. */
 bool proxy_next_load(void);
 
+/* ---- pool ownership by address (proxy_owner.c) ---- */
+
+#include <stdint.h>
+
+#include <umf/memory_provider.h>
+
+#define PROXY_OWNER_GRANULE_SHIFT 16         /* 64 KiB granules */
+#define PROXY_OWNER_CHUNKS ((size_t)1 << 15) /* 4 GiB each: 47-bit space */
+
+/* One bitmap per 4 GiB (NULL until a granule in it is marked). */
+extern uint64_t *proxy_owner_chunks[PROXY_OWNER_CHUNKS];
+
+/* Is p in a granule that one live allocation of the proxy's provider
+ * covers whole? Then p can only be pool memory. False says nothing. */
+static inline bool proxy_owner_has(const void *p) {
+    uintptr_t a = (uintptr_t)p;
+    uintptr_t c = a >> 32;
+    if (c >= PROXY_OWNER_CHUNKS) {
+        return false;
+    }
+    const uint64_t *m =
+        __atomic_load_n(&proxy_owner_chunks[c], __ATOMIC_ACQUIRE);
+    if (!m) {
+        return false;
+    }
+    uintptr_t g = (a >> PROXY_OWNER_GRANULE_SHIFT) &
+                  (((uintptr_t)1 << (32 - PROXY_OWNER_GRANULE_SHIFT)) - 1);
+    return (__atomic_load_n(&m[g / 64], __ATOMIC_ACQUIRE) >> (g % 64)) & 1;
+}
+
+/* Mark the granules [base, base+size) covers whole; clear every granule it
+ * touches. Neither allocates. */
+void proxy_owner_mark(const void *base, size_t size);
+void proxy_owner_clear(const void *base, size_t size);
+
+/* A provider that passes every call to inner (which it owns) and keeps the
+ * map; NULL on failure. */
+umf_memory_provider_handle_t
+proxy_owner_provider(umf_memory_provider_handle_t inner);
+
 /* ---- the pool (proxy_pool.c) ---- */
 
 typedef struct proxy_pool_t {

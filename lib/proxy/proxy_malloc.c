@@ -12,7 +12,9 @@
  *  - anything else: the pool.
  * Where a pointer came from, for free, realloc and malloc_usable_size:
  *  - the bootstrap arena: by its address range;
- *  - the pool: umfPoolByPtr (libumf's tracker) names the proxy's pool;
+ *  - the pool: the pointer lies in a granule wholly inside the pool's
+ *    provider memory (proxy_owner.c), or else umfPoolByPtr (libumf's
+ *    tracker) names the proxy's pool;
  *  - anything else belongs to the next allocator. Before the next allocator
  *    is known no such pointer can exist, and a free of one does nothing.
  * Nothing is guessed from the pointer's contents.
@@ -75,10 +77,11 @@ static inline int state_now(void) {
     return __atomic_load_n(&state, __ATOMIC_ACQUIRE);
 }
 
-/* Is p a block of the pool (in any state from PROXY_POOL on)? */
+/* Is p a block of the pool (in any state from PROXY_POOL on)? The map of
+ * pool granules answers most pointers; the tracker the rest. */
 static inline bool from_pool(const void *p) {
     return state_now() >= PROXY_POOL && pool.handle &&
-           umfPoolByPtr(p) == pool.handle;
+           (proxy_owner_has(p) || umfPoolByPtr(p) == pool.handle);
 }
 
 /* ---- the three allocators ---- */

@@ -63,7 +63,10 @@ static umf_memory_provider_handle_t provider_create(const proxy_options_t *o) {
     if (shm_name[0]) {
         shm_owner = getpid();
     }
-    return provider;
+    /* the map of pool granules saves most frees a tracker lookup; without
+     * it every free gets one */
+    umf_memory_provider_handle_t owner = proxy_owner_provider(provider);
+    return owner ? owner : provider;
 }
 
 /* Try one kind of pool; false when it is not built or cannot be made. */
