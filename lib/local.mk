@@ -95,7 +95,11 @@ endif
 # JEMALLOC_LIBS and TBB_LIBS stay off libumf.
 if HAVE_JEMALLOC
 lib_libumf_internal_la_CPPFLAGS += $(JEMALLOC_CFLAGS)
-lib_libumf_internal_la_SOURCES += lib/pools/pool_jemalloc.c
+lib_libumf_internal_la_SOURCES += \
+	lib/pools/pool_jemalloc_internal.h \
+	lib/pools/pool_jemalloc.c \
+	lib/pools/pool_jemalloc_hooks.c \
+	lib/pools/pool_jemalloc_tcache.c
 else
 lib_libumf_internal_la_SOURCES += lib/pools/pool_jemalloc_none.c
 endif
