@@ -59,13 +59,18 @@ words = sorted(v[2:8] for v in d.values())
 print(len(xs), len(d), len(words), words[0] <= words[-1])
 PY
 
+# the interpreter itself: a python3 on PATH may be a wrapper script (pyenv's
+# shim runs some 40 shell processes first), which would time process
+# start-up under each allocator instead of Python
+python=$(python3 -c 'import sys; print(sys.executable)') || python=python3
+
 workloads="gcc python3 sort churn1 churn2"
 # run_workload NAME: runs it with the environment in the array env
 run_workload() {
     case $1 in
     gcc) env "${env[@]}" gcc -O2 -c -o "$tmp/big.o" "$tmp/big.c" &&
         echo compiled ;;
-    python3) env "${env[@]}" python3 "$tmp/work.py" ;;
+    python3) env "${env[@]}" "$python" "$tmp/work.py" ;;
     sort) env "${env[@]}" sort -S 64M "$tmp/big.txt" | md5sum ;;
     churn1) env "${env[@]}" "$churn" 1 1000000 ;;
     churn2) env "${env[@]}" "$churn" 2 500000 ;;
