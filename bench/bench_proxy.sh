@@ -14,7 +14,8 @@
 # is reported and makes the exit status 1. Prints the CPU seconds (user +
 # system) of each run, min / median / max of REPS runs, the median against
 # glibc's, and the median wall-clock seconds; on a shared machine the CPU
-# time is the steadier measure. Asserts nothing about time.
+# time is the steadier measure. The runs of one workload go round the
+# allocators in turn. Asserts nothing about time.
 #
 # Environment: top_builddir (default .), the build directory.
 set -u
@@ -120,25 +121,31 @@ status=0
 printf '%-8s %-16s %8s %8s %8s %9s %9s\n' workload allocator "cpu min" \
     median max "vs glibc" "wall med"
 for w in $workloads; do
+    # the repetitions go round the allocators in turn, so that a slow spell
+    # of a shared machine falls on all of them alike
+    declare -A times=() walls=() failed=()
+    for ((i = 0; i < reps; i++)); do
+        for a in $allocators; do
+            [ -n "${failed[$a]:-}" ] && continue
+            t=$(run "$a" "$w")
+            if [ "$t" = FAIL ]; then
+                failed[$a]=yes
+                continue
+            fi
+            times[$a]+="${t% *} "
+            walls[$a]+="${t#* } "
+        done
+    done
     ref_median=
     for a in $allocators; do
-        times=()
-        walls=()
-        failed=no
-        for ((i = 0; i < reps; i++)); do
-            t=$(run "$a" "$w")
-            [ "$t" = FAIL ] && { failed=yes; break; }
-            times+=("${t% *}")
-            walls+=("${t#* }")
-        done
-        if [ $failed = yes ]; then
+        if [ -n "${failed[$a]:-}" ]; then
             printf '%-8s %-16s %s\n' "$w" "$a" "FAILED (exit status or output)"
             status=1
             continue
         fi
-        read -r min med max < <(printf '%s\n' "${times[@]}" | sort -g |
+        read -r min med max < <(printf '%s\n' ${times[$a]} | sort -g |
             awk '{ v[NR] = $1 } END { print v[1], v[int((NR + 1) / 2)], v[NR] }')
-        wall=$(printf '%s\n' "${walls[@]}" | sort -g |
+        wall=$(printf '%s\n' ${walls[$a]} | sort -g |
             awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
         [ "$a" = glibc ] && ref_median=$med
         ratio=$(awk -v m="$med" -v r="$ref_median" \
@@ -146,5 +153,6 @@ for w in $workloads; do
         printf '%-8s %-16s %8s %8s %8s %9s %9s\n' "$w" "$a" "$min" "$med" \
             "$max" "$ratio" "$wall"
     done
+    unset times walls failed
 done
 exit $status
