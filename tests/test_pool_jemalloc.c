@@ -742,6 +742,14 @@ START_TEST(two_pools_eight_threads_cross_free) {
 }
 END_TEST
 
+/* The process's jemalloc mallctl (the pool's jemalloc). */
+typedef int (*je_mallctl_fn)(const char *, void *, size_t *, void *, size_t);
+static je_mallctl_fn je_mallctl(void) {
+    je_mallctl_fn f = (je_mallctl_fn)dlsym(RTLD_DEFAULT, "mallctl");
+    ck_assert_ptr_nonnull(f);
+    return f;
+}
+
 /* ---- arenas of their own ----
  *
  * A pool starts with one arena; a second thread that comes to it gets an
@@ -756,10 +764,7 @@ typedef struct arena_probe_t {
 } arena_probe_t;
 
 static unsigned arena_of(void *p) {
-    int (*mallctl)(const char *, void *, size_t *, void *, size_t) =
-        (int (*)(const char *, void *, size_t *, void *, size_t))dlsym(
-            RTLD_DEFAULT, "mallctl");
-    ck_assert_ptr_nonnull(mallctl);
+    je_mallctl_fn mallctl = je_mallctl();
     unsigned arena = 0;
     size_t sz = sizeof(arena);
     ck_assert_int_eq(mallctl("arenas.lookup", &arena, &sz, &p, sizeof(p)), 0);
@@ -844,10 +849,7 @@ static void *own_worker_alone(void *arg) {
 
 /* jemalloc's next free tcache id: it grows when tcaches leak. */
 static unsigned next_tcache_id(void) {
-    int (*mallctl)(const char *, void *, size_t *, void *, size_t) =
-        (int (*)(const char *, void *, size_t *, void *, size_t))dlsym(
-            RTLD_DEFAULT, "mallctl");
-    ck_assert_ptr_nonnull(mallctl);
+    je_mallctl_fn mallctl = je_mallctl();
     unsigned id = 0;
     size_t sz = sizeof(id);
     ck_assert_int_eq(mallctl("tcache.create", &id, &sz, NULL, 0), 0);
