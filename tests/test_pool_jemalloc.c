@@ -801,6 +801,39 @@ START_TEST(threads_get_arenas_of_their_own) {
 }
 END_TEST
 
+/* When jemalloc can make no more arenas (about 4095 a process), a thread
+ * that comes to a pool shares the pool's first arena, and the pool keeps
+ * working. */
+START_TEST(thread_shares_an_arena_when_none_is_left) {
+    fx_t f;
+    fx_setup(&f);
+    arena_probe_t a[2] = {{.pool = f.pool}, {.pool = f.pool}};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, arena_probe, &a[0]), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    /* use up jemalloc's arenas with pools of one arena each */
+    enum { MAX_EXTRA = 5000 };
+    umf_memory_pool_handle_t *extra = calloc(MAX_EXTRA, sizeof(*extra));
+    ck_assert_ptr_nonnull(extra);
+    int n = 0;
+    while (n < MAX_EXTRA && umfPoolCreate(umfJemallocPoolOps(), f.base, NULL, 0,
+                                          &extra[n]) == UMF_RESULT_SUCCESS) {
+        n++;
+    }
+    ck_assert_int_lt(n, MAX_EXTRA); /* creation did fail at some point */
+    ck_assert_int_eq(pthread_create(&t, NULL, arena_probe, &a[1]), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    ck_assert_uint_eq(a[1].arena, a[0].arena);
+    for (int i = 0; i < n; i++) {
+        umfPoolDestroy(extra[i]);
+    }
+    free(extra);
+    umfPoolFree(f.pool, a[0].block);
+    umfPoolFree(f.pool, a[1].block);
+    fx_teardown(&f);
+}
+END_TEST
+
 /* ---- one tcache per (thread, pool) ----
  *
  * A block a thread frees into its cache of a pool is the next block of that
@@ -1124,6 +1157,7 @@ int main(void) {
     tcase_add_test(tc, two_pools_one_thread);
     tcase_add_test(tc, two_pools_eight_threads_cross_free);
     tcase_add_test(tc, threads_get_arenas_of_their_own);
+    tcase_add_test(tc, thread_shares_an_arena_when_none_is_left);
     tcase_add_test(tc, threads_more_than_fast_slots);
     tcase_add_test(tc, threads_one_after_another);
     suite_add_tcase(s, tc);

@@ -211,9 +211,11 @@ int je_flags_slow(je_pool_t *p, uintptr_t me) {
         return flags;
     }
     pthread_mutex_lock(&je_tc_lock);
-    unsigned arena = je_thread_arena(p);
-    int flags = MALLOCX_ARENA(arena) | MALLOCX_TCACHE_NONE;
     t = je_thread_table(p->slot);
+    /* a thread without a table asks again at its next call: it gets the
+     * first arena, so that it makes no arena each time */
+    unsigned arena = t ? je_thread_arena(p) : p->arenas[0];
+    int flags = MALLOCX_ARENA(arena) | MALLOCX_TCACHE_NONE;
     if (t) {
         unsigned id = 0;
         size_t sz = sizeof(id);

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception */
 /* proxy_internal.h -- the parts of libumf_proxy.so.0 (umf_proxy(7)): the
- * options, the bootstrap arena, the next allocator in the chain and the
- * pool. proxy_malloc.c is the malloc-family front that ties them. */
+ * options, the bootstrap arena, the next allocator in the chain, the map of
+ * pool granules and the pool. proxy_malloc.c is the malloc-family front
+ * that ties them. */
 #ifndef UMF_PROXY_INTERNAL_H
 #define UMF_PROXY_INTERNAL_H 1
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <umf/memory_pool.h>
+#include <umf/memory_provider.h>
 
 /* ---- options (proxy_options.c) ---- */
 
@@ -72,10 +75,6 @@ bool proxy_next_load(void);
 
 /* ---- pool ownership by address (proxy_owner.c) ---- */
 
-#include <stdint.h>
-
-#include <umf/memory_provider.h>
-
 #define PROXY_OWNER_GRANULE_SHIFT 16         /* 64 KiB granules */
 #define PROXY_OWNER_CHUNKS ((size_t)1 << 15) /* 4 GiB each: 47-bit space */
 
@@ -101,7 +100,7 @@ static inline bool proxy_owner_has(const void *p) {
 }
 
 /* Mark the granules [base, base+size) covers whole; clear every granule it
- * touches. Neither allocates. */
+ * touches. Neither calls malloc (a bitmap is mmapped on first use). */
 void proxy_owner_mark(const void *base, size_t size);
 void proxy_owner_clear(const void *base, size_t size);
 
