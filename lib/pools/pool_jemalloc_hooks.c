@@ -195,20 +195,28 @@ static bool je_hook_decommit(extent_hooks_t *h, void *addr, size_t size,
     return true;
 }
 
+/* jemalloc gives back the pages [addr+offset, +length): true when the
+ * provider refused (jemalloc then keeps them as they are). */
+static bool je_purge(extent_hooks_t *h, void *addr, size_t offset,
+                     size_t length, bool force) {
+    je_pool_t *p = je_pool_of(h);
+    void *at = (char *)addr + offset;
+    umf_result_t r = force
+                         ? umfMemoryProviderPurgeForce(p->provider, at, length)
+                         : umfMemoryProviderPurgeLazy(p->provider, at, length);
+    return r != UMF_RESULT_SUCCESS;
+}
+
 static bool je_hook_purge_lazy(extent_hooks_t *h, void *addr, size_t size,
                                size_t offset, size_t length,
                                unsigned arena_ind) {
-    je_pool_t *p = je_pool_of(h);
-    return umfMemoryProviderPurgeLazy(p->provider, (char *)addr + offset,
-                                      length) != UMF_RESULT_SUCCESS;
+    return je_purge(h, addr, offset, length, false);
 }
 
 static bool je_hook_purge_forced(extent_hooks_t *h, void *addr, size_t size,
                                  size_t offset, size_t length,
                                  unsigned arena_ind) {
-    je_pool_t *p = je_pool_of(h);
-    return umfMemoryProviderPurgeForce(p->provider, (char *)addr + offset,
-                                       length) != UMF_RESULT_SUCCESS;
+    return je_purge(h, addr, offset, length, true);
 }
 
 /* The pool's first split: the provider's answer sets the split mode (any
