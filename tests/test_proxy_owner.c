@@ -58,6 +58,24 @@ START_TEST(clear_touches_every_granule) {
 }
 END_TEST
 
+/* Ranges over whole 64-granule words of the bitmap and their edges. */
+START_TEST(whole_bitmap_words) {
+    uintptr_t b = BASE + GiB4; /* granule 0 of a fresh bitmap */
+    proxy_owner_mark((void *)(b + 10 * G), 200 * G);
+    ck_assert(!has(b + 9 * G));
+    for (uintptr_t g = 10; g < 210; g++) {
+        ck_assert_msg(has(b + g * G), "granule %lu", (unsigned long)g);
+    }
+    ck_assert(!has(b + 210 * G));
+    proxy_owner_clear((void *)(b + 64 * G), 128 * G); /* two whole words */
+    ck_assert(has(b + 63 * G));
+    ck_assert(!has(b + 64 * G));
+    ck_assert(!has(b + 191 * G));
+    ck_assert(has(b + 192 * G));
+    ck_assert(has(b + 209 * G));
+}
+END_TEST
+
 START_TEST(across_a_bitmap_boundary) {
     uintptr_t edge = BASE + 7 * GiB4;
     proxy_owner_mark((void *)(edge - 2 * G), 4 * G);
@@ -218,6 +236,7 @@ static Suite *proxy_owner_suite(void) {
     TCase *tc = tcase_create("map");
     tcase_add_test(tc, only_whole_granules_marked);
     tcase_add_test(tc, clear_touches_every_granule);
+    tcase_add_test(tc, whole_bitmap_words);
     tcase_add_test(tc, across_a_bitmap_boundary);
     tcase_add_test(tc, outside_the_address_space);
     suite_add_tcase(s, tc);

@@ -169,22 +169,31 @@ out:
 
 /* ---- pool ops ---- */
 
-static void je_arena_destroy(unsigned arena) {
+/* mallctl "arena.<arena>.<what>" with no data; true on success. */
+static bool je_arena_ctl(unsigned arena, const char *what) {
     char name[64];
-    snprintf(name, sizeof(name), "arena.%u.destroy", arena);
+    snprintf(name, sizeof(name), "arena.%u.%s", arena, what);
     int rc = je.mallctl(name, NULL, NULL, NULL, 0);
     if (rc != 0) {
         LOG_ERR("%s failed: %s", name, strerror(rc));
     }
+    return rc == 0;
 }
 
 static unsigned je_arena_count(je_pool_t *p) {
     return __atomic_load_n(&p->narenas, __ATOMIC_ACQUIRE);
 }
 
+/* Online CPUs, at most JE_MAX_ARENAS; read once (sysconf reads a file). */
 static unsigned je_cpu_count(void) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > (long)JE_MAX_ARENAS ? JE_MAX_ARENAS : (unsigned)n;
+    static unsigned cpus; /* atomic; 0 until read */
+    unsigned n = __atomic_load_n(&cpus, __ATOMIC_RELAXED);
+    if (n == 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n = c < 1 ? 1 : c > (long)JE_MAX_ARENAS ? JE_MAX_ARENAS : (unsigned)c;
+        __atomic_store_n(&cpus, n, __ATOMIC_RELAXED);
+    }
+    return n;
 }
 
 static umf_result_t je_initialize(umf_memory_provider_handle_t provider,
@@ -217,7 +226,7 @@ static umf_result_t je_initialize(umf_memory_provider_handle_t provider,
 
     if (!je_tc_pool_add(p)) {
         LOG_ERR("too many jemalloc pools (at most %u)", JE_MAX_POOLS);
-        je_arena_destroy(arena);
+        je_arena_ctl(arena, "destroy");
         ret = UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
         goto err_free;
     }
@@ -237,7 +246,7 @@ static void je_finalize(void *pool) {
 
     /* every extent goes back via the hooks */
     for (unsigned i = 0; i < je_arena_count(p); i++) {
-        je_arena_destroy(p->arenas[i]);
+        je_arena_ctl(p->arenas[i], "destroy");
     }
     if (p->nblocks) {
         LOG_ERR("%zu provider allocations still held after the arena was "
@@ -271,9 +280,7 @@ static bool je_reclaim(je_pool_t *p) {
     umf_result_t err = je_hook_error;
     bool ok = true;
     for (unsigned i = 0; i < je_arena_count(p); i++) {
-        char name[64];
-        snprintf(name, sizeof(name), "arena.%u.purge", p->arenas[i]);
-        ok = je.mallctl(name, NULL, NULL, NULL, 0) == 0 && ok;
+        ok = je_arena_ctl(p->arenas[i], "purge") && ok;
     }
     je_hook_error = err; /* reported if the retry fails too */
     LOG_DEBUG("provider out of memory; the pool's %u arenas purged (%s)",

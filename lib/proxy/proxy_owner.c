@@ -63,14 +63,19 @@ static void owner_update(uintptr_t first, uintptr_t end, bool set) {
         uintptr_t stop = (c + 1) * CHUNK_GRANULES;
         stop = stop < end ? stop : end;
         uint64_t *m = owner_chunk(c, set);
-        for (; m && g < stop; g++) {
+        /* a word at a time: one atomic operation for up to 64 granules */
+        while (m && g < stop) {
             uintptr_t i = g % CHUNK_GRANULES;
-            uint64_t bit = (uint64_t)1 << (i % 64);
+            uintptr_t n = 64 - i % 64; /* granules to the word's end */
+            n = n < stop - g ? n : stop - g;
+            uint64_t bits = (n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1)
+                            << (i % 64);
             if (set) {
-                __atomic_fetch_or(&m[i / 64], bit, __ATOMIC_RELEASE);
+                __atomic_fetch_or(&m[i / 64], bits, __ATOMIC_RELEASE);
             } else {
-                __atomic_fetch_and(&m[i / 64], ~bit, __ATOMIC_RELEASE);
+                __atomic_fetch_and(&m[i / 64], ~bits, __ATOMIC_RELEASE);
             }
+            g += n;
         }
         g = stop;
     }
