@@ -534,7 +534,9 @@ static int leaf_acquire(tt_tree_t *t, uintptr_t key, bool make,
         if (n->depth < TT_LEAF_DEPTH) {
             tt_node_t *parent = n;
             n = node_child(n, i, make);
-            if (parent->depth == 0 && i == 0 && n) {
+            /* written once: a store on every write would bounce the
+             * tree's line between the threads of every lookup */
+            if (parent->depth == 0 && i == 0 && n && LOAD(&t->low) != n) {
                 STORE(&t->low, n);
             }
             continue;
