@@ -17,6 +17,8 @@ lib_libumf_internal_la_SOURCES = \
 	lib/util/log.c \
 	lib/util/base_alloc_internal.h \
 	lib/util/base_alloc.c \
+	lib/util/avl_internal.h \
+	lib/util/avl.c \
 	lib/util/stable_cache_internal.h \
 	lib/util/stable_cache.c \
 	lib/util/spinlock_internal.h \
@@ -52,7 +54,9 @@ lib_libumf_internal_la_SOURCES = \
 	lib/core/ipc_handle_check_internal.h \
 	lib/core/ipc_handle_check.c \
 	lib/core/coarse_internal.h \
+	lib/core/coarse_impl_internal.h \
 	lib/core/coarse.c \
+	lib/core/coarse_lanes.c \
 	lib/core/fork_internal.h \
 	lib/core/fork.c \
 	lib/core/fork_linux.c \

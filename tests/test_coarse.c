@@ -872,6 +872,16 @@ START_TEST(test_threads) {
         pthread_join(th[i], NULL);
         ck_assert_int_eq(args[i].failures, 0);
     }
+    /* the threads may have started lanes, which keep freed blocks apart
+     * until an allocation needs them: all free, and whole again once the
+     * range is asked for in one piece */
+    coarse_stats_t s = coarse_get_stats(c);
+    ck_assert_uint_eq(s.used_size, 0);
+    ck_assert_uint_eq(s.num_free_blocks, s.num_all_blocks);
+    void *all = NULL;
+    ck_assert_int_eq(coarse_alloc(c, NPAGES * P, 0, &all), UMF_RESULT_SUCCESS);
+    ck_assert_ptr_eq(all, base);
+    ck_assert_int_eq(coarse_free(c, all, 0), UMF_RESULT_SUCCESS);
     expect_stats(c, NPAGES * P, 0, 1, 1);
     coarse_delete(c);
 }

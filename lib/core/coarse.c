@@ -6,14 +6,15 @@
  * (size, address) (first fit). Blocks of one source are also chained in
  * address order, so the neighbours a free may merge with are found in O(1)
  * and a merge can never cross into another source. Alloc, free, split and
- * merge cost O(log n) in the number of blocks. */
+ * merge cost O(log n) in the number of blocks. Threads that contend get
+ * lanes of their own in front of the instance (coarse_lanes.c). */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "coarse_internal.h"
+#include "coarse_impl_internal.h"
 #include "util/base_alloc_internal.h"
 #include "util/log_internal.h"
 #include "util/utils_internal.h"
@@ -22,198 +23,12 @@
  * skips before it settles for the smallest block that fits whatever its
  * address (size + alignment - page). Bounds the alloc cost. */
 #define COARSE_ALIGN_PROBES 16
-
-/* ---------------------------------------------------------------------- */
-/* Intrusive AVL tree with parent pointers                                 */
-
-typedef struct avl_node_t {
-    struct avl_node_t *left;
-    struct avl_node_t *right;
-    struct avl_node_t *parent;
-    int height;
-} avl_node_t;
-
-typedef struct avl_tree_t {
-    avl_node_t *root;
-} avl_tree_t;
-
-/* Negative, zero or positive as a orders before, with or after b. */
-typedef int (*avl_cmp_fn)(const avl_node_t *a, const avl_node_t *b);
-
-static int avl_height(const avl_node_t *n) { return n ? n->height : 0; }
-
-static void avl_update(avl_node_t *n) {
-    int hl = avl_height(n->left);
-    int hr = avl_height(n->right);
-    n->height = 1 + (hl > hr ? hl : hr);
-}
-
-static void avl_replace_child(avl_tree_t *t, avl_node_t *parent,
-                              avl_node_t *old, avl_node_t *new_node) {
-    if (!parent) {
-        t->root = new_node;
-    } else if (parent->left == old) {
-        parent->left = new_node;
-    } else {
-        parent->right = new_node;
-    }
-}
-
-static avl_node_t *avl_rotate_left(avl_tree_t *t, avl_node_t *x) {
-    avl_node_t *y = x->right;
-    x->right = y->left;
-    if (y->left) {
-        y->left->parent = x;
-    }
-    y->parent = x->parent;
-    avl_replace_child(t, x->parent, x, y);
-    y->left = x;
-    x->parent = y;
-    avl_update(x);
-    avl_update(y);
-    return y;
-}
-
-static avl_node_t *avl_rotate_right(avl_tree_t *t, avl_node_t *x) {
-    avl_node_t *y = x->left;
-    x->left = y->right;
-    if (y->right) {
-        y->right->parent = x;
-    }
-    y->parent = x->parent;
-    avl_replace_child(t, x->parent, x, y);
-    y->right = x;
-    x->parent = y;
-    avl_update(x);
-    avl_update(y);
-    return y;
-}
-
-/* Restore heights and balance from n up to the root. */
-static void avl_rebalance(avl_tree_t *t, avl_node_t *n) {
-    while (n) {
-        avl_update(n);
-        int bal = avl_height(n->left) - avl_height(n->right);
-        if (bal > 1) {
-            if (avl_height(n->left->left) < avl_height(n->left->right)) {
-                avl_rotate_left(t, n->left);
-            }
-            n = avl_rotate_right(t, n);
-        } else if (bal < -1) {
-            if (avl_height(n->right->right) < avl_height(n->right->left)) {
-                avl_rotate_right(t, n->right);
-            }
-            n = avl_rotate_left(t, n);
-        }
-        n = n->parent;
-    }
-}
-
-static void avl_insert(avl_tree_t *t, avl_node_t *n, avl_cmp_fn cmp) {
-    avl_node_t *parent = NULL;
-    avl_node_t **link = &t->root;
-    while (*link) {
-        parent = *link;
-        link = cmp(n, parent) < 0 ? &parent->left : &parent->right;
-    }
-    n->left = n->right = NULL;
-    n->parent = parent;
-    n->height = 1;
-    *link = n;
-    avl_rebalance(t, parent);
-}
-
-static avl_node_t *avl_leftmost(avl_node_t *n) {
-    while (n && n->left) {
-        n = n->left;
-    }
-    return n;
-}
-
-static avl_node_t *avl_next(avl_node_t *n) {
-    if (n->right) {
-        return avl_leftmost(n->right);
-    }
-    while (n->parent && n->parent->right == n) {
-        n = n->parent;
-    }
-    return n->parent;
-}
-
-static void avl_remove(avl_tree_t *t, avl_node_t *n) {
-    avl_node_t *start;
-    if (n->left && n->right) {
-        /* put the in-order successor s in n's place */
-        avl_node_t *s = avl_leftmost(n->right);
-        if (s->parent != n) {
-            avl_node_t *sp = s->parent;
-            sp->left = s->right;
-            if (s->right) {
-                s->right->parent = sp;
-            }
-            s->right = n->right;
-            n->right->parent = s;
-            start = sp;
-        } else {
-            start = s;
-        }
-        s->left = n->left;
-        n->left->parent = s;
-        s->parent = n->parent;
-        avl_replace_child(t, n->parent, n, s);
-        s->height = n->height;
-    } else {
-        avl_node_t *child = n->left ? n->left : n->right;
-        if (child) {
-            child->parent = n->parent;
-        }
-        avl_replace_child(t, n->parent, n, child);
-        start = n->parent;
-    }
-    n->left = n->right = n->parent = NULL;
-    avl_rebalance(t, start);
-}
+/* How many fitting free blocks an allocation of a thread with a lane
+ * looks at for one outside other lanes' windows (coarse_lanes_place). */
+#define COARSE_PLACE_PROBES 8
 
 /* ---------------------------------------------------------------------- */
 /* Blocks and sources                                                       */
-
-typedef struct coarse_source_t coarse_source_t;
-
-typedef struct coarse_block_t {
-    avl_node_t by_addr;
-    avl_node_t by_size;          /* linked only while the block is free */
-    struct coarse_block_t *prev; /* address neighbours in the same source */
-    struct coarse_block_t *next;
-    coarse_source_t *src;
-    uintptr_t addr;
-    size_t size;
-    bool used;
-} coarse_block_t;
-
-struct coarse_source_t {
-    coarse_source_t *next_src;
-    coarse_block_t *first; /* the block at base; merges never remove it */
-    uintptr_t base;
-    size_t size;
-    bool from_cb; /* obtained from cb.alloc, so it goes back to cb.free */
-};
-
-struct coarse_t {
-    pthread_mutex_t lock;
-    void *provider;
-    coarse_callbacks_t cb;
-    size_t page_size;
-    char name[64];
-    avl_tree_t by_addr;
-    avl_tree_t free_by_size;
-    coarse_source_t *sources;
-    coarse_stats_t stats;
-    /* Block descriptors a merge freed, for the next cuts (under the lock):
-     * an allocation+free pair then takes no base allocator lock, which
-     * threads sharing the instance would otherwise also contend on. */
-    coarse_block_t *spares;
-    size_t n_spares;
-};
 
 #define COARSE_MAX_SPARES 64
 
@@ -426,8 +241,7 @@ static coarse_block_t *find_fit(coarse_t *c, size_t size, size_t align) {
     return find_free_at_least(c, need);
 }
 
-/* Page-rounded size, or 0 on overflow. */
-static size_t round_to_page(const coarse_t *c, size_t size) {
+size_t coarse_round_to_page(const coarse_t *c, size_t size) {
     size_t out;
     if (!utils_align_up_checked(size, c->page_size, &out)) {
         return 0;
@@ -505,6 +319,7 @@ void coarse_delete(coarse_t *c) {
     while (c->spares) {
         umf_ba_free(spare_get(c));
     }
+    coarse_lanes_delete(c);
     pthread_mutex_destroy(&c->lock);
     umf_ba_free(c);
 }
@@ -578,6 +393,27 @@ static umf_result_t alloc_from_source(coarse_t *c, size_t size, size_t align,
     return UMF_RESULT_SUCCESS;
 }
 
+/* Where to cut rsize bytes from the fitting free block *b: its first
+ * aligned address, unless the lanes want another window and one of the
+ * next few fitting blocks (in size order) has a place in it. */
+static size_t place(coarse_t *c, coarse_block_t **b, size_t rsize,
+                    size_t align) {
+    coarse_block_t *cand = *b;
+    for (int i = 0; cand && i < COARSE_PLACE_PROBES; i++) {
+        size_t off = coarse_lanes_place(c, cand, rsize, align);
+        if (off != COARSE_PLACE_ELSEWHERE) {
+            *b = cand;
+            return off;
+        }
+        avl_node_t *n = avl_next(&cand->by_size);
+        cand = n ? BLOCK_OF(n, by_size) : NULL;
+        if (cand && !block_fits(cand, rsize, align)) {
+            break;
+        }
+    }
+    return align_pad((*b)->addr, align);
+}
+
 umf_result_t coarse_alloc(coarse_t *c, size_t size, size_t alignment,
                           void **ptr) {
     if (!c || !ptr || size == 0) {
@@ -592,16 +428,19 @@ umf_result_t coarse_alloc(coarse_t *c, size_t size, size_t alignment,
                 c->name, alignment, c->page_size);
         return UMF_RESULT_ERROR_INVALID_ALIGNMENT;
     }
-    size_t rsize = round_to_page(c, size);
+    size_t rsize = coarse_round_to_page(c, size);
     if (rsize == 0) {
         LOG_ERR("%s: size %zu too large", c->name, size);
         return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    if (coarse_lane_alloc(c, rsize, align, ptr)) {
+        return UMF_RESULT_SUCCESS;
     }
 
     /* metadata for the head and tail pieces, taken before any change:
      * kept ones, else new ones allocated without the lock held */
     coarse_block_t *spare[2];
-    pthread_mutex_lock(&c->lock);
+    coarse_lock(c);
     spare[0] = spare_get(c);
     spare[1] = spare_get(c);
     if (!spare[0] || !spare[1]) {
@@ -620,6 +459,9 @@ umf_result_t coarse_alloc(coarse_t *c, size_t size, size_t alignment,
 
     umf_result_t ret = UMF_RESULT_SUCCESS;
     coarse_block_t *b = find_fit(c, rsize, align);
+    if (!b && coarse_lanes_flush(c)) {
+        b = find_fit(c, rsize, align); /* the lanes' blocks, merged back */
+    }
     if (!b) {
         if (c->cb.alloc) {
             ret = alloc_from_source(c, rsize, align, ptr);
@@ -633,8 +475,8 @@ umf_result_t coarse_alloc(coarse_t *c, size_t size, size_t alignment,
         goto out;
     }
 
+    size_t pad = place(c, &b, rsize, align);
     unmark_free(c, b);
-    size_t pad = align_pad(b->addr, align);
     if (pad) {
         coarse_block_t *head = b;
         b = block_cut(c, head, pad, spare[0]);
@@ -648,6 +490,7 @@ umf_result_t coarse_alloc(coarse_t *c, size_t size, size_t alignment,
     }
     b->used = true;
     c->stats.used_size += b->size;
+    coarse_lanes_note_alloc(c, b);
     *ptr = (void *)b->addr;
 out:
     spare_put(c, spare[0]);
@@ -662,20 +505,23 @@ umf_result_t coarse_free(coarse_t *c, void *ptr, size_t size) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     size_t rsize = 0;
-    if (size != 0 && (rsize = round_to_page(c, size)) == 0) {
+    if (size != 0 && (rsize = coarse_round_to_page(c, size)) == 0) {
         LOG_ERR("%s: size %zu of %p is not the allocated size", c->name, size,
                 ptr);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     umf_result_t ret = UMF_RESULT_SUCCESS;
-    pthread_mutex_lock(&c->lock);
+    if (coarse_lane_free(c, (uintptr_t)ptr, size, &ret)) {
+        return ret;
+    }
+    coarse_lock(c);
     coarse_block_t *b = find_block(c, (uintptr_t)ptr);
     if (!b) {
         LOG_ERR("%s: %p was not allocated here", c->name, ptr);
         ret = UMF_RESULT_ERROR_INVALID_ARGUMENT;
         goto out;
     }
-    if (!b->used) {
+    if (!b->used || !coarse_lanes_detach(c, b)) {
         LOG_ERR("%s: double free of %p", c->name, ptr);
         ret = UMF_RESULT_ERROR_INVALID_ARGUMENT;
         goto out;
@@ -686,6 +532,13 @@ umf_result_t coarse_free(coarse_t *c, void *ptr, size_t size) {
         ret = UMF_RESULT_ERROR_INVALID_ARGUMENT;
         goto out;
     }
+    coarse_release_locked(c, b);
+out:
+    pthread_mutex_unlock(&c->lock);
+    return ret;
+}
+
+void coarse_release_locked(coarse_t *c, coarse_block_t *b) {
     c->stats.used_size -= b->size;
     b->used = false;
     if (b->next && !b->next->used) {
@@ -699,9 +552,6 @@ umf_result_t coarse_free(coarse_t *c, void *ptr, size_t size) {
         b = lo;
     }
     mark_free(c, b);
-out:
-    pthread_mutex_unlock(&c->lock);
-    return ret;
 }
 
 umf_result_t coarse_split(coarse_t *c, void *ptr, size_t totalSize,
@@ -717,7 +567,7 @@ umf_result_t coarse_split(coarse_t *c, void *ptr, size_t totalSize,
                 c->name, firstSize, c->page_size);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
-    size_t rtotal = round_to_page(c, totalSize);
+    size_t rtotal = coarse_round_to_page(c, totalSize);
     coarse_block_t *nb = umf_ba_alloc(sizeof(*nb));
     if (!nb) {
         LOG_ERR("%s: cannot allocate metadata", c->name);
@@ -726,7 +576,7 @@ umf_result_t coarse_split(coarse_t *c, void *ptr, size_t totalSize,
     umf_result_t ret;
     pthread_mutex_lock(&c->lock);
     coarse_block_t *b = find_block(c, (uintptr_t)ptr);
-    if (!b || !b->used) {
+    if (!b || !b->used || !coarse_lanes_detach(c, b)) {
         LOG_ERR("%s: %p is not an allocated block", c->name, ptr);
         ret = UMF_RESULT_ERROR_INVALID_ARGUMENT;
         goto out;
@@ -759,12 +609,13 @@ umf_result_t coarse_merge(coarse_t *c, void *lowPtr, void *highPtr,
                 (void *)c, lowPtr, highPtr, totalSize);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
-    size_t rtotal = round_to_page(c, totalSize);
+    size_t rtotal = coarse_round_to_page(c, totalSize);
     umf_result_t ret;
     pthread_mutex_lock(&c->lock);
     coarse_block_t *lo = find_block(c, (uintptr_t)lowPtr);
     coarse_block_t *hi = find_block(c, (uintptr_t)highPtr);
-    if (!lo || !hi || !lo->used || !hi->used) {
+    if (!lo || !hi || !lo->used || !hi->used || !coarse_lanes_detach(c, lo) ||
+        !coarse_lanes_detach(c, hi)) {
         LOG_ERR("%s: %p or %p is not an allocated block", c->name, lowPtr,
                 highPtr);
         ret = UMF_RESULT_ERROR_INVALID_ARGUMENT;
@@ -799,9 +650,14 @@ coarse_stats_t coarse_get_stats(coarse_t *c) {
     if (!c) {
         return st;
     }
+    size_t lane_bytes, lane_blocks;
     pthread_mutex_lock(&c->lock);
     st = c->stats;
+    coarse_lanes_cached(c, &lane_bytes, &lane_blocks);
     pthread_mutex_unlock(&c->lock);
+    /* the lanes' cached blocks are free to the user of the instance */
+    st.used_size -= lane_bytes;
+    st.num_free_blocks += lane_blocks;
     return st;
 }
 
@@ -818,7 +674,9 @@ bool coarse_is_allocated_range(coarse_t *c, const void *ptr, size_t size) {
     }
     pthread_mutex_lock(&c->lock);
     coarse_block_t *b = find_floor(c, a);
-    bool ok = b && b->used && end <= b->addr + b->size;
+    bool ok = b && b->used && end <= b->addr + b->size &&
+              !(__atomic_load_n(&b->lane, __ATOMIC_ACQUIRE) &
+                COARSE_LANE_FREE_STATES);
     pthread_mutex_unlock(&c->lock);
     return ok;
 }
@@ -876,8 +734,17 @@ umf_result_t coarse_provider_merge(void *provider, void *lowPtr, void *highPtr,
 
 /* fork(2): the owning provider holds the lock across fork (it knows the
  * order of its own locks) and releases it in both processes */
-void coarse_fork_prepare(coarse_t *c) { pthread_mutex_lock(&c->lock); }
+void coarse_fork_prepare(coarse_t *c) {
+    pthread_mutex_lock(&c->lock);
+    coarse_lanes_lock_all(c);
+}
 
-void coarse_fork_parent(coarse_t *c) { pthread_mutex_unlock(&c->lock); }
+void coarse_fork_parent(coarse_t *c) {
+    coarse_lanes_unlock_all(c);
+    pthread_mutex_unlock(&c->lock);
+}
 
-void coarse_fork_child(coarse_t *c) { pthread_mutex_unlock(&c->lock); }
+void coarse_fork_child(coarse_t *c) {
+    coarse_lanes_unlock_all(c);
+    pthread_mutex_unlock(&c->lock);
+}

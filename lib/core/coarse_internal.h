@@ -15,7 +15,11 @@
  * metadata comes from the library's base allocator.
  *
  * All functions are thread-safe (one mutex per instance). Callbacks run with
- * that mutex held and must not call back into the same instance. */
+ * that mutex held and must not call back into the same instance. Threads
+ * that keep contending for the mutex get per-thread lanes that serve
+ * their frees and repeated allocations without it (coarse_impl_internal.h);
+ * a lane's cached blocks go back to the instance before an allocation
+ * fails, so lanes never make an allocation fail. */
 #ifndef UMF_COARSE_INTERNAL_H
 #define UMF_COARSE_INTERNAL_H 1
 
@@ -65,6 +69,11 @@ typedef struct coarse_stats_t {
  * merge callback or a page size that is not a power of two;
  * OUT_OF_HOST_MEMORY when metadata cannot be allocated. */
 umf_result_t coarse_new(const coarse_params_t *p, coarse_t **out);
+
+/* Start the per-thread lanes now rather than at the first contention
+ * (tests). INVALID_ARGUMENT for NULL, OUT_OF_HOST_MEMORY without memory
+ * for them. */
+umf_result_t coarse_start_lanes(coarse_t *c);
 
 /* Destroy an instance (NULL is ignored). Every range obtained from cb.alloc
  * is given back through cb.free when it is set, whether or not blocks in it
