@@ -124,6 +124,7 @@ UMF_WHITEBOX_TESTS = \
 	tests/test_tracker \
 	tests/test_tracker_tree \
 	tests/test_coarse \
+	tests/test_coarse_lanes \
 	tests/test_memspace_config \
 	tests/test_proxy_owner
 check_PROGRAMS += $(UMF_BLACKBOX_TESTS) $(UMF_WHITEBOX_TESTS)
@@ -266,6 +267,8 @@ tests_test_proxy_owner_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_proxy_owner_LDADD = $(UMF_WHITEBOX_LIBS)
 tests_test_coarse_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
 tests_test_coarse_LDADD = $(UMF_WHITEBOX_LIBS)
+tests_test_coarse_lanes_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS)
+tests_test_coarse_lanes_LDADD = $(UMF_WHITEBOX_LIBS)
 tests_test_memspace_config_SOURCES = tests/test_memspace_config.c \
 	tests/memspace_helpers.h
 tests_test_memspace_config_CPPFLAGS = $(UMF_WHITEBOX_CPPFLAGS) \
