@@ -543,18 +543,21 @@ END_TEST
 /* A heap keeps the count of its kept empty slab while the slab is in use
  * again (pairs then write no shared counter); a thread that exits in that
  * state gives the count back, so the bucket can still keep `capacity`
- * empty slabs afterwards. */
+ * empty slabs afterwards. Heaps keep slabs of several chunks only. */
+#define UNIT_CHUNK ((size_t)64) /* 64 chunks to a 4 KiB slab */
+
 static void *take_free_take(void *arg) {
     umf_memory_pool_handle_t pool = *(umf_memory_pool_handle_t *)arg;
-    void *x = umfPoolMalloc(pool, 8 * KiB); /* its own 8 KiB slab */
+    void *x = umfPoolMalloc(pool, UNIT_CHUNK); /* its own slab */
     ck_assert_ptr_nonnull(x);
     ck_assert_int_eq(umfPoolFree(pool, x), OK); /* kept, counted */
-    x = umfPoolMalloc(pool, 8 * KiB);          /* the kept slab again */
+    x = umfPoolMalloc(pool, UNIT_CHUNK);        /* the kept slab again */
     ck_assert_ptr_nonnull(x);
     return x; /* the thread exits with the count and the slab in use */
 }
 
 START_TEST(slabs_unit_given_back) {
+    enum { PER_SLAB = 4096 / UNIT_CHUNK };
     env_t e;
     env_init(&e);
     umf_disjoint_pool_params_handle_t p = params_new(4096, 64 * KiB, 1, 8);
@@ -567,15 +570,64 @@ START_TEST(slabs_unit_given_back) {
     /* the count came back: the emptied slab is kept, not returned */
     ck_assert_int_eq(umfPoolFree(pool, x), OK);
     ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_FREE), 0);
-    /* and capacity 1 still holds: a second empty slab is returned */
-    void *y = umfPoolMalloc(pool, 8 * KiB), *z = umfPoolMalloc(pool, 8 * KiB);
-    ck_assert_ptr_nonnull(y);
-    ck_assert_ptr_nonnull(z);
-    ck_assert_int_eq(umfPoolFree(pool, y), OK);
-    ck_assert_int_eq(umfPoolFree(pool, z), OK);
+    /* and capacity 1 still holds: of two emptied slabs one is returned */
+    void *v[2 * PER_SLAB];
+    for (int i = 0; i < 2 * PER_SLAB; i++) {
+        v[i] = umfPoolMalloc(pool, UNIT_CHUNK);
+        ck_assert_ptr_nonnull(v[i]);
+    }
+    ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_ALLOC), 2);
+    for (int i = 0; i < 2 * PER_SLAB; i++) {
+        ck_assert_int_eq(umfPoolFree(pool, v[i]), OK);
+    }
     ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_FREE), 1);
     umfPoolDestroy(pool);
     ck_assert_uint_eq(env_calls(&e, UMF_TEST_OP_FREE), 2);
+    umfDisjointPoolParamsDestroy(p);
+    env_fini(&e);
+}
+END_TEST
+
+/* An emptied slab of one chunk goes to the bucket's shared list, not to
+ * its thread's heap: another thread reuses it while the first still runs
+ * (the pool then keeps `capacity` such slabs for all threads together, as
+ * the reference does, and maps no more than it would). */
+typedef struct handoff_t {
+    umf_memory_pool_handle_t pool;
+    pthread_barrier_t freed, done;
+} handoff_t;
+
+static void *free_then_wait(void *arg) {
+    handoff_t *h = arg;
+    void *x = umfPoolMalloc(h->pool, 8 * KiB); /* an 8 KiB slab of its own */
+    ck_assert_ptr_nonnull(x);
+    ck_assert_int_eq(umfPoolFree(h->pool, x), OK);
+    pthread_barrier_wait(&h->freed);
+    pthread_barrier_wait(&h->done); /* alive while the other allocates */
+    return NULL;
+}
+
+START_TEST(slabs_of_one_chunk_shared) {
+    env_t e;
+    env_init(&e);
+    umf_disjoint_pool_params_handle_t p = params_new(4096, 64 * KiB, 4, 8);
+    handoff_t h;
+    h.pool = pool_new(e.prov, p, 0);
+    pthread_barrier_init(&h.freed, NULL, 2);
+    pthread_barrier_init(&h.done, NULL, 2);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, free_then_wait, &h), 0);
+    pthread_barrier_wait(&h.freed);
+    void *y = umfPoolMalloc(h.pool, 8 * KiB);
+    ck_assert_ptr_nonnull(y);
+    size_t allocs = env_calls(&e, UMF_TEST_OP_ALLOC);
+    pthread_barrier_wait(&h.done);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    ck_assert_uint_eq(allocs, 1);
+    ck_assert_int_eq(umfPoolFree(h.pool, y), OK);
+    umfPoolDestroy(h.pool);
+    pthread_barrier_destroy(&h.freed);
+    pthread_barrier_destroy(&h.done);
     umfDisjointPoolParamsDestroy(p);
     env_fini(&e);
 }
@@ -2004,6 +2056,7 @@ static Suite *disjoint_suite(void) {
     tcase_add_test(tc, slabs_chunked);
     tcase_add_test(tc, slabs_capacity);
     tcase_add_test(tc, slabs_unit_given_back);
+    tcase_add_test(tc, slabs_of_one_chunk_shared);
     tcase_add_test(tc, slab_descriptors);
     tcase_add_test(tc, slabs_reference_params);
     tcase_add_test(tc, destroy_with_live);

@@ -109,13 +109,17 @@ static void dj_heap_release_slab(dj_pool_t *pool, dj_heap_t *h, dj_slab_t *s) {
 }
 
 /* An owned slab became empty by its owner's free. When it is the heap's
- * only slab of the bucket that is not full, the heap keeps it (counted as a
- * cached empty slab): a bucket with few live chunks then reuses it without
- * handing it through the bucket lock to another thread's cache. */
+ * only slab of the bucket that is not full, and has several chunks, the
+ * heap keeps it (counted as a cached empty slab): a bucket with few live
+ * chunks then reuses it without handing it through the bucket lock to
+ * another thread's cache. A slab of one chunk always goes to the bucket's
+ * list, where every thread finds it: kept by heaps, the capacity's slabs
+ * were split among the threads, and one thread mapped a slab while another
+ * kept an empty one (10% more mmap and munmap in the mixed stress). */
 void disjoint_heap_empty_slab(dj_pool_t *pool, dj_heap_t *h, dj_hbucket_t *hb,
                               dj_slab_t *s) {
     bool alone = s->listed ? hb->head == s && hb->tail == s : !hb->head;
-    if (alone && (hb->holds_unit || disjoint_empty_try_add(pool, s->bucket))) {
+    if (alone && s->bucket->nchunks > 1 && (hb->holds_unit || disjoint_empty_try_add(pool, s->bucket))) {
         hb->holds_unit = true;
         s->cached = true;
         if (!s->listed) {
