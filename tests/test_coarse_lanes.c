@@ -62,6 +62,15 @@ static void expect_whole(coarse_t *c, size_t npages) {
     ck_assert_uint_eq(s.num_free_blocks, 1);
 }
 
+/* Everything was freed: the whole range can be had in one piece (what the
+ * lanes keep merges back first), and is whole again once freed. */
+static void expect_merges_back(coarse_t *c, char *base, size_t npages) {
+    ck_assert_uint_eq(coarse_get_stats(c).used_size, 0);
+    ck_assert_ptr_eq(alloc_ok(c, npages * P), base);
+    ck_assert_int_eq(coarse_free(c, base, 0), UMF_RESULT_SUCCESS);
+    expect_whole(c, npages);
+}
+
 START_TEST(test_start_lanes_null) {
     ck_assert_int_eq(coarse_start_lanes(NULL),
                      UMF_RESULT_ERROR_INVALID_ARGUMENT);
@@ -124,12 +133,8 @@ START_TEST(test_cache_given_back_before_failing) {
     for (int i = 0; i < N; i++) {
         ck_assert_int_eq(coarse_free(c, blocks[i], P), UMF_RESULT_SUCCESS);
     }
-    ck_assert_uint_eq(coarse_get_stats(c).used_size, 0);
     /* the whole range at once: the lane's cached pages merge back */
-    void *all = alloc_ok(c, N * P);
-    ck_assert_ptr_eq(all, base);
-    ck_assert_int_eq(coarse_free(c, all, 0), UMF_RESULT_SUCCESS);
-    expect_whole(c, N);
+    expect_merges_back(c, base, N);
     coarse_delete(c);
 }
 END_TEST
@@ -168,9 +173,7 @@ START_TEST(test_split_and_merge_leave_the_lane) {
     ck_assert_int_eq(coarse_merge(c, lo, hi, 2 * P), UMF_RESULT_SUCCESS);
     ck_assert_int_eq(coarse_free(c, lo, 2 * P), UMF_RESULT_SUCCESS);
     ck_assert_int_eq(coarse_free(c, hi, P), UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    void *all = alloc_ok(c, 64 * P);
-    ck_assert_int_eq(coarse_free(c, all, 0), UMF_RESULT_SUCCESS);
-    expect_whole(c, 64);
+    expect_merges_back(c, base, 64);
     coarse_delete(c);
 }
 END_TEST
@@ -213,9 +216,7 @@ START_TEST(test_free_from_another_thread) {
     void *b = run_thread(c, 1);
     ck_assert(!coarse_is_allocated_range(c, b, P));
     ck_assert_int_eq(coarse_free(c, b, P), UMF_RESULT_ERROR_INVALID_ARGUMENT);
-    void *all = alloc_ok(c, 64 * P);
-    ck_assert_int_eq(coarse_free(c, all, 0), UMF_RESULT_SUCCESS);
-    expect_whole(c, 64);
+    expect_merges_back(c, base, 64);
     coarse_delete(c);
 }
 END_TEST
@@ -388,11 +389,7 @@ START_TEST(test_threads_free_each_others_blocks) {
         drain(&s, self, &failures);
     }
     ck_assert_int_eq(failures, 0);
-    ck_assert_uint_eq(coarse_get_stats(s.c).used_size, 0);
-    void *all = alloc_ok(s.c, N * P);
-    ck_assert_ptr_eq(all, base);
-    ck_assert_int_eq(coarse_free(s.c, all, 0), UMF_RESULT_SUCCESS);
-    expect_whole(s.c, N);
+    expect_merges_back(s.c, base, N);
     pthread_mutex_destroy(&s.lock);
     coarse_delete(s.c);
 }
