@@ -70,9 +70,10 @@ umf_result_t coarse_start_lanes(coarse_t *c) {
 
 /* ---- the lane's own paths ---- */
 
+/* (counts are stored atomically: n_cached is also read without the lock) */
 static void ent_remove(coarse_lane_ent_t *list, unsigned *n, unsigned i) {
     memmove(&list[i], &list[i + 1], (*n - i - 1) * sizeof(list[0]));
-    (*n)--;
+    __atomic_store_n(n, *n - 1, __ATOMIC_RELAXED);
 }
 
 /* Put e on the handed list (or leave it to the instance when full). */
@@ -195,10 +196,12 @@ bool coarse_lanes_detach(coarse_t *c, coarse_block_t *b) {
     utils_spin_lock(&l->lock);
     if (LOAD(&b->lane) == w) { /* else its thread freed it meanwhile */
         unsigned i = 0;
-        while (l->handed[i].b != b) {
+        while (i < l->n_handed && l->handed[i].b != b) {
             i++;
         }
-        ent_remove(l->handed, &l->n_handed, i);
+        if (i < l->n_handed) {
+            ent_remove(l->handed, &l->n_handed, i);
+        }
         STORE(&b->lane, (uint16_t)COARSE_LANE_NONE);
         ok = true;
     }
