@@ -395,6 +395,44 @@ START_TEST(test_threads_free_each_others_blocks) {
 }
 END_TEST
 
+/* More threads than lanes: some lanes serve two threads at once. */
+#define MANY_THREADS 20
+
+static void *pairs_thread(void *arg) {
+    coarse_t *c = arg;
+    int failures = 0;
+    for (int i = 0; i < 2000; i++) {
+        size_t size = P * (size_t)(1 + i % 3);
+        void *p = NULL;
+        if (coarse_alloc(c, size, 0, &p) != UMF_RESULT_SUCCESS) {
+            continue; /* the range is small: others may hold it all */
+        }
+        memset(p, 0x5a, P);
+        if (coarse_free(c, p, size) != UMF_RESULT_SUCCESS) {
+            failures++;
+        }
+    }
+    return (void *)(intptr_t)failures;
+}
+
+START_TEST(test_more_threads_than_lanes) {
+    enum { N = 128 };
+    char *base;
+    coarse_t *c = new_with_lanes(N, &base);
+    pthread_t th[MANY_THREADS];
+    for (int i = 0; i < MANY_THREADS; i++) {
+        ck_assert_int_eq(pthread_create(&th[i], NULL, pairs_thread, c), 0);
+    }
+    for (int i = 0; i < MANY_THREADS; i++) {
+        void *failures = NULL;
+        ck_assert_int_eq(pthread_join(th[i], &failures), 0);
+        ck_assert_ptr_null(failures);
+    }
+    expect_merges_back(c, base, N);
+    coarse_delete(c);
+}
+END_TEST
+
 static Suite *lanes_suite(void) {
     Suite *s = suite_create("coarse_lanes");
     TCase *tc = tcase_create("one_thread");
@@ -412,6 +450,7 @@ static Suite *lanes_suite(void) {
     tcase_add_test(tc, test_free_from_another_thread);
     tcase_add_test(tc, test_threads_get_windows_of_their_own);
     tcase_add_test(tc, test_threads_free_each_others_blocks);
+    tcase_add_test(tc, test_more_threads_than_lanes);
     suite_add_tcase(s, tc);
     return s;
 }
