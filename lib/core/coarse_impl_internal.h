@@ -89,7 +89,11 @@ typedef struct coarse_lane_t {
     uintptr_t home;
     coarse_lane_ent_t cached[COARSE_LANE_CACHED_MAX]; /* oldest first */
     coarse_lane_ent_t handed[COARSE_LANE_HANDED_MAX];
-} __attribute__((aligned(64))) coarse_lane_t;
+    char pad[32]; /* to whole cache lines: lanes share none */
+} coarse_lane_t;
+
+_Static_assert(sizeof(coarse_lane_t) % 64 == 0,
+               "a lane fills whole cache lines");
 
 struct coarse_t {
     pthread_mutex_t lock;
@@ -107,8 +111,9 @@ struct coarse_t {
     coarse_block_t *spares;
     size_t n_spares;
     /* NULL until the lanes start (set once, under the lock; read
-     * atomically) */
+     * atomically); on a cache line boundary inside lanes_mem */
     coarse_lane_t *lanes;
+    void *lanes_mem;
     unsigned contended; /* lock acquisitions that had to wait (lock) */
 };
 

@@ -35,11 +35,15 @@ static unsigned lane_self(void) {
 }
 
 static void lanes_start(coarse_t *c) {
-    coarse_lane_t *lanes = umf_ba_alloc(sizeof(*lanes) * COARSE_LANES);
-    if (!lanes) {
+    size_t bytes = sizeof(coarse_lane_t) * COARSE_LANES;
+    void *mem = umf_ba_alloc(bytes + 63);
+    if (!mem) {
         return; /* no lanes: the lock keeps serving every call */
     }
-    memset(lanes, 0, sizeof(*lanes) * COARSE_LANES);
+    coarse_lane_t *lanes =
+        (coarse_lane_t *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+    memset(lanes, 0, bytes);
+    c->lanes_mem = mem;
     STORE(&c->lanes, lanes);
     LOG_DEBUG("%s: threads contend; per-thread lanes started", c->name);
 }
@@ -291,6 +295,7 @@ void coarse_lanes_unlock_all(coarse_t *c) {
 }
 
 void coarse_lanes_delete(coarse_t *c) {
-    umf_ba_free(c->lanes);
+    umf_ba_free(c->lanes_mem);
     c->lanes = NULL;
+    c->lanes_mem = NULL;
 }
