@@ -400,7 +400,8 @@ static size_t place(coarse_t *c, coarse_block_t **b, size_t rsize,
                     size_t align) {
     coarse_block_t *cand = *b;
     for (int i = 0; cand && i < COARSE_PLACE_PROBES; i++) {
-        size_t off = coarse_lanes_place(c, cand, rsize, align);
+        size_t off = coarse_lanes_place(c, cand, align_pad(cand->addr, align),
+                                        rsize, align);
         if (off != COARSE_PLACE_ELSEWHERE) {
             *b = cand;
             return off;
@@ -675,8 +676,7 @@ bool coarse_is_allocated_range(coarse_t *c, const void *ptr, size_t size) {
     pthread_mutex_lock(&c->lock);
     coarse_block_t *b = find_floor(c, a);
     bool ok = b && b->used && end <= b->addr + b->size &&
-              !(__atomic_load_n(&b->lane, __ATOMIC_ACQUIRE) &
-                COARSE_LANE_FREE_STATES);
+              !(utils_atomic_load_acquire(&b->lane) & COARSE_LANE_FREE_STATES);
     pthread_mutex_unlock(&c->lock);
     return ok;
 }

@@ -152,14 +152,14 @@ bool coarse_lanes_detach(coarse_t *c, coarse_block_t *b);
 /* Give every cached block back to the instance; true when there was one. */
 bool coarse_lanes_flush(coarse_t *c);
 /* Offset in the free block b at which to cut rsize bytes at alignment
- * align: its first aligned address, or with lanes started, the first
+ * align: first (its first aligned offset), or with lanes started, the first
  * that is not in another lane's home window (threads' small blocks then
  * sit in windows of their own: the tracker's leaf locks and the blocks'
  * cache lines are not shared); COARSE_PLACE_ELSEWHERE when b has no such
  * place. */
 #define COARSE_PLACE_ELSEWHERE ((size_t)-1)
-size_t coarse_lanes_place(coarse_t *c, const coarse_block_t *b, size_t rsize,
-                          size_t align);
+size_t coarse_lanes_place(coarse_t *c, const coarse_block_t *b, size_t first,
+                          size_t rsize, size_t align);
 /* Bytes and count of the blocks the lanes keep free. */
 void coarse_lanes_cached(coarse_t *c, size_t *bytes, size_t *blocks);
 void coarse_lanes_lock_all(coarse_t *c);

@@ -16,8 +16,10 @@
 #define COARSE_LANES_AFTER 16
 #define WINDOW_SHIFT 16
 
-#define LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+/* A block's lane word (see coarse_impl_internal.h). */
+static void lane_word_set(coarse_block_t *b, unsigned w) {
+    utils_atomic_store_release(&b->lane, (uint16_t)w);
+}
 
 static unsigned lane_next;
 static __thread unsigned lane_of_thread; /* 1 + index, 0 before the first */
@@ -44,7 +46,7 @@ static void lanes_start(coarse_t *c) {
         (coarse_lane_t *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
     memset(lanes, 0, bytes);
     c->lanes_mem = mem;
-    STORE(&c->lanes, lanes);
+    utils_atomic_store_release(&c->lanes, lanes);
     LOG_DEBUG("%s: threads contend; per-thread lanes started", c->name);
 }
 
@@ -85,14 +87,14 @@ static void handed_put(coarse_lane_t *l, unsigned idx,
                        const coarse_lane_ent_t *e) {
     if (l->n_handed < COARSE_LANE_HANDED_MAX) {
         l->handed[l->n_handed++] = *e;
-        STORE(&e->b->lane, (uint16_t)(COARSE_LANE_HANDED | idx));
+        lane_word_set(e->b, COARSE_LANE_HANDED | idx);
     } else {
-        STORE(&e->b->lane, (uint16_t)COARSE_LANE_NONE);
+        lane_word_set(e->b, COARSE_LANE_NONE);
     }
 }
 
 bool coarse_lane_alloc(coarse_t *c, size_t rsize, size_t align, void **ptr) {
-    coarse_lane_t *lanes = LOAD(&c->lanes);
+    coarse_lane_t *lanes = utils_atomic_load_acquire(&c->lanes);
     if (!lanes) {
         return false;
     }
@@ -120,7 +122,7 @@ bool coarse_lane_alloc(coarse_t *c, size_t rsize, size_t align, void **ptr) {
 
 bool coarse_lane_free(coarse_t *c, uintptr_t addr, size_t size,
                       umf_result_t *ret) {
-    coarse_lane_t *lanes = LOAD(&c->lanes);
+    coarse_lane_t *lanes = utils_atomic_load_acquire(&c->lanes);
     if (!lanes) {
         return false;
     }
@@ -139,8 +141,8 @@ bool coarse_lane_free(coarse_t *c, uintptr_t addr, size_t size,
     coarse_lane_ent_t e = l->handed[i];
     if (size != 0 && coarse_round_to_page(c, size) != e.size) {
         utils_spin_unlock(&l->lock);
-        LOG_ERR("%s: size %zu does not match the size %zu of %p", c->name,
-                size, e.size, (void *)addr);
+        LOG_ERR("%s: size %zu does not match the size %zu of %p", c->name, size,
+                e.size, (void *)addr);
         *ret = UMF_RESULT_ERROR_INVALID_ARGUMENT;
         return true;
     }
@@ -156,15 +158,15 @@ bool coarse_lane_free(coarse_t *c, uintptr_t addr, size_t size,
         l->cached[l->n_cached] = e;
         __atomic_store_n(&l->n_cached, l->n_cached + 1, __ATOMIC_RELAXED);
         l->cached_bytes += e.size;
-        STORE(&e.b->lane, (uint16_t)(COARSE_LANE_CACHED | idx));
+        lane_word_set(e.b, COARSE_LANE_CACHED | idx);
     }
     if (victim.b) {
-        STORE(&victim.b->lane, (uint16_t)COARSE_LANE_EVICTING);
+        lane_word_set(victim.b, COARSE_LANE_EVICTING);
     }
     utils_spin_unlock(&l->lock);
     if (victim.b) {
         pthread_mutex_lock(&c->lock);
-        STORE(&victim.b->lane, (uint16_t)COARSE_LANE_NONE);
+        lane_word_set(victim.b, COARSE_LANE_NONE);
         coarse_release_locked(c, victim.b);
         pthread_mutex_unlock(&c->lock);
     }
@@ -188,7 +190,7 @@ void coarse_lanes_note_alloc(coarse_t *c, coarse_block_t *b) {
 }
 
 bool coarse_lanes_detach(coarse_t *c, coarse_block_t *b) {
-    uint16_t w = LOAD(&b->lane);
+    uint16_t w = utils_atomic_load_acquire(&b->lane);
     if (w == COARSE_LANE_NONE) {
         return true;
     }
@@ -198,7 +200,8 @@ bool coarse_lanes_detach(coarse_t *c, coarse_block_t *b) {
     coarse_lane_t *l = &c->lanes[COARSE_LANE_INDEX(w)];
     bool ok = false;
     utils_spin_lock(&l->lock);
-    if (LOAD(&b->lane) == w) { /* else its thread freed it meanwhile */
+    /* unchanged, unless its thread freed it meanwhile */
+    if (utils_atomic_load_acquire(&b->lane) == w) {
         unsigned i = 0;
         while (i < l->n_handed && l->handed[i].b != b) {
             i++;
@@ -206,7 +209,7 @@ bool coarse_lanes_detach(coarse_t *c, coarse_block_t *b) {
         if (i < l->n_handed) {
             ent_remove(l->handed, &l->n_handed, i);
         }
-        STORE(&b->lane, (uint16_t)COARSE_LANE_NONE);
+        lane_word_set(b, COARSE_LANE_NONE);
         ok = true;
     }
     utils_spin_unlock(&l->lock);
@@ -222,7 +225,7 @@ bool coarse_lanes_flush(coarse_t *c) {
         unsigned n = l->n_cached;
         memcpy(taken, l->cached, n * sizeof(taken[0]));
         for (unsigned i = 0; i < n; i++) {
-            STORE(&taken[i].b->lane, (uint16_t)COARSE_LANE_NONE);
+            lane_word_set(taken[i].b, COARSE_LANE_NONE);
         }
         __atomic_store_n(&l->n_cached, 0u, __ATOMIC_RELAXED);
         l->cached_bytes = 0;
@@ -245,9 +248,8 @@ static bool window_of_another(const coarse_t *c, uintptr_t w, unsigned self) {
     return false;
 }
 
-size_t coarse_lanes_place(coarse_t *c, const coarse_block_t *b, size_t rsize,
-                          size_t align) {
-    size_t first = (size_t)(-b->addr & (uintptr_t)(align - 1));
+size_t coarse_lanes_place(coarse_t *c, const coarse_block_t *b, size_t first,
+                          size_t rsize, size_t align) {
     const size_t window = (size_t)1 << WINDOW_SHIFT;
     if (!c->lanes || rsize > window / 2 || align > window) {
         return first;
