@@ -163,7 +163,7 @@ const umf_memory_provider_ops_t *bench_arena_ops(void) { return &arena_ops; }
 
 /* ---- pools ---- */
 
-static umf_memory_provider_handle_t os_provider(void) {
+umf_memory_provider_handle_t bench_os_provider(void) {
     umf_os_memory_provider_params_handle_t params = NULL;
     umf_memory_provider_handle_t prov = NULL;
     umf_result_t res;
@@ -200,7 +200,7 @@ umf_memory_pool_handle_t bench_proxy_over(umf_memory_provider_handle_t prov,
 }
 
 umf_memory_pool_handle_t bench_os_proxy_pool(void) {
-    umf_memory_provider_handle_t prov = os_provider();
+    umf_memory_provider_handle_t prov = bench_os_provider();
 
     return prov != NULL ? bench_proxy_over(prov, "OS provider") : NULL;
 }
@@ -240,7 +240,9 @@ umf_memory_pool_handle_t bench_fixed_proxy_pool(void *buf, size_t size) {
     return bench_proxy_over(prov, "fixed provider");
 }
 
-umf_memory_pool_handle_t bench_disjoint_pool(const bench_disjoint_cfg_t *cfg) {
+umf_memory_pool_handle_t
+bench_disjoint_pool_counted(const bench_disjoint_cfg_t *cfg,
+                            bench_provider_counts_t *counts) {
     umf_disjoint_pool_params_handle_t params = NULL;
     umf_memory_provider_handle_t prov;
     umf_memory_pool_handle_t pool = NULL;
@@ -265,7 +267,10 @@ umf_memory_pool_handle_t bench_disjoint_pool(const bench_disjoint_cfg_t *cfg) {
             return NULL;
         }
     }
-    prov = os_provider();
+    prov = bench_os_provider();
+    if (prov != NULL && counts != NULL) {
+        prov = bench_counted_provider(prov, counts);
+    }
     if (prov != NULL) {
         res = umfPoolCreate(umfDisjointPoolOps(), prov, params,
                             UMF_POOL_CREATE_FLAG_OWN_PROVIDER, &pool);
@@ -279,4 +284,8 @@ umf_memory_pool_handle_t bench_disjoint_pool(const bench_disjoint_cfg_t *cfg) {
         umfDisjointPoolParamsDestroy(params);
     }
     return pool;
+}
+
+umf_memory_pool_handle_t bench_disjoint_pool(const bench_disjoint_cfg_t *cfg) {
+    return bench_disjoint_pool_counted(cfg, NULL);
 }

@@ -36,6 +36,18 @@ umf_memory_pool_handle_t bench_arena_proxy_pool(size_t slots);
 /* A proxy pool over the fixed provider on buf[0..size). */
 umf_memory_pool_handle_t bench_fixed_proxy_pool(void *buf, size_t size);
 
+/* Successful alloc and free calls that reached a counted provider
+ * (atomics). */
+typedef struct bench_provider_counts_t {
+    unsigned long long allocs, frees;
+} bench_provider_counts_t;
+/* A provider that passes every call on to inner, which it owns (inner is
+ * destroyed here when the provider cannot be made), counting alloc and
+ * free calls into *counts (bench_counted_provider.c). */
+umf_memory_provider_handle_t
+bench_counted_provider(umf_memory_provider_handle_t inner,
+                       bench_provider_counts_t *counts);
+
 /* Disjoint pool parameters; 0 keeps the pool's default. */
 typedef struct bench_disjoint_cfg_t {
     size_t slab_min_size, max_poolable_size, capacity;
@@ -45,5 +57,13 @@ typedef struct bench_disjoint_cfg_t {
     { 64u << 10, 2u << 20, 4 }
 /* A disjoint pool owning an OS provider; cfg NULL: the defaults. */
 umf_memory_pool_handle_t bench_disjoint_pool(const bench_disjoint_cfg_t *cfg);
+/* The same with the provider calls that map and unmap counted into
+ * *counts (which must outlive the pool). */
+umf_memory_pool_handle_t
+bench_disjoint_pool_counted(const bench_disjoint_cfg_t *cfg,
+                            bench_provider_counts_t *counts);
+
+/* An OS provider with its default params. */
+umf_memory_provider_handle_t bench_os_provider(void);
 
 #endif /* UMF_BENCH_SETUP_H */

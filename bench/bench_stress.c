@@ -16,8 +16,13 @@
  * disjoint (all four by default).  Each allocator runs UMF_BENCH_STRESS_REPS
  * times (default 3), the allocators taking turns so that a change in the
  * machine's load hits them alike; the table gives wall, user and system seconds
- * (getrusage of the process), min/median/max.  The exit status only says
- * whether every allocation succeeded and every pattern was intact.
+ * (getrusage of the process), min/median/max.  For the disjoint pool it
+ * also counts the allocations and frees that reach its provider, and times
+ * one slab's round trip through the OS provider on this machine (allocate,
+ * write each page, free, while another thread keeps the second CPU busy),
+ * so that the figure can be set against any other pool's calls.  The exit
+ * status only says whether every allocation succeeded and every pattern
+ * was intact.
  */
 
 #include <errno.h>
@@ -28,6 +33,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <umf/memory_pool.h>
 
@@ -285,6 +291,76 @@ static void run_stress(const bench_allocator_t *a, size_t ops, times_t *t) {
     free(s);
 }
 
+/* ---- one slab's round trip through the OS provider ---- */
+
+#define SLAB_BYTES ((size_t)64 << 10)
+#define SLAB_CYCLES 200
+
+typedef struct busy_t {
+    int stop;
+    unsigned char *buf;
+    size_t len;
+} busy_t;
+
+static void *busy_main(void *arg) {
+    busy_t *b = arg;
+
+    while (!__atomic_load_n(&b->stop, __ATOMIC_RELAXED)) {
+        for (size_t i = 0; i < b->len; i += 64) {
+            b->buf[i]++;
+        }
+    }
+    return NULL;
+}
+
+/* Mean microseconds of one SLAB_BYTES OS provider allocation, a write to
+ * each of its pages and its free, with another thread running on the other
+ * CPU as the stress's second thread does (an unmap then has to reach that
+ * CPU too); 0 when it could not be measured. */
+static double slab_cycle_us(void) {
+    umf_memory_provider_handle_t prov = bench_os_provider();
+    long page = sysconf(_SC_PAGESIZE);
+    busy_t busy = {0, NULL, (size_t)1 << 18};
+    pthread_t tid;
+    double t0, t1;
+    unsigned done = 0;
+
+    if (prov == NULL || page <= 0) {
+        goto out;
+    }
+    busy.buf = calloc(1, busy.len);
+    if (busy.buf == NULL || pthread_create(&tid, NULL, busy_main, &busy) != 0) {
+        goto out;
+    }
+    t0 = now_s();
+    for (; done < SLAB_CYCLES; done++) {
+        unsigned char *p = NULL;
+        if (umfMemoryProviderAlloc(prov, SLAB_BYTES, 0, (void **)&p) !=
+            UMF_RESULT_SUCCESS) {
+            break;
+        }
+        for (size_t off = 0; off < SLAB_BYTES; off += (size_t)page) {
+            p[off] = 1;
+        }
+        if (umfMemoryProviderFree(prov, p, SLAB_BYTES) != UMF_RESULT_SUCCESS) {
+            break;
+        }
+    }
+    t1 = now_s();
+    __atomic_store_n(&busy.stop, 1, __ATOMIC_RELAXED);
+    pthread_join(tid, NULL);
+out:
+    free(busy.buf);
+    if (prov != NULL) {
+        umfMemoryProviderDestroy(prov);
+    }
+    if (done < SLAB_CYCLES) {
+        bench_fail("cannot time a slab's round trip through the OS provider");
+        return 0;
+    }
+    return (t1 - t0) * 1e6 / SLAB_CYCLES;
+}
+
 /* A positive decimal environment variable, `dflt` when unset; 0 when bad. */
 static unsigned long long env_count(const char *name, unsigned long long dflt,
                                     unsigned long long max) {
@@ -326,6 +402,35 @@ static void print_row(const char *name, times_t *t, double glibc_wall) {
     printf("\n");
 }
 
+/* The disjoint pool's provider calls per run and per 10^5 operations, and
+ * what they cost at this machine's price of a slab's round trip. */
+static void print_provider_calls(const bench_provider_counts_t *c,
+                                 unsigned long long runs,
+                                 unsigned long long ops, times_t *t) {
+    double allocs = (double)c->allocs / (double)runs;
+    double frees = (double)c->frees / (double)runs;
+    double per = 1e5 / (double)ops;
+    double cycle = slab_cycle_us();
+    double cpu[MAX_REPS], dummy, cpu_med;
+
+    printf("\n  disjoint pool, provider calls per run (pool destroy "
+           "included): %.0f allocations, %.0f frees; per 10^5 operations: "
+           "%.0f and %.0f\n",
+           allocs, frees, allocs * per, frees * per);
+    if (cycle <= 0 || t->n == 0) {
+        return;
+    }
+    for (unsigned i = 0; i < t->n; i++) {
+        cpu[i] = t->user[i] + t->sys[i];
+    }
+    bench_stats(cpu, t->n, &dummy, &cpu_med, &dummy);
+    printf("  one 64 KiB slab through the OS provider here (allocate, write "
+           "each page, free; the other CPU busy): %.1f us, so these calls "
+           "alone cost about %.2f s of the run's %.2f s of CPU (user + "
+           "system, median), more where both threads map at once\n",
+           cycle, allocs * cycle * 1e-6, cpu_med);
+}
+
 static const char *const keys[N_ALLOCATORS] = {"glibc", "jemalloc", "tbbmalloc",
                                                "disjoint"};
 
@@ -356,7 +461,8 @@ int main(int argc, char **argv) {
     const char *why[N_ALLOCATORS] = {NULL};
     int have[N_ALLOCATORS] = {1, 0, 0, 1}, chosen[N_ALLOCATORS];
     static times_t times[N_ALLOCATORS];
-    unsigned long long ops, reps;
+    static bench_provider_counts_t counts;
+    unsigned long long ops, reps, counted_runs = 0;
     double glibc_wall = 0, dummy;
 
     ops = env_count("UMF_BENCH_STRESS_OPS", 10000000ull, 1ull << 40);
@@ -385,7 +491,7 @@ int main(int argc, char **argv) {
                 continue;
             }
             if (i == 3) { /* a fresh pool each run, as in a new process */
-                pool = bench_disjoint_pool(&cfg);
+                pool = bench_disjoint_pool_counted(&cfg, &counts);
                 if (pool == NULL) {
                     bench_fail("cannot create the disjoint pool");
                     have[i] = 0;
@@ -397,7 +503,8 @@ int main(int argc, char **argv) {
                     alloc[i].name, r + 1, reps);
             run_stress(&alloc[i], (size_t)ops, &times[i]);
             if (pool != NULL) {
-                umfPoolDestroy(pool);
+                umfPoolDestroy(pool); /* its last frees are counted */
+                counted_runs++;
             }
         }
     }
@@ -422,6 +529,9 @@ int main(int argc, char **argv) {
         } else {
             print_row(alloc[i].name, &times[i], i == 0 ? 0 : glibc_wall);
         }
+    }
+    if (chosen[3] && have[3] && counted_runs > 0) {
+        print_provider_calls(&counts, counted_runs, ops, &times[3]);
     }
     if (bench_failures()) {
         fprintf(stderr, "bench_stress: some runs did not run correctly; see "

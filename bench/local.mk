@@ -19,6 +19,7 @@ bench_bench_core_SOURCES = \
 	bench/bench_harness.c \
 	bench/bench_setup.h \
 	bench/bench_setup.c \
+	bench/bench_counted_provider.c \
 	bench/bench_core.c
 bench_bench_core_LDADD = lib/libumf.la $(PTHREAD_LIBS)
 CLEANFILES += bench/bench_core$(EXEEXT)
@@ -93,7 +94,8 @@ BENCH_SETUP_SOURCES = \
 	bench/bench_harness.h \
 	bench/bench_harness.c \
 	bench/bench_setup.h \
-	bench/bench_setup.c
+	bench/bench_setup.c \
+	bench/bench_counted_provider.c
 BENCH_ALLOCATOR_SOURCES = \
 	bench/bench_allocators.h \
 	bench/bench_allocators.c \
