@@ -85,6 +85,7 @@ UMF_BLACKBOX_TESTS = \
 	tests/test_pool_jemalloc \
 	tests/test_pool_scalable \
 	tests/test_pool_disjoint \
+	tests/test_pool_disjoint_recut \
 	tests/test_init_teardown \
 	tests/test_source_compat \
 	tests/test_not_supported \
@@ -214,6 +215,8 @@ check_PROGRAMS += tests/umf_dlopen_helper
 tests_umf_dlopen_helper_LDFLAGS = -rdynamic
 tests_test_pool_disjoint_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
 tests_test_pool_disjoint_LDADD = $(UMF_TEST_LIBS)
+tests_test_pool_disjoint_recut_CPPFLAGS = $(UMF_TEST_CPPFLAGS)
+tests_test_pool_disjoint_recut_LDADD = $(UMF_TEST_LIBS)
 tests_test_init_teardown_CPPFLAGS = $(UMF_TEST_CPPFLAGS) \
 	-DUMF_TEST_LIBDIR='"$(abs_top_builddir)/lib/.libs"'
 tests_test_init_teardown_LDADD = tests/common/libtestcommon.la \

@@ -130,6 +130,20 @@ void disjoint_radix_unregister(dj_pool_t *pool, dj_slab_t *s) {
     }
 }
 
+void disjoint_radix_rebind(dj_pool_t *pool, dj_slab_t *s) {
+    uintptr_t a = (uintptr_t)s->start;
+    uintptr_t k0 = a >> pool->gshift;
+    uintptr_t k1 = (a + s->bucket->slab_size - 1) >> pool->gshift;
+    for (uintptr_t k = k0; k <= k1; k++) {
+        dj_leaf_entry_t *e = dj_radix_entry(pool, k, false);
+        if ((k << pool->gshift) >= a) {
+            utils_atomic_store_relaxed(&e->cover_slab, s);
+        } else {
+            utils_atomic_store_relaxed(&e->start_slab, s);
+        }
+    }
+}
+
 void disjoint_radix_free(dj_radix_t *r, void **node, unsigned level) {
     if (!node) {
         return;

@@ -119,7 +119,8 @@ static void dj_heap_release_slab(dj_pool_t *pool, dj_heap_t *h, dj_slab_t *s) {
 void disjoint_heap_empty_slab(dj_pool_t *pool, dj_heap_t *h, dj_hbucket_t *hb,
                               dj_slab_t *s) {
     bool alone = s->listed ? hb->head == s && hb->tail == s : !hb->head;
-    if (alone && s->bucket->nchunks > 1 && (hb->holds_unit || disjoint_empty_try_add(pool, s->bucket))) {
+    if (alone && s->bucket->nchunks > 1 &&
+        (hb->holds_unit || disjoint_empty_try_add(pool, s->bucket))) {
         hb->holds_unit = true;
         s->cached = true;
         if (!s->listed) {
@@ -166,7 +167,8 @@ void disjoint_heap_collect(dj_pool_t *pool, dj_heap_t *h) {
 }
 
 /* A slab for heap h in bucket b: a partly used orphan, a cached empty
- * slab, or a new one. NULL with the last error set on failure. */
+ * slab, one of another bucket cut again, or a new one. NULL with the last error
+ * set on failure. */
 dj_slab_t *disjoint_heap_refill(dj_pool_t *pool, dj_heap_t *h, dj_bucket_t *b) {
     dj_slab_t *s = NULL;
     bool orphan = false;
@@ -191,7 +193,8 @@ dj_slab_t *disjoint_heap_refill(dj_pool_t *pool, dj_heap_t *h, dj_bucket_t *b) {
     } else {
         if (s) {
             disjoint_empty_sub(pool, b);
-        } else if (!(s = disjoint_slab_create(pool, h, b))) {
+        } else if (!(s = disjoint_slab_recut(pool, h, b)) &&
+                   !(s = disjoint_slab_create(pool, h, b))) {
             return NULL;
         }
         dj_heap_own(h, s);

@@ -247,6 +247,9 @@ typedef struct dj_pool_t {
     size_t max_small; /* requests up to this go to buckets */
     size_t first_bucket;
     size_t nbuckets;
+    /* buckets 0..nsame_slab-1 have slabs of one size and pass empty slabs
+     * to one another (0: fewer than two do) */
+    size_t nsame_slab;
     dj_bucket_t *buckets; /* 64-byte aligned in buckets_raw */
     void *buckets_raw;
     int trace;
@@ -344,6 +347,10 @@ void *disjoint_calloc_line_aligned(size_t size, void **raw);
 /* A new slab from the provider for heap h, registered for lookups; NULL
  * with the last error set on failure. */
 dj_slab_t *disjoint_slab_create(dj_pool_t *pool, dj_heap_t *h, dj_bucket_t *b);
+/* An empty slab of another bucket with slabs of b's size, taken from that
+ * bucket's list and cut into b's chunks for heap h; NULL when there is none
+ * (nothing changed). */
+dj_slab_t *disjoint_slab_recut(dj_pool_t *pool, dj_heap_t *h, dj_bucket_t *b);
 /* A slab just became empty and nothing refers to it: keep it if the bucket
  * and the limits allow, else return it to the provider at once. */
 void disjoint_bucket_release(dj_pool_t *pool, dj_bucket_t *b, dj_slab_t *s);
@@ -488,6 +495,10 @@ size_t disjoint_radix_node_bytes(const dj_radix_t *r, unsigned level);
 /* Record a slab (caller holds map_lock). Nodes are created before any entry
  * is written, so a failure leaves the lookups unchanged. */
 bool disjoint_radix_register(dj_pool_t *pool, dj_slab_t *s);
+/* Point the entries of s's memory, registered for an empty slab of another
+ * bucket with slabs of s's size, at s (caller holds map_lock); the nodes
+ * exist, so nothing can fail. */
+void disjoint_radix_rebind(dj_pool_t *pool, dj_slab_t *s);
 /* Forget a slab (caller holds map_lock). */
 void disjoint_radix_unregister(dj_pool_t *pool, dj_slab_t *s);
 /* Free a tree's nodes from node (at level) down. */

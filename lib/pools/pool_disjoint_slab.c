@@ -33,7 +33,10 @@
  * that is not full, the heap keeps it, counted like the others: a thread
  * freeing and allocating a few chunks of one size in turn then neither
  * maps a new slab nor takes a lock. Every other empty slab goes to the
- * bucket's list (under the bucket lock), where any heap's refill finds it.
+ * bucket's list (under the bucket lock), where any heap's refill finds it,
+ * and where a bucket whose slabs have the same size (every bucket up to the
+ * slab minimum) takes it, cut again into its own chunks, before it asks
+ * the provider for a new slab (disjoint_slab_recut).
  * The number and bytes of empty slabs held are therefore exact whatever
  * the number of threads; the only delay is that a chunk freed by a thread
  * other than its slab's owner counts as live until the owner's next call
@@ -179,6 +182,35 @@ static dj_slab_t *dj_desc_take(dj_pool_t *pool, dj_heap_t *h, dj_bucket_t *b) {
     return s;
 }
 
+/* The pool's list of every slab (caller holds map_lock). */
+static void dj_all_insert(dj_pool_t *pool, dj_slab_t *s) {
+    dj_slab_cold_t *c = DJ_COLD(s);
+    c->all_prev = NULL;
+    c->all_next = pool->all_slabs;
+    if (pool->all_slabs) {
+        DJ_COLD(pool->all_slabs)->all_prev = s;
+    }
+    pool->all_slabs = s;
+}
+
+static void dj_all_remove(dj_pool_t *pool, dj_slab_t *s) {
+    dj_slab_cold_t *c = DJ_COLD(s);
+    if (c->all_prev) {
+        DJ_COLD(c->all_prev)->all_next = c->all_next;
+    } else {
+        pool->all_slabs = c->all_next;
+    }
+    if (c->all_next) {
+        DJ_COLD(c->all_next)->all_prev = c->all_prev;
+    }
+}
+
+/* One slab more held for bucket b (statistics). */
+static void dj_bucket_held_inc(dj_bucket_t *b) {
+    size_t held = utils_fetch_add(&b->slabs_held, (size_t)1) + 1;
+    dj_atomic_max(&b->peak_held, held);
+}
+
 /* A new slab from the provider for heap h, registered for lookups; NULL
  * with the last error set on failure. */
 dj_slab_t *disjoint_slab_create(dj_pool_t *pool, dj_heap_t *h, dj_bucket_t *b) {
@@ -201,23 +233,16 @@ dj_slab_t *disjoint_slab_create(dj_pool_t *pool, dj_heap_t *h, dj_bucket_t *b) {
     }
     s->start = mem;
     s->bucket = b;
-    dj_slab_cold_t *c = DJ_COLD(s);
     dj_slab_init_bitmap(b, s);
     if (!disjoint_radix_register(pool, s)) {
         dj_desc_put(b, s);
         pthread_mutex_unlock(&pool->map_lock);
         goto err_free;
     }
-    c->all_prev = NULL;
-    c->all_next = pool->all_slabs;
-    if (pool->all_slabs) {
-        DJ_COLD(pool->all_slabs)->all_prev = s;
-    }
-    pool->all_slabs = s;
+    dj_all_insert(pool, s);
     pthread_mutex_unlock(&pool->map_lock);
 
-    size_t held = utils_fetch_add(&b->slabs_held, 1) + 1;
-    dj_atomic_max(&b->peak_held, held);
+    dj_bucket_held_inc(b);
     disjoint_held_add(pool, b->slab_size);
     if (UMF_UNLIKELY(pool->trace >= 3)) {
         LOG_DEBUG("pool \"%s\": new slab %p of %zu bytes for bucket %zu",
@@ -238,17 +263,9 @@ err_free:
  * finding it before the provider may hand its addresses out again. */
 static void dj_slab_destroy(dj_pool_t *pool, dj_slab_t *s) {
     dj_bucket_t *b = s->bucket;
-    dj_slab_cold_t *c = DJ_COLD(s);
     pthread_mutex_lock(&pool->map_lock);
     disjoint_radix_unregister(pool, s);
-    if (c->all_prev) {
-        DJ_COLD(c->all_prev)->all_next = c->all_next;
-    } else {
-        pool->all_slabs = c->all_next;
-    }
-    if (c->all_next) {
-        DJ_COLD(c->all_next)->all_prev = c->all_prev;
-    }
+    dj_all_remove(pool, s);
     void *start = s->start;
     dj_desc_put(b, s);
     pthread_mutex_unlock(&pool->map_lock);
@@ -281,6 +298,72 @@ void disjoint_bucket_release(dj_pool_t *pool, dj_bucket_t *b, dj_slab_t *s) {
         return;
     }
     dj_slab_destroy(pool, s);
+}
+
+/* An empty slab another bucket keeps on its list, when that bucket's slabs
+ * have b's size: cut again into b's chunks, it saves the provider call (a
+ * mapping, and on release an unmapping with its TLB shootdown) that a new
+ * slab would cost. Only allocation takes from other buckets, so what each
+ * bucket keeps stays within its own bound, as in the reference, and a move
+ * never adds to the memory kept. NULL when there is no such slab or no
+ * descriptor for it (nothing changed then). */
+dj_slab_t *disjoint_slab_recut(dj_pool_t *pool, dj_heap_t *h, dj_bucket_t *b) {
+    /* nempty also counts the slabs heaps keep: a hint, read first so that
+     * a pool with nothing to pass on takes no lock */
+    size_t i = b->index < pool->nsame_slab ? pool->nsame_slab : 0;
+    while (i-- > 0 && (i == b->index || utils_atomic_load_relaxed(
+                                            &pool->buckets[i].nempty) == 0)) {
+    }
+    if (i == SIZE_MAX) {
+        return NULL;
+    }
+    pthread_mutex_lock(&pool->map_lock);
+    dj_slab_t *s = dj_desc_take(pool, h, b);
+    pthread_mutex_unlock(&pool->map_lock);
+    if (!s) {
+        return NULL;
+    }
+    s->bucket = b;
+    /* from there down, largest first: one-chunk buckets keep up to the
+     * capacity */
+    dj_bucket_t *o = NULL;
+    dj_slab_t *old = NULL;
+    for (i++; i-- > 0 && !old;) {
+        o = &pool->buckets[i];
+        if (o == b) {
+            continue;
+        }
+        pthread_mutex_lock(&o->lock);
+        old = o->empty;
+        if (old) {
+            disjoint_list_remove(&o->empty, NULL, old);
+        }
+        pthread_mutex_unlock(&o->lock);
+    }
+    pthread_mutex_lock(&pool->map_lock);
+    if (old) {
+        s->start = old->start;
+        dj_slab_init_bitmap(b, s);
+        disjoint_radix_rebind(pool, s);
+        dj_all_remove(pool, old);
+        dj_all_insert(pool, s);
+        dj_desc_put(o, old);
+    } else {
+        dj_desc_put(b, s); /* only heaps keep empty slabs */
+    }
+    pthread_mutex_unlock(&pool->map_lock);
+    if (!old) {
+        return NULL;
+    }
+    disjoint_empty_sub(pool, o);
+    utils_fetch_sub(&o->slabs_held, (size_t)1);
+    dj_bucket_held_inc(b);
+    if (UMF_UNLIKELY(pool->trace >= 3)) {
+        LOG_DEBUG("pool \"%s\": empty slab %p of bucket %zu cut into chunks "
+                  "of %zu",
+                  pool->params.name, (void *)s->start, o->size, b->size);
+    }
+    return s;
 }
 
 /* ---- the bucket layout ---- */
@@ -366,6 +449,13 @@ umf_result_t disjoint_setup_buckets(dj_pool_t *pool) {
          * disjoint_empty_try_add */
         b->max_empty = pp->capacity;
     }
+    /* buckets up to the slab minimum all have slabs of that size */
+    size_t same = 1;
+    while (same < n &&
+           pool->buckets[same].slab_size == pool->buckets[0].slab_size) {
+        same++;
+    }
+    pool->nsame_slab = same > 1 ? same : 0;
     /* every size in an 8-byte step maps to the same bucket: bucket sizes
      * are multiples of 8 */
     for (size_t i = 1; i <= DJ_SMALL_TABLE_MAX / 8; i++) {
