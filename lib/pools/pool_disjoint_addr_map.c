@@ -83,6 +83,31 @@ static dj_leaf_entry_t *dj_radix_entry(dj_pool_t *pool, uintptr_t k,
     return &((dj_leaf_entry_t *)node)[k & (DJ_LEAF_ENTRIES - 1)];
 }
 
+/* Write the entries of the granules of s's memory: each names slab `to`
+ * (s, another descriptor of the same memory, or NULL) and, with addrs, the
+ * address that goes with it (s's end where s covers the granule's first
+ * byte, its start where it starts inside; 0 with to NULL). Readers check
+ * the address first (acquire), so it is set after the slab and cleared
+ * before. */
+static void dj_radix_set(dj_pool_t *pool, const dj_slab_t *s, dj_slab_t *to,
+                         bool addrs) {
+    uintptr_t a = (uintptr_t)s->start;
+    uintptr_t end = a + s->bucket->slab_size; /* no overflow: registered */
+    for (uintptr_t k = a >> pool->gshift; k <= (end - 1) >> pool->gshift; k++) {
+        dj_leaf_entry_t *e = dj_radix_entry(pool, k, false);
+        bool covers = (k << pool->gshift) >= a;
+        dj_slab_t **slab = covers ? &e->cover_slab : &e->start_slab;
+        uintptr_t *addr = covers ? &e->cover_end : &e->start_addr;
+        if (addrs && !to) {
+            utils_atomic_store_release(addr, (uintptr_t)0);
+        }
+        utils_atomic_store_relaxed(slab, to);
+        if (addrs && to) {
+            utils_atomic_store_release(addr, covers ? end : a);
+        }
+    }
+}
+
 /* Record a slab (caller holds map_lock). Nodes are created before any entry
  * is written, so a failure leaves the lookups unchanged. */
 bool disjoint_radix_register(dj_pool_t *pool, dj_slab_t *s) {
@@ -94,54 +119,22 @@ bool disjoint_radix_register(dj_pool_t *pool, dj_slab_t *s) {
                 (void *)s->start, s->bucket->slab_size);
         return false;
     }
-    uintptr_t k0 = a >> pool->gshift, k1 = (end - 1) >> pool->gshift;
-    for (uintptr_t k = k0; k <= k1; k++) {
+    for (uintptr_t k = a >> pool->gshift; k <= (end - 1) >> pool->gshift; k++) {
         if (!dj_radix_entry(pool, k, true)) {
             LOG_ERR("cannot allocate the pool's address index");
             return false;
         }
     }
-    for (uintptr_t k = k0; k <= k1; k++) {
-        dj_leaf_entry_t *e = dj_radix_entry(pool, k, false);
-        if ((k << pool->gshift) >= a) {
-            utils_atomic_store_relaxed(&e->cover_slab, s);
-            utils_atomic_store_release(&e->cover_end, end);
-        } else {
-            utils_atomic_store_relaxed(&e->start_slab, s);
-            utils_atomic_store_release(&e->start_addr, a);
-        }
-    }
+    dj_radix_set(pool, s, s, true);
     return true;
 }
 
-void disjoint_radix_unregister(dj_pool_t *pool, dj_slab_t *s) {
-    uintptr_t a = (uintptr_t)s->start;
-    uintptr_t k0 = a >> pool->gshift;
-    uintptr_t k1 = (a + s->bucket->slab_size - 1) >> pool->gshift;
-    for (uintptr_t k = k0; k <= k1; k++) {
-        dj_leaf_entry_t *e = dj_radix_entry(pool, k, false);
-        if ((k << pool->gshift) >= a) {
-            utils_atomic_store_release(&e->cover_end, (uintptr_t)0);
-            utils_atomic_store_relaxed(&e->cover_slab, (dj_slab_t *)NULL);
-        } else {
-            utils_atomic_store_release(&e->start_addr, (uintptr_t)0);
-            utils_atomic_store_relaxed(&e->start_slab, (dj_slab_t *)NULL);
-        }
-    }
+void disjoint_radix_rebind(dj_pool_t *pool, dj_slab_t *s) {
+    dj_radix_set(pool, s, s, false);
 }
 
-void disjoint_radix_rebind(dj_pool_t *pool, dj_slab_t *s) {
-    uintptr_t a = (uintptr_t)s->start;
-    uintptr_t k0 = a >> pool->gshift;
-    uintptr_t k1 = (a + s->bucket->slab_size - 1) >> pool->gshift;
-    for (uintptr_t k = k0; k <= k1; k++) {
-        dj_leaf_entry_t *e = dj_radix_entry(pool, k, false);
-        if ((k << pool->gshift) >= a) {
-            utils_atomic_store_relaxed(&e->cover_slab, s);
-        } else {
-            utils_atomic_store_relaxed(&e->start_slab, s);
-        }
-    }
+void disjoint_radix_unregister(dj_pool_t *pool, dj_slab_t *s) {
+    dj_radix_set(pool, s, NULL, true);
 }
 
 void disjoint_radix_free(dj_radix_t *r, void **node, unsigned level) {

@@ -167,8 +167,8 @@ void disjoint_heap_collect(dj_pool_t *pool, dj_heap_t *h) {
 }
 
 /* A slab for heap h in bucket b: a partly used orphan, a cached empty
- * slab, one of another bucket cut again, or a new one. NULL with the last error
- * set on failure. */
+ * slab, an empty one of another bucket cut again, or a new one. NULL with
+ * the last error set on failure. */
 dj_slab_t *disjoint_heap_refill(dj_pool_t *pool, dj_heap_t *h, dj_bucket_t *b) {
     dj_slab_t *s = NULL;
     bool orphan = false;
