@@ -241,7 +241,8 @@ static coarse_block_t *find_fit(coarse_t *c, size_t size, size_t align) {
     return find_free_at_least(c, need);
 }
 
-size_t coarse_round_to_page(const coarse_t *c, size_t size) {
+/* Page-rounded size, or 0 on overflow. */
+static size_t round_to_page(const coarse_t *c, size_t size) {
     size_t out;
     if (!utils_align_up_checked(size, c->page_size, &out)) {
         return 0;
@@ -429,7 +430,7 @@ umf_result_t coarse_alloc(coarse_t *c, size_t size, size_t alignment,
                 c->name, alignment, c->page_size);
         return UMF_RESULT_ERROR_INVALID_ALIGNMENT;
     }
-    size_t rsize = coarse_round_to_page(c, size);
+    size_t rsize = round_to_page(c, size);
     if (rsize == 0) {
         LOG_ERR("%s: size %zu too large", c->name, size);
         return UMF_RESULT_ERROR_OUT_OF_HOST_MEMORY;
@@ -506,13 +507,13 @@ umf_result_t coarse_free(coarse_t *c, void *ptr, size_t size) {
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     size_t rsize = 0;
-    if (size != 0 && (rsize = coarse_round_to_page(c, size)) == 0) {
+    if (size != 0 && (rsize = round_to_page(c, size)) == 0) {
         LOG_ERR("%s: size %zu of %p is not the allocated size", c->name, size,
                 ptr);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
     umf_result_t ret = UMF_RESULT_SUCCESS;
-    if (coarse_lane_free(c, (uintptr_t)ptr, size, &ret)) {
+    if (coarse_lane_free(c, (uintptr_t)ptr, rsize, &ret)) {
         return ret;
     }
     coarse_lock(c);
@@ -568,7 +569,7 @@ umf_result_t coarse_split(coarse_t *c, void *ptr, size_t totalSize,
                 c->name, firstSize, c->page_size);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
-    size_t rtotal = coarse_round_to_page(c, totalSize);
+    size_t rtotal = round_to_page(c, totalSize);
     coarse_block_t *nb = umf_ba_alloc(sizeof(*nb));
     if (!nb) {
         LOG_ERR("%s: cannot allocate metadata", c->name);
@@ -610,7 +611,7 @@ umf_result_t coarse_merge(coarse_t *c, void *lowPtr, void *highPtr,
                 (void *)c, lowPtr, highPtr, totalSize);
         return UMF_RESULT_ERROR_INVALID_ARGUMENT;
     }
-    size_t rtotal = coarse_round_to_page(c, totalSize);
+    size_t rtotal = round_to_page(c, totalSize);
     umf_result_t ret;
     pthread_mutex_lock(&c->lock);
     coarse_block_t *lo = find_block(c, (uintptr_t)lowPtr);

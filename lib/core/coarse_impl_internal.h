@@ -119,9 +119,6 @@ struct coarse_t {
 
 /* ---- coarse.c, for the lanes (instance lock held) ---- */
 
-/* Page-rounded size, or 0 on overflow. */
-size_t coarse_round_to_page(const coarse_t *c, size_t size);
-
 /* Make the allocated block b free, merging it with free neighbours. */
 void coarse_release_locked(coarse_t *c, coarse_block_t *b);
 
@@ -137,8 +134,9 @@ bool coarse_lane_alloc(coarse_t *c, size_t rsize, size_t align, void **ptr);
 
 /* Without the instance lock: the free of a block the calling thread's
  * lane handed out (true, result in *ret), or false when the lane does not
- * know addr. size 0 means the whole block. */
-bool coarse_lane_free(coarse_t *c, uintptr_t addr, size_t size,
+ * know addr. rsize is the page-rounded size the caller gave, 0 for the
+ * whole block. */
+bool coarse_lane_free(coarse_t *c, uintptr_t addr, size_t rsize,
                       umf_result_t *ret);
 
 /* Instance lock held. */

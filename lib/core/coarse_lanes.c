@@ -120,7 +120,7 @@ bool coarse_lane_alloc(coarse_t *c, size_t rsize, size_t align, void **ptr) {
     return found;
 }
 
-bool coarse_lane_free(coarse_t *c, uintptr_t addr, size_t size,
+bool coarse_lane_free(coarse_t *c, uintptr_t addr, size_t rsize,
                       umf_result_t *ret) {
     coarse_lane_t *lanes = utils_atomic_load_acquire(&c->lanes);
     if (!lanes) {
@@ -139,10 +139,10 @@ bool coarse_lane_free(coarse_t *c, uintptr_t addr, size_t size,
         return false;
     }
     coarse_lane_ent_t e = l->handed[i];
-    if (size != 0 && coarse_round_to_page(c, size) != e.size) {
+    if (rsize != 0 && rsize != e.size) {
         utils_spin_unlock(&l->lock);
-        LOG_ERR("%s: size %zu does not match the size %zu of %p", c->name, size,
-                e.size, (void *)addr);
+        LOG_ERR("%s: size %zu does not match the size %zu of %p", c->name,
+                rsize, e.size, (void *)addr);
         *ret = UMF_RESULT_ERROR_INVALID_ARGUMENT;
         return true;
     }
